@@ -1,0 +1,25 @@
+/** Load balancers: one file per policy, chosen by the scenario's `router.kind`. */
+import type { RouterSpec } from "../../scenario/schema.js";
+import { CentralQueueRouter } from "./central-queue.js";
+import { LeastOutstandingRouter } from "./least-outstanding.js";
+import { PowerOfChoicesRouter } from "./power-of-two.js";
+import { RandomRouter } from "./random.js";
+import { RoundRobinRouter } from "./round-robin.js";
+import type { Router, RouterInputs } from "./router.js";
+
+export { HOLD, NO_REPLICA, type Router } from "./router.js";
+
+type Factories = { [K in RouterSpec["kind"]]: (inputs: RouterInputs<Extract<RouterSpec, { kind: K }>>) => Router };
+
+const factories: Factories = {
+  central_queue: ({ replicas }) => new CentralQueueRouter(replicas),
+  round_robin: ({ replicas }) => new RoundRobinRouter(replicas),
+  least_outstanding: ({ replicas }) => new LeastOutstandingRouter(replicas),
+  random: ({ replicas, rng }) => new RandomRouter(replicas, rng),
+  power_of_two: ({ replicas, rng, spec }) => new PowerOfChoicesRouter(replicas, rng, spec.choices),
+};
+
+export function createRouter(inputs: RouterInputs<RouterSpec>): Router {
+  const make = factories[inputs.spec.kind] as (inputs: RouterInputs<RouterSpec>) => Router;
+  return make(inputs);
+}

@@ -1,0 +1,112 @@
+/**
+ * The `queue` engine: each replica has `concurrency` slots and a FIFO queue; a request holds one
+ * slot for its service time, drawn at arrival from the model's service-time distribution.
+ */
+import { IntFifo, Priority } from "../engine/index.js";
+import type { EngineSpec } from "../scenario/schema.js";
+import type { SimContext } from "../workload/context.js";
+import { makeSampler } from "../workload/distributions.js";
+import { RequestState } from "../workload/requests.js";
+import type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
+
+type QueueEngineSpec = Extract<EngineSpec, { kind: "queue" }>;
+
+export class QueueEngine implements ServingEngine {
+  private readonly serviceTimeS: () => number;
+
+  constructor(
+    private readonly spec: QueueEngineSpec,
+    private readonly ctx: SimContext,
+    modelName: string,
+  ) {
+    this.serviceTimeS = makeSampler(spec.service_time, ctx.streams.get(`models/${modelName}/service_time`), ctx.data);
+  }
+
+  prepare(req: number): void {
+    this.ctx.requests.workUs[req] = Math.round(this.serviceTimeS() * 1e6);
+  }
+
+  createReplica(index: number, host: ReplicaHost): Replica {
+    return new QueueReplica(index, this.spec.concurrency, host);
+  }
+}
+
+export class QueueReplica implements Replica {
+  outstanding = 0;
+  waiting = 0;
+  private busy = 0;
+  private readonly queue = new IntFifo();
+  private readonly onServiceDone = (req: number) => this.finish(req);
+
+  constructor(
+    readonly index: number,
+    private readonly concurrency: number,
+    private readonly host: ReplicaHost,
+  ) {}
+
+  hasFreeSlot(): boolean {
+    return this.busy < this.concurrency;
+  }
+
+  submit(req: number): void {
+    const { requests, lifecycle, sim } = this.host.ctx;
+    this.outstanding++;
+    requests.replica[req] = this.index;
+    if (this.busy < this.concurrency) {
+      this.start(req);
+    } else {
+      requests.state[req] = RequestState.replicaQueue;
+      this.queue.push(req);
+      this.waiting++;
+      lifecycle.queueChanged(1, sim.nowUs);
+    }
+  }
+
+  abandon(req: number): void {
+    const { requests, lifecycle, sim } = this.host.ctx;
+    this.outstanding--;
+    if (requests.state[req] === RequestState.replicaQueue) {
+      // Left in the FIFO and skipped (and its id recycled) when the queue reaches it.
+      requests.state[req] = RequestState.abandoned;
+      this.waiting--;
+      lifecycle.queueChanged(-1, sim.nowUs);
+    } else {
+      sim.cancel(requests.serviceEvent[req]);
+      this.busy--;
+      requests.release(req);
+      this.startWaiting();
+    }
+  }
+
+  private start(req: number): void {
+    const { requests, lifecycle, sim } = this.host.ctx;
+    this.busy++;
+    requests.state[req] = RequestState.inService;
+    lifecycle.started(req, sim.nowUs);
+    requests.serviceEvent[req] = sim.after(requests.workUs[req], Priority.completion, this.onServiceDone, req);
+  }
+
+  private finish(req: number): void {
+    this.busy--;
+    this.outstanding--;
+    this.host.ctx.requests.serviceEvent[req] = -1;
+    // A generic service answers in one piece: its first byte is its last.
+    this.host.completed(req, this.host.ctx.sim.nowUs);
+    this.startWaiting();
+  }
+
+  private startWaiting(): void {
+    const { requests, lifecycle, sim } = this.host.ctx;
+    while (this.busy < this.concurrency && this.queue.length > 0) {
+      const req = this.queue.shift();
+      if (requests.state[req] === RequestState.abandoned) {
+        requests.release(req);
+        continue;
+      }
+      this.waiting--;
+      lifecycle.queueChanged(-1, sim.nowUs);
+      this.start(req);
+    }
+    if (this.busy < this.concurrency) this.host.hasRoom(this);
+  }
+}

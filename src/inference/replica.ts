@@ -1,0 +1,33 @@
+/** The contract between a model's load balancer and its replicas, whatever their serving engine. */
+import type { SimContext } from "../workload/context.js";
+
+/** What a replica reports back to the service that owns it. */
+export interface ReplicaHost {
+  readonly ctx: SimContext;
+  /** The request produced its whole response; the host records it and frees the request. */
+  completed(req: number, firstTokenUs: number): void;
+  /** The replica could start another request now (a central queue may hand it one). */
+  hasRoom(replica: Replica): void;
+}
+
+export interface Replica {
+  /** position in its model's replica list */
+  readonly index: number;
+  /** requests in service or waiting at this replica */
+  outstanding: number;
+  /** requests waiting at this replica */
+  waiting: number;
+  /** true when a request submitted now would start at once */
+  hasFreeSlot(): boolean;
+  /** Starts the request, or queues it here. */
+  submit(req: number): void;
+  /** The client gave up on the request: drop it from the queue or stop serving it. */
+  abandon(req: number): void;
+}
+
+/** A serving engine: samples each request's demand on arrival and builds replicas. */
+export interface ServingEngine {
+  /** Called once per request routed to this model, in arrival order. */
+  prepare(req: number): void;
+  createReplica(index: number, host: ReplicaHost): Replica;
+}

@@ -1,0 +1,133 @@
+/**
+ * Turns request lifecycle events into statistics: outcome counts and latency sketches per scope,
+ * time-weighted levels for Little's law, and the time series. Requests that arrived during the
+ * warm-up are served and tracked in levels but left out of counts and distributions.
+ */
+import type { RequestTable } from "../workload/requests.js";
+import type { RequestLifecycle } from "../workload/context.js";
+import { Outcome } from "../workload/outcomes.js";
+import { ScopeStats } from "./scope.js";
+import { TimeSeries } from "./timeseries.js";
+import { TimeWeightedLevel } from "./level.js";
+
+/** One finished request, for the optional per-request CSV. Times in seconds; NaN where a step never happened. */
+export interface RequestRecord {
+  serial: number;
+  tenant: number;
+  model: number;
+  replica: number;
+  measured: boolean;
+  arrival_s: number;
+  outcome: Outcome;
+  queue_s: number;
+  ttft_s: number;
+  e2e_s: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+
+export class Recorder implements RequestLifecycle {
+  /** receives every request as it ends, when per-request output is asked for */
+  onRequestEnd?: (record: RequestRecord) => void;
+
+  readonly scopes: ScopeStats[];
+  /** requests in the system (queued or in service), averaged over [warmup, duration] */
+  readonly inSystem: TimeWeightedLevel;
+  readonly queued: TimeWeightedLevel;
+  readonly series: TimeSeries;
+  /** arrivals during the warm-up, not counted in `scopes` */
+  warmupArrivals = 0;
+
+  constructor(
+    private readonly requests: RequestTable,
+    scopeCount: number,
+    warmupUs: number,
+    durationUs: number,
+    intervalUs: number,
+  ) {
+    this.scopes = Array.from({ length: scopeCount }, () => new ScopeStats());
+    this.inSystem = new TimeWeightedLevel(warmupUs, durationUs);
+    this.queued = new TimeWeightedLevel(warmupUs, durationUs);
+    this.series = new TimeSeries(intervalUs);
+  }
+
+  private levelsChanged(nowUs: number): void {
+    this.series.levels(this.inSystem.value, this.queued.value, nowUs);
+  }
+
+  arrived(req: number, nowUs: number): void {
+    if (this.requests.measured[req]) this.scopes[this.requests.scope[req]].arrived++;
+    else this.warmupArrivals++;
+    this.series.arrival(nowUs);
+    this.inSystem.add(1, nowUs);
+    this.levelsChanged(nowUs);
+  }
+
+  /** A request joined (+1) or left (-1) a queue. */
+  queueChanged(delta: number, nowUs: number): void {
+    this.queued.add(delta, nowUs);
+    this.levelsChanged(nowUs);
+  }
+
+  started(req: number, nowUs: number): void {
+    const r = this.requests;
+    r.startUs[req] = nowUs;
+    if (r.measured[req]) this.scopes[r.scope[req]].latency.queue_s.add((nowUs - r.arrivalUs[req]) / 1e6);
+  }
+
+  /** Token-level statistics added in bulk: `count` gaps between tokens averaging `meanGapS`. */
+  tokenGaps(req: number, meanGapS: number, count: number): void {
+    if (count > 0 && this.requests.measured[req]) this.scopes[this.requests.scope[req]].latency.tbt_s.add(meanGapS, count);
+  }
+
+  completed(req: number, firstTokenUs: number, nowUs: number): void {
+    const r = this.requests;
+    const ttftS = (firstTokenUs - r.arrivalUs[req]) / 1e6;
+    const e2eS = (nowUs - r.arrivalUs[req]) / 1e6;
+    if (r.measured[req]) {
+      const scope = this.scopes[r.scope[req]];
+      scope.outcomes[Outcome.ok]++;
+      scope.latency.ttft_s.add(ttftS);
+      scope.latency.e2e_s.add(e2eS);
+      const output = r.outputTokens[req];
+      // Only streamed responses have a time per output token; a one-piece answer has none.
+      if (output > 1 && nowUs > firstTokenUs) scope.latency.tpot_s.add((nowUs - firstTokenUs) / 1e6 / (output - 1));
+      scope.inputTokens += r.inputTokens[req];
+      scope.outputTokens += output;
+    }
+    this.series.completion(nowUs, ttftS, e2eS, r.outputTokens[req]);
+    if (this.onRequestEnd) this.log(req, Outcome.ok, firstTokenUs, nowUs);
+    this.inSystem.add(-1, nowUs);
+    this.levelsChanged(nowUs);
+  }
+
+  /** A request ended without being served: throttled, rejected, failed, timed out or left in flight. */
+  ended(req: number, outcome: Outcome, nowUs: number): void {
+    const r = this.requests;
+    if (r.measured[req]) this.scopes[r.scope[req]].outcomes[outcome]++;
+    if (outcome !== Outcome.inFlight) this.series.error(nowUs);
+    if (this.onRequestEnd) this.log(req, outcome, NaN, nowUs);
+    this.inSystem.add(-1, nowUs);
+    this.levelsChanged(nowUs);
+  }
+
+  private log(req: number, outcome: Outcome, firstTokenUs: number, nowUs: number): void {
+    const r = this.requests;
+    const arrivalUs = r.arrivalUs[req];
+    const startUs = r.startUs[req];
+    this.onRequestEnd!({
+      serial: r.serial[req],
+      tenant: r.tenant[req],
+      model: r.model[req],
+      replica: r.replica[req],
+      measured: r.measured[req] === 1,
+      arrival_s: arrivalUs / 1e6,
+      outcome,
+      queue_s: startUs >= 0 ? (startUs - arrivalUs) / 1e6 : NaN,
+      ttft_s: (firstTokenUs - arrivalUs) / 1e6,
+      e2e_s: outcome === Outcome.ok ? (nowUs - arrivalUs) / 1e6 : NaN,
+      input_tokens: r.inputTokens[req],
+      output_tokens: r.outputTokens[req],
+    });
+  }
+}

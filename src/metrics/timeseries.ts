@@ -1,0 +1,132 @@
+/**
+ * Per-interval series for timeseries.csv and the report's charts: counts by interval, exact time
+ * averages of levels (integrated at every change), and latency quantiles of the requests that
+ * finished in the interval.
+ */
+import { LatencySketch } from "./sketch.js";
+
+export interface TimeSeriesRow {
+  time_s: number;
+  arrivals: number;
+  completed: number;
+  errors: number;
+  requests_per_s: number;
+  output_tokens_per_s: number;
+  mean_in_system: number;
+  mean_queued: number;
+  ttft_mean_s: number | null;
+  ttft_p99_s: number | null;
+  e2e_p99_s: number | null;
+}
+
+export class TimeSeries {
+  private readonly arrivals: number[] = [];
+  private readonly completed: number[] = [];
+  private readonly errors: number[] = [];
+  private readonly outputTokens: number[] = [];
+  private readonly inSystemArea: number[] = [];
+  private readonly queuedArea: number[] = [];
+  private readonly ttftMean: (number | null)[] = [];
+  private readonly ttftP99: (number | null)[] = [];
+  private readonly e2eP99: (number | null)[] = [];
+  private currentBucket = 0;
+  private ttft = new LatencySketch();
+  private e2e = new LatencySketch();
+  private levelsAtUs = 0;
+  private inSystem = 0;
+  private queued = 0;
+
+  constructor(readonly intervalUs: number) {}
+
+  private bucket(timeUs: number): number {
+    return Math.floor(timeUs / this.intervalUs);
+  }
+
+  private bump(series: number[], bucket: number, by: number): void {
+    while (series.length <= bucket) series.push(0);
+    series[bucket] += by;
+  }
+
+  arrival(nowUs: number): void {
+    this.bump(this.arrivals, this.bucket(nowUs), 1);
+  }
+
+  error(nowUs: number): void {
+    this.bump(this.errors, this.bucket(nowUs), 1);
+  }
+
+  /** A request finished at nowUs (times must not decrease between calls). */
+  completion(nowUs: number, ttftS: number, e2eS: number, outputTokens: number): void {
+    const bucket = this.bucket(nowUs);
+    this.closeLatencyBuckets(bucket);
+    this.bump(this.completed, bucket, 1);
+    this.bump(this.outputTokens, bucket, outputTokens);
+    this.ttft.add(ttftS);
+    this.e2e.add(e2eS);
+  }
+
+  /** Levels change at nowUs; the old levels are integrated up to it. */
+  levels(inSystem: number, queued: number, nowUs: number): void {
+    this.integrateTo(nowUs);
+    this.inSystem = inSystem;
+    this.queued = queued;
+  }
+
+  private integrateTo(nowUs: number): void {
+    let t = this.levelsAtUs;
+    while (t < nowUs) {
+      const bucket = this.bucket(t);
+      const end = Math.min(nowUs, (bucket + 1) * this.intervalUs);
+      this.bump(this.inSystemArea, bucket, this.inSystem * (end - t));
+      this.bump(this.queuedArea, bucket, this.queued * (end - t));
+      t = end;
+    }
+    this.levelsAtUs = nowUs;
+  }
+
+  private closeLatencyBuckets(upTo: number): void {
+    while (this.currentBucket < upTo) {
+      const b = this.currentBucket++;
+      while (this.ttftMean.length < b) {
+        this.ttftMean.push(null);
+        this.ttftP99.push(null);
+        this.e2eP99.push(null);
+      }
+      const has = this.ttft.count > 0;
+      this.ttftMean.push(has ? this.ttft.mean : null);
+      this.ttftP99.push(has ? this.ttft.quantile(0.99) : null);
+      this.e2eP99.push(has ? this.e2e.quantile(0.99) : null);
+      if (has) {
+        this.ttft = new LatencySketch();
+        this.e2e = new LatencySketch();
+      }
+    }
+  }
+
+  /** Rows covering [0, endUs). */
+  rows(endUs: number): TimeSeriesRow[] {
+    this.integrateTo(endUs);
+    const n = Math.max(1, Math.ceil(endUs / this.intervalUs));
+    this.closeLatencyBuckets(n);
+    const rows: TimeSeriesRow[] = [];
+    for (let b = 0; b < n; b++) {
+      const widthUs = Math.min(this.intervalUs, endUs - b * this.intervalUs);
+      const widthS = widthUs / 1e6;
+      const completed = this.completed[b] ?? 0;
+      rows.push({
+        time_s: (b * this.intervalUs) / 1e6,
+        arrivals: this.arrivals[b] ?? 0,
+        completed,
+        errors: this.errors[b] ?? 0,
+        requests_per_s: completed / widthS,
+        output_tokens_per_s: (this.outputTokens[b] ?? 0) / widthS,
+        mean_in_system: (this.inSystemArea[b] ?? 0) / widthUs,
+        mean_queued: (this.queuedArea[b] ?? 0) / widthUs,
+        ttft_mean_s: this.ttftMean[b] ?? null,
+        ttft_p99_s: this.ttftP99[b] ?? null,
+        e2e_p99_s: this.e2eP99[b] ?? null,
+      });
+    }
+    return rows;
+  }
+}

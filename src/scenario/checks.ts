@@ -1,0 +1,42 @@
+/** Checks that need more than one field: names that must exist or be unique, ordered bounds. */
+import type { PathSegment } from "./issues.js";
+import { unknownName } from "./issues.js";
+import type { Scenario } from "./schema.js";
+
+type Report = (path: PathSegment[], message: string) => void;
+
+function checkUnique(names: string[], what: string, pathOf: (i: number) => PathSegment[], report: Report): void {
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    const first = seen.get(name);
+    if (first !== undefined) report(pathOf(i), `duplicate ${what} name '${name}' (also at index ${first})`);
+    else seen.set(name, i);
+  });
+}
+
+function checkBounds(node: unknown, path: PathSegment[], report: Report): void {
+  if (Array.isArray(node)) node.forEach((item, i) => checkBounds(item, [...path, i], report));
+  else if (node && typeof node === "object") {
+    const record = node as Record<string, unknown>;
+    if (typeof record.dist === "string" && typeof record.min === "number" && typeof record.max === "number" && record.min > record.max) {
+      report([...path, "max"], `max (${record.max}) is below min (${record.min})`);
+    }
+    for (const [key, value] of Object.entries(record)) checkBounds(value, [...path, key], report);
+  }
+}
+
+export function checkScenario(s: Scenario, report: Report): void {
+  if (s.warmup >= s.duration) report(["warmup"], `the warm-up (${s.warmup} s) must be shorter than the duration (${s.duration} s)`);
+  const modelNames = s.models.map((m) => m.name);
+  checkUnique(modelNames, "model", (i) => ["models", i, "name"], report);
+  checkUnique(s.workload.tenants.map((t) => t.name), "tenant", (i) => ["workload", "tenants", i, "name"], report);
+  s.models.forEach((model, i) => {
+    const { initial, min, max } = model.replicas;
+    if (min !== undefined && min > initial) report(["models", i, "replicas", "min"], `min (${min}) is above initial (${initial})`);
+    if (max !== undefined && max < initial) report(["models", i, "replicas", "max"], `max (${max}) is below initial (${initial})`);
+  });
+  s.workload.tenants.forEach((tenant, i) => {
+    if (!modelNames.includes(tenant.model)) report(["workload", "tenants", i, "model"], unknownName("model", tenant.model, modelNames));
+  });
+  checkBounds(s, [], report);
+}

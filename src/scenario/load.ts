@@ -1,0 +1,173 @@
+/**
+ * From a YAML file (plus --set overrides) to a validated Scenario, or a ScenarioError listing every
+ * problem at once, each with file:line:col and field path. Data files the scenario names (traces,
+ * empirical distributions) are read here too, so a missing or malformed file is a scenario error
+ * rather than a crash halfway through a run.
+ */
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { DataFileError, DataFiles } from "../workload/datafiles.js";
+import { parseTrace } from "../workload/trace.js";
+import { empiricalValues } from "../workload/distributions.js";
+import { ScenarioError, formatPath, type PathSegment, type ScenarioIssue } from "./issues.js";
+import { applyOverride, parseOverride, type Override } from "./overrides.js";
+import { ScenarioSchema, type Scenario } from "./schema.js";
+import { checkScenario } from "./checks.js";
+import { describeIssue } from "./zod-issues.js";
+
+export interface LoadedScenario {
+  scenario: Scenario;
+  /** the file it came from (for messages and reports) */
+  file: string;
+  /** data files, already read and checked */
+  data: DataFiles;
+}
+
+export interface LoadOptions {
+  /** `--set path=value` overrides, applied in order */
+  sets?: readonly string[];
+}
+
+/** Maps field paths to positions in the YAML source. */
+class SourceMap {
+  constructor(
+    private readonly file: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+    private readonly overrides: readonly Override[],
+  ) {}
+
+  issue(path: readonly PathSegment[], message: string, atKey = false): ScenarioIssue {
+    const fieldPath = formatPath(path);
+    const override = [...this.overrides].reverse().find((o) => startsWith(path, o.path));
+    if (override) return { file: `--set ${override.text}`, path: fieldPath, message };
+    const offset = this.offsetOf(path, atKey);
+    if (offset === undefined) return { file: this.file, path: fieldPath, message };
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, col, path: fieldPath, message };
+  }
+
+  /** Start of the node at `path`, or of its key, or of the nearest ancestor that exists. */
+  private offsetOf(path: readonly PathSegment[], atKey: boolean): number | undefined {
+    for (let n = path.length; n >= 0; n--) {
+      const prefix = path.slice(0, n);
+      if (atKey && n === path.length && n > 0) {
+        const parent = n === 1 ? this.doc.contents : this.doc.getIn(prefix.slice(0, -1), true);
+        if (isMap(parent)) {
+          const pair = parent.items.find((item) => (item.key as { value?: unknown })?.value === path[n - 1]);
+          const range = (pair?.key as { range?: [number, number] } | undefined)?.range;
+          if (range) return range[0];
+        }
+      }
+      const node = n === 0 ? this.doc.contents : this.doc.getIn(prefix, true);
+      const range = (node as { range?: [number, number] } | null | undefined)?.range;
+      if (range) return range[0];
+    }
+    return undefined;
+  }
+}
+
+function startsWith(path: readonly PathSegment[], prefix: readonly PathSegment[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
+}
+
+export function loadScenarioFile(file: string, options: LoadOptions = {}): LoadedScenario {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ScenarioError([{ file, path: "", message: code === "ENOENT" ? "file not found" : `cannot read (${code})` }]);
+  }
+  return loadScenarioText(text, file, options);
+}
+
+export function loadScenarioText(text: string, file: string, options: LoadOptions = {}): LoadedScenario {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const issues: ScenarioIssue[] = [];
+  for (const error of doc.errors) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    issues.push({ file, line, col, path: "", message: `YAML syntax error: ${error.message.split("\n")[0]}` });
+  }
+  if (issues.length > 0) throw new ScenarioError(issues);
+  if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+
+  const overrides: Override[] = [];
+  for (const text of options.sets ?? []) {
+    const parsed = parseOverride(text);
+    const problem = typeof parsed === "string" ? parsed : applyOverride(doc, parsed);
+    if (problem) issues.push({ file: `--set ${text}`, path: "", message: problem });
+    else overrides.push(parsed as Override);
+  }
+  if (issues.length > 0) throw new ScenarioError(issues);
+
+  const source = new SourceMap(file, doc, lines, overrides);
+  const data = new DataFiles(dirname(file));
+  const scenario = validate(doc.toJS(), data, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));
+  if (!scenario) throw new ScenarioError(issues);
+  return { scenario, file, data };
+}
+
+type Report = (path: PathSegment[], message: string, atKey?: boolean) => void;
+
+/** Validates plain data (from YAML or built in code); reports problems and returns undefined if any. */
+function validate(input: unknown, data: DataFiles, report: Report): Scenario | undefined {
+  const parsed = ScenarioSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      for (const m of describeIssue(issue, ScenarioSchema, input)) report(m.path, m.message, m.atKey);
+    }
+    return undefined;
+  }
+  let ok = true;
+  const fail: Report = (path, message, atKey) => {
+    ok = false;
+    report(path, message, atKey);
+  };
+  checkScenario(parsed.data, fail);
+  if (ok) readDataFiles(parsed.data, data, fail);
+  return ok ? parsed.data : undefined;
+}
+
+/** Validates a scenario given as an object (the library API); throws ScenarioError with paths. */
+export function validateScenarioObject(input: unknown, baseDir = "."): LoadedScenario {
+  const issues: ScenarioIssue[] = [];
+  const data = new DataFiles(baseDir);
+  const scenario = validate(input, data, (path, message) => issues.push({ file: "(scenario)", path: formatPath(path), message }));
+  if (!scenario) throw new ScenarioError(issues);
+  return { scenario, file: "(scenario)", data };
+}
+
+/** Reads every trace and empirical column the scenario names, so file problems surface before the run. */
+function readDataFiles(scenario: Scenario, data: DataFiles, report: Report): void {
+  const attempt = (path: PathSegment[], read: () => unknown) => {
+    try {
+      read();
+    } catch (error) {
+      if (!(error instanceof DataFileError)) throw error;
+      report(path, error.line === undefined ? `${error.file}: ${error.detail}` : `${error.file} line ${error.line}: ${error.detail}`);
+    }
+  };
+  scenario.workload.tenants.forEach((tenant, i) => {
+    const arrival = tenant.arrival;
+    if (arrival.kind === "trace") {
+      attempt(["workload", "tenants", i, "arrival", "file"], () => loadTrace(data, arrival.file, arrival.format));
+    }
+  });
+  visitEmpirical(scenario, [], (path, spec) => attempt([...path, "file"], () => empiricalValues(data, spec.file, spec.column)));
+}
+
+export function loadTrace(data: DataFiles, file: string, format?: "azure" | "mooncake") {
+  return data.load(file, `trace:${format ?? "auto"}`, (records) => parseTrace(records, format));
+}
+
+function visitEmpirical(node: unknown, path: PathSegment[], visit: (path: PathSegment[], spec: { file: string; column: string }) => void): void {
+  if (Array.isArray(node)) node.forEach((item, i) => visitEmpirical(item, [...path, i], visit));
+  else if (node && typeof node === "object") {
+    const record = node as Record<string, unknown>;
+    if (record.dist === "empirical") visit(path, record as { file: string; column: string });
+    else for (const [key, value] of Object.entries(record)) visitEmpirical(value, [...path, key], visit);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The requests in flight, as columns indexed by request id. Ids are recycled when a request ends,
+ * so memory follows the number in flight, not the number simulated.
+ */
+
+export const RequestState = {
+  free: 0,
+  /** waiting in a model's central queue */
+  centralQueue: 1,
+  /** waiting in a replica's own queue */
+  replicaQueue: 2,
+  /** being served by a replica */
+  inService: 3,
+  /** ended (timed out) while still listed in a queue; its id is recycled when the queue reaches it */
+  abandoned: 4,
+  /** allocated, not yet queued or in service */
+  arriving: 5,
+} as const;
+
+export class RequestTable {
+  /** order of creation over the whole run (ids are recycled, serials are not) */
+  serial = new Float64Array(0);
+  tenant = new Int32Array(0);
+  /** statistics group the request is counted in (see Recorder) */
+  scope = new Int32Array(0);
+  model = new Int32Array(0);
+  arrivalUs = new Float64Array(0);
+  inputTokens = new Int32Array(0);
+  outputTokens = new Int32Array(0);
+  /** when service started (the request left its queue), -1 before */
+  startUs = new Float64Array(0);
+  replica = new Int32Array(0);
+  state = new Uint8Array(0);
+  /** 1 if the request arrived after the warm-up and counts in the statistics */
+  measured = new Uint8Array(0);
+  /** service demand sampled at arrival (queue engine), so every variant of a scenario sees the same work */
+  workUs = new Float64Array(0);
+  /** pending timeout event handle, -1 if none */
+  timeoutEvent = new Float64Array(0);
+  /** pending service-completion event handle, -1 if none */
+  serviceEvent = new Float64Array(0);
+  /** prefix-block hashes from a Mooncake trace */
+  hashIds: (Int32Array | undefined)[] = [];
+
+  private free: number[] = [];
+  private capacity = 0;
+  inFlight = 0;
+  /** requests created so far */
+  created = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.grow(initialCapacity);
+  }
+
+  allocate(): number {
+    if (this.free.length === 0) this.grow(this.capacity * 2);
+    const id = this.free.pop()!;
+    this.inFlight++;
+    this.serial[id] = this.created++;
+    this.state[id] = RequestState.arriving;
+    this.startUs[id] = -1;
+    this.replica[id] = -1;
+    this.timeoutEvent[id] = -1;
+    this.serviceEvent[id] = -1;
+    this.hashIds[id] = undefined;
+    return id;
+  }
+
+  release(id: number): void {
+    this.state[id] = RequestState.free;
+    this.hashIds[id] = undefined;
+    this.free.push(id);
+    this.inFlight--;
+  }
+
+  private grow(capacity: number): void {
+    const widen = <T extends Int32Array | Float64Array | Uint8Array>(old: T, make: new (n: number) => T): T => {
+      const next = new make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.serial = widen(this.serial, Float64Array);
+    this.tenant = widen(this.tenant, Int32Array);
+    this.scope = widen(this.scope, Int32Array);
+    this.model = widen(this.model, Int32Array);
+    this.arrivalUs = widen(this.arrivalUs, Float64Array);
+    this.inputTokens = widen(this.inputTokens, Int32Array);
+    this.outputTokens = widen(this.outputTokens, Int32Array);
+    this.startUs = widen(this.startUs, Float64Array);
+    this.replica = widen(this.replica, Int32Array);
+    this.state = widen(this.state, Uint8Array);
+    this.measured = widen(this.measured, Uint8Array);
+    this.workUs = widen(this.workUs, Float64Array);
+    this.timeoutEvent = widen(this.timeoutEvent, Float64Array);
+    this.serviceEvent = widen(this.serviceEvent, Float64Array);
+    this.hashIds.length = capacity;
+    // Hand out low ids first (pop takes from the end).
+    for (let id = capacity - 1; id >= this.capacity; id--) this.free.push(id);
+    this.capacity = capacity;
+  }
+}
