@@ -1,6 +1,158 @@
+/**
+ * report.html: one self-contained page (opens offline, from file://) with the headline figures,
+ * tables and Vega-Lite charts. The Vega libraries are inlined from node_modules; data is
+ * pre-aggregated here, so the page only draws.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { DistributionSummary } from "../metrics/sketch.js";
 import type { TimeSeriesRow } from "../metrics/timeseries.js";
-import type { Report } from "./json.js";
+import type { GroupReport, Report } from "./json.js";
 
-export function htmlReport(report: Report, _rows: TimeSeriesRow[]): string {
-  return `<!doctype html><title>${report.scenario.name}</title><pre>${JSON.stringify(report, null, 2)}</pre>\n`;
+const require = createRequire(import.meta.url);
+
+/** vega's package `exports` hide build/, so locate each package folder from its entry point. */
+function libraryScript(pkg: string, file: string): string {
+  const entry = require.resolve(pkg);
+  const marker = `/node_modules/${pkg}/`;
+  const root = entry.slice(0, entry.lastIndexOf(marker) + marker.length);
+  return readFileSync(`${root}${file}`, "utf8").replaceAll("</script", "<\\/script");
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replaceAll("<", "\\u003c");
+}
+
+function seconds(value: number | null): string {
+  if (value === null) return "–";
+  if (value === 0) return "0";
+  return value < 1 ? `${(value * 1000).toPrecision(3)} ms` : `${value.toPrecision(3)} s`;
+}
+
+const LATENCY_LABELS: [keyof GroupReport["latency"], string][] = [
+  ["queue_s", "queue"],
+  ["ttft_s", "time to first token"],
+  ["tbt_s", "time between tokens"],
+  ["tpot_s", "time per output token"],
+  ["e2e_s", "end to end"],
+];
+
+function latencyTable(latency: GroupReport["latency"]): string {
+  const row = (label: string, d: DistributionSummary) =>
+    `<tr><td>${label}</td><td>${d.count.toLocaleString("en-US")}</td>${[d.mean, d.p50, d.p90, d.p99, d.p999, d.max]
+      .map((v) => `<td>${seconds(v)}</td>`)
+      .join("")}</tr>`;
+  return `<table><thead><tr><th>metric</th><th>count</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr></thead><tbody>${LATENCY_LABELS.map(
+    ([key, label]) => row(label, latency[key]),
+  ).join("")}</tbody></table>`;
+}
+
+function groupsTable(groups: Record<string, GroupReport>): string {
+  const rows = Object.entries(groups).map(([name, g]) => {
+    const r = g.requests;
+    return `<tr><td>${escapeHtml(name)}</td><td>${r.arrived}</td><td>${r.completed}</td><td>${r.throttled + r.rejected + r.failed + r.timed_out}</td><td>${g.throughput.requests_per_s.toFixed(2)}</td><td>${seconds(g.latency.ttft_s.p50)}</td><td>${seconds(g.latency.ttft_s.p99)}</td><td>${seconds(g.latency.e2e_s.p99)}</td></tr>`;
+  });
+  return `<table><thead><tr><th>name</th><th>arrived</th><th>completed</th><th>errors</th><th>req/s</th><th>TTFT p50</th><th>TTFT p99</th><th>E2E p99</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+/** A line chart of some time-series columns, one line per column. */
+function lines(title: string, rows: readonly TimeSeriesRow[], columns: (keyof TimeSeriesRow)[], yTitle: string) {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title,
+    width: "container",
+    height: 220,
+    data: { values: rows.map((r) => Object.fromEntries([["time_s", r.time_s], ...columns.map((c) => [c, r[c]])])) },
+    transform: [{ fold: columns, as: ["series", "value"] }, { filter: "datum.value !== null" }],
+    mark: { type: "line", interpolate: "step-after" },
+    encoding: {
+      x: { field: "time_s", type: "quantitative", title: "simulated time (s)" },
+      y: { field: "value", type: "quantitative", title: yTitle },
+      color: { field: "series", type: "nominal", title: null },
+    },
+  };
+}
+
+function percentileChart(latency: GroupReport["latency"]) {
+  const values = LATENCY_LABELS.flatMap(([key, label]) =>
+    (["p50", "p90", "p99", "p999"] as const).flatMap((q) => (latency[key][q] === null ? [] : [{ metric: label, percentile: q, seconds: latency[key][q] }])),
+  );
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: "Latency percentiles",
+    width: "container",
+    height: 220,
+    data: { values },
+    mark: "bar",
+    encoding: {
+      x: { field: "metric", type: "nominal", title: null, sort: LATENCY_LABELS.map(([, l]) => l) },
+      xOffset: { field: "percentile", sort: ["p50", "p90", "p99", "p999"] },
+      y: { field: "seconds", type: "quantitative", title: "seconds" },
+      color: { field: "percentile", type: "nominal", sort: ["p50", "p90", "p99", "p999"] },
+      tooltip: [{ field: "metric" }, { field: "percentile" }, { field: "seconds", format: ".4f" }],
+    },
+  };
+}
+
+export function htmlReport(report: Report, rows: readonly TimeSeriesRow[]): string {
+  const r = report.requests;
+  const charts = [
+    percentileChart(report.latency),
+    lines("Requests per second", rows, ["requests_per_s"], "completed requests / s"),
+    lines("Latency over time (by completion)", rows, ["ttft_mean_s", "ttft_p99_s", "e2e_p99_s"], "seconds"),
+    lines("Requests in the system", rows, ["mean_in_system", "mean_queued"], "requests (time average)"),
+  ];
+  const name = escapeHtml(report.scenario.name);
+  const errors = r.throttled + r.rejected + r.failed + r.timed_out;
+  const card = (label: string, value: string) => `<div class="card"><div class="v">${value}</div><div class="l">${label}</div></div>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${name} — fleetsim report</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1.5em; color: #222; }
+h1 { margin-bottom: 0.2em; } .muted { color: #666; }
+.cards { display: flex; flex-wrap: wrap; gap: 0.8em; margin: 1em 0; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: 0.6em 1em; min-width: 9em; }
+.card .v { font-size: 1.4em; font-weight: 600; } .card .l { color: #666; font-size: 0.9em; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; } th, td { border-bottom: 1px solid #eee; padding: 0.25em 0.8em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.chart { width: 100%; margin: 1em 0 2em; }
+</style>
+</head>
+<body>
+<h1>${name}</h1>
+<p class="muted">${report.scenario.description ? `${escapeHtml(report.scenario.description)}<br>` : ""}seed ${report.scenario.seed} · ${report.scenario.duration_s} s simulated · statistics from ${report.scenario.warmup_s} s · ${report.run.events.toLocaleString("en-US")} events</p>
+<div class="cards">
+${card("requests arrived", r.arrived.toLocaleString("en-US"))}
+${card("completed", r.completed.toLocaleString("en-US"))}
+${card("errors (throttled, rejected, failed, timed out)", errors.toLocaleString("en-US"))}
+${card("TTFT p99", seconds(report.latency.ttft_s.p99))}
+${card("E2E p99", seconds(report.latency.e2e_s.p99))}
+${card("requests / s", report.throughput.requests_per_s.toFixed(2))}
+</div>
+<h2>Latency</h2>
+${latencyTable(report.latency)}
+<h2>By model</h2>
+${groupsTable(report.by_model)}
+<h2>By tenant</h2>
+${groupsTable(report.by_tenant)}
+<h2>Charts</h2>
+${charts.map((_, i) => `<div class="chart" id="chart${i}"></div>`).join("\n")}
+<script>${libraryScript("vega", "build/vega.min.js")}</script>
+<script>${libraryScript("vega-lite", "build/vega-lite.min.js")}</script>
+<script>${libraryScript("vega-embed", "build/vega-embed.min.js")}</script>
+<script>
+const charts = ${jsonForScript(charts)};
+charts.forEach((spec, i) => vegaEmbed("#chart" + i, spec, { actions: false, renderer: "svg" }));
+</script>
+</body>
+</html>
+`;
 }

@@ -12,7 +12,7 @@ const SECONDS_PER_UNIT: Record<string, number> = {
   d: 86_400,
 };
 
-const DURATION_PATTERN = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-zµ]*)\s*$/i;
+const DURATION_PATTERN = /^\s*(-?[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-zµ]*)\s*$/i;
 
 /** Seconds for "250ms", "30s", "5m", "2h", "1d", "1.5h" or a plain number of seconds; undefined if malformed. */
 export function parseDurationSeconds(value: string | number): number | undefined {

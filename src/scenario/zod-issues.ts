@@ -43,19 +43,15 @@ function resolveUnion(schema: z.ZodType, data: unknown): z.ZodType | undefined {
   return undefined;
 }
 
-/** The keys an object at `path` may have, or undefined if the schema there is not a known object. */
-export function allowedKeysAt(root: z.ZodType, path: readonly PathSegment[], data: unknown): string[] | undefined {
+/** The schema that validates the value at `path` (unions resolved by the data's discriminator). */
+function schemaAt(root: z.ZodType, path: readonly PathSegment[], data: unknown): z.ZodType | undefined {
   let schema: z.ZodType | undefined = root;
   let value = data;
-  for (let i = 0; i <= path.length && schema; i++) {
+  for (let i = 0; schema; i++) {
     schema = unwrap(schema);
-    let def = defOf(schema);
-    if (def.type === "union") {
-      schema = resolveUnion(schema, value);
-      if (!schema) return undefined;
-      def = defOf(schema);
-    }
-    if (i === path.length) return def.type === "object" && def.shape ? Object.keys(def.shape) : undefined;
+    if (defOf(schema).type === "union") schema = resolveUnion(schema, value) ?? schema;
+    if (i === path.length) return schema;
+    const def = defOf(schema);
     const segment = path[i];
     if (def.type === "object") schema = def.shape?.[String(segment)];
     else if (def.type === "array") schema = def.element;
@@ -64,6 +60,18 @@ export function allowedKeysAt(root: z.ZodType, path: readonly PathSegment[], dat
     value = value && typeof value === "object" ? (value as Record<string, unknown>)[segment as string] : undefined;
   }
   return undefined;
+}
+
+/** The keys an object at `path` may have, or undefined if the schema there is not a known object. */
+export function allowedKeysAt(root: z.ZodType, path: readonly PathSegment[], data: unknown): string[] | undefined {
+  const schema = schemaAt(root, path, data);
+  const def = schema && defOf(schema);
+  return def?.type === "object" && def.shape ? Object.keys(def.shape) : undefined;
+}
+
+function isIntegerSchema(schema: z.ZodType | undefined): boolean {
+  const format = schema && (defOf(schema) as unknown as { format?: string }).format;
+  return typeof format === "string" && format.includes("int");
 }
 
 function describeValue(value: unknown): string {
@@ -97,7 +105,8 @@ export function describeIssue(issue: AnyIssue, root: z.ZodType, data: unknown): 
   const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
   switch (issue.code) {
     case "invalid_type": {
-      const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
+      const integer = issue.expected === "number" && isIntegerSchema(schemaAt(root, path, data));
+      const expected = integer ? TYPE_NAMES.int : (TYPE_NAMES[issue.expected] ?? issue.expected);
       if (issue.input === undefined) return [{ path, message: `missing required field (expected ${expected})` }];
       return [{ path, message: `expected ${expected}, got ${describeValue(issue.input)}` }];
     }
@@ -123,7 +132,7 @@ export function describeIssue(issue: AnyIssue, root: z.ZodType, data: unknown): 
         return [
           {
             path: fieldPath,
-            message: `unknown ${u.discriminator} ${describeValue(given)}${guess ? `; did you mean '${guess}'?` : ""} Expected one of: ${options.join(", ")}.`,
+            message: `unknown ${u.discriminator} ${describeValue(given)}${guess ? `; did you mean '${guess}'?` : ""} (expected one of: ${options.join(", ")})`,
           },
         ];
       }

@@ -1,0 +1,60 @@
+/** The invariants of src/INVARIANTS.md, checked on every example scenario. */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadScenarioFile, simulate, type Report } from "../../src/index.js";
+import { REPO_ROOT } from "../support/cli.js";
+
+const SCENARIOS = readdirSync(join(REPO_ROOT, "scenarios")).filter((f) => f.endsWith(".yaml"));
+/** Long scenarios are cut to this much simulated time to keep the suite fast; the checks do not depend on length. */
+const MAX_DURATION_S = 4 * 3600;
+
+type Counts = Report["requests"];
+const outcomesSum = (r: Counts) => r.completed + r.throttled + r.rejected + r.failed + r.timed_out + r.in_flight_at_end;
+
+describe.each(SCENARIOS)("invariants of scenarios/%s", (file) => {
+  const path = join(REPO_ROOT, "scenarios", file);
+  const probe = loadScenarioFile(path);
+  const sets = probe.scenario.duration > MAX_DURATION_S ? [`duration=${MAX_DURATION_S}`] : [];
+  const causalityViolations: string[] = [];
+  const result = simulate(loadScenarioFile(path, { sets }), {
+    onRequestEnd: (r) => {
+      if (r.outcome !== 0) return;
+      if (!(r.queue_s >= 0 && r.queue_s <= r.ttft_s + 1e-9 && r.ttft_s <= r.e2e_s + 1e-9)) {
+        causalityViolations.push(`request ${r.serial}: queue ${r.queue_s}, ttft ${r.ttft_s}, e2e ${r.e2e_s}`);
+      }
+    },
+  });
+  const report = result.report;
+
+  it("conserves requests: outcomes add up to arrivals, per group and in total", () => {
+    expect(report.requests.arrived).toBeGreaterThan(0);
+    expect(outcomesSum(report.requests)).toBe(report.requests.arrived);
+    for (const groups of [report.by_tenant, report.by_model, report.by_region]) {
+      let arrived = 0;
+      for (const g of Object.values(groups)) {
+        expect(outcomesSum(g.requests)).toBe(g.requests.arrived);
+        arrived += g.requests.arrived;
+      }
+      expect(arrived).toBe(report.requests.arrived);
+    }
+    expect(report.run.requests_generated).toBe(report.requests.arrived + report.run.warmup_requests_excluded);
+  });
+
+  it("keeps every request causal: queue <= TTFT <= E2E", () => {
+    expect(causalityViolations.slice(0, 5)).toEqual([]);
+  });
+
+  it("counts exactly the completed requests in the end-to-end distribution", () => {
+    expect(report.latency.e2e_s.count).toBe(report.requests.completed);
+    expect(report.latency.ttft_s.count).toBe(report.requests.completed);
+  });
+
+  it("satisfies Little's law within 5 %", () => {
+    const L = report.occupancy.mean_in_system;
+    const lambdaW = report.throughput.requests_per_s * report.latency.e2e_s.mean!;
+    // Timed-out and rejected requests also spend time in the system; count their share only when there are none.
+    if (report.requests.completed === report.requests.arrived) expect(Math.abs(L / lambdaW - 1)).toBeLessThan(0.05);
+    else expect(L).toBeGreaterThan(0);
+  });
+});
