@@ -1,0 +1,385 @@
+/**
+ * The latency model against published measurements (bench/calibration-data/): loads every usable
+ * point, predicts it with a given set of efficiency factors, summarises the errors, and fits the
+ * factors (a handful per GPU family and per serving stack) by coordinate descent on log error.
+ */
+import { join } from "node:path";
+import { GPUS, type GpuFamily } from "../../catalog/gpus.js";
+import { MODELS } from "../../catalog/models.js";
+import { KV_BYTES, PRECISIONS, type Precision } from "../../catalog/precisions.js";
+import { readRecords, type Records } from "../../workload/datafiles.js";
+import { HARDWARE_EFFICIENCY, STACK_OVERHEADS, type HardwareEfficiency, type Stack, type StackOverheads } from "./efficiency.js";
+import { RooflineModel } from "./roofline.js";
+import { decodeStepUs, prefillUs, staticBatch } from "./static-batch.js";
+
+export interface Calibration {
+  hardware: Record<GpuFamily, HardwareEfficiency>;
+  stacks: Record<Stack, StackOverheads>;
+}
+
+export const CURRENT_CALIBRATION: Calibration = { hardware: HARDWARE_EFFICIENCY, stacks: STACK_OVERHEADS };
+
+export interface CalibrationPoint {
+  source: string;
+  metric: string;
+  /** what was measured, in words */
+  label: string;
+  family: GpuFamily;
+  stack: Stack;
+  measured: number;
+  predict(calibration: Calibration): number;
+  /** set when the point is shown but left out of the fit and the error targets, with the reason */
+  excluded?: string;
+}
+
+/**
+ * Vidur's "a100_dgx" all-reduce profile reaches about 11 GB/s of bus bandwidth on large messages:
+ * PCIe speed, not NVLink (600 GB/s). It contradicts the end-to-end DGX-A100 measurements: at that
+ * speed the 160 all-reduces of 134 MB in a TP8 Llama-2-70B prefill of 8,192 tokens would alone take
+ * over 2.8 s, while Splitwise measured the whole prefill at 1.54 s.
+ */
+const A100_ALLREDUCE_EXCLUSION = "Vidur's A100 all-reduce runs at PCIe speed (~11 GB/s bus), contradicting end-to-end DGX-A100 timings";
+const SPLITWISE_TP2_EXCLUSION = "the data README flags Splitwise TP2 rows at batch >= 32 as memory-limited (batch 64 faster than 32)";
+
+const GPU_NAMES: Record<string, string> = {
+  "A100-80GB-SXM": "a100-sxm-80gb",
+  "A100-SXM-80GB": "a100-sxm-80gb",
+  A100: "a100-sxm-80gb",
+  a100_dgx: "a100-sxm-80gb",
+  "H100-80GB-SXM": "h100-sxm",
+  "H100-SXM-80GB": "h100-sxm",
+  H100: "h100-sxm",
+  h100_dgx: "h100-sxm",
+  "H200-SXM-141GB": "h200-sxm",
+  L40S: "l40s",
+};
+
+const MODEL_NAMES: Record<string, string> = {
+  "llama2-70b": "llama-2-70b",
+  "bloom-176b": "bloom-176b",
+  "Llama-2-7B": "llama-2-7b",
+  "Llama-2-70B": "llama-2-70b",
+  "Mistral-7B": "mistral-7b",
+  "Mixtral-8x7B": "mixtral-8x7b",
+  "GPT-J-6B": "gpt-j-6b",
+  "Falcon-180B": "falcon-180b",
+  "meta-llama/Llama-2-7b-hf": "llama-2-7b",
+  "meta-llama/Llama-2-70b-hf": "llama-2-70b",
+  // Llama 3 and 3.1 share their layer shapes; only the context length differs.
+  "meta-llama/Meta-Llama-3-8B": "llama-3.1-8b",
+  "meta-llama/Meta-Llama-3-70B": "llama-3.1-70b",
+};
+
+/** Rows the catalog cannot describe are skipped (and counted in the report). */
+export interface SkippedRows {
+  source: string;
+  reason: string;
+  rows: number;
+}
+
+function roofline(calibration: Calibration, gpuId: string, modelId: string, precision: Precision, tp: number, stack: Stack, kvBytes?: number): RooflineModel {
+  const gpu = GPUS[gpuId];
+  return new RooflineModel({
+    gpu,
+    model: MODELS[modelId],
+    precision,
+    kvBytes: kvBytes ?? PRECISIONS[precision].defaultKvBytes,
+    tensorParallel: tp,
+    pipelineParallel: 1,
+    hardware: calibration.hardware[gpu.family],
+    overheads: calibration.stacks[stack],
+  });
+}
+
+const num = (records: Records, i: number, column: string) => Number(records.rows[i][column]);
+const str = (records: Records, i: number, column: string) => String(records.rows[i][column]);
+
+/** Splitwise's vLLM batched prompts up to 2,048 tokens per iteration (SplitwiseSim start_state max_batch_tokens). */
+const SPLITWISE_MAX_BATCH_TOKENS = 2048;
+
+export function loadCalibrationPoints(dir: string): { points: CalibrationPoint[]; skipped: SkippedRows[] } {
+  const points: CalibrationPoint[] = [];
+  const skipped = new Map<string, SkippedRows>();
+  const skip = (source: string, reason: string) => {
+    const key = `${source}\u0000${reason}`;
+    const entry = skipped.get(key) ?? { source, reason, rows: 0 };
+    entry.rows++;
+    skipped.set(key, entry);
+  };
+  const lookup = (source: string, gpuName: string, modelName?: string) => {
+    const gpuId = GPU_NAMES[gpuName];
+    const modelId = modelName === undefined ? "" : MODEL_NAMES[modelName];
+    if (!gpuId) skip(source, `GPU ${gpuName} is not in the catalog`);
+    else if (modelId === undefined) skip(source, `model ${modelName} is not in the catalog`);
+    else return { gpuId, modelId, family: GPUS[gpuId].family };
+    return undefined;
+  };
+
+  const vidur = readRecords(join(dir, "vidur_mlp_per_layer.csv"));
+  for (let i = 0; i < vidur.rows.length; i++) {
+    const ids = lookup("Vidur MLP profiles", str(vidur, i, "gpu"), str(vidur, i, "model"));
+    if (!ids) continue;
+    const tp = num(vidur, i, "tensor_parallel");
+    const tokens = num(vidur, i, "num_tokens");
+    points.push({
+      source: "Vidur MLP profiles",
+      metric: "linear ops per layer (ms)",
+      label: `${ids.modelId} ${ids.gpuId} TP${tp} ${tokens} tokens`,
+      family: ids.family,
+      stack: "kernels",
+      measured: num(vidur, i, "layer_linear_total_ms"),
+      predict: (c) => roofline(c, ids.gpuId, ids.modelId, "fp16", tp, "kernels").linearLayerUs(tokens) / 1e3,
+    });
+  }
+
+  const allReduce = readRecords(join(dir, "vidur_allreduce.csv"));
+  for (let i = 0; i < allReduce.rows.length; i++) {
+    const ids = lookup("Vidur all-reduce", str(allReduce, i, "node"));
+    if (!ids) continue;
+    const n = num(allReduce, i, "num_gpus");
+    const bytes = num(allReduce, i, "message_bytes");
+    if (n > 8) {
+      skip("Vidur all-reduce", `${n} GPUs cross servers; a tensor-parallel group stays inside one`);
+      continue;
+    }
+    points.push({
+      source: "Vidur all-reduce",
+      metric: "all-reduce (ms)",
+      label: `${ids.gpuId} x${n} ${bytes} bytes`,
+      family: ids.family,
+      stack: "kernels",
+      measured: num(allReduce, i, "all_reduce_ms_median_over_ranks"),
+      excluded: ids.family === "ampere" ? A100_ALLREDUCE_EXCLUSION : undefined,
+      predict: (c) => roofline(c, ids.gpuId, "llama-2-70b", "fp16", n, "kernels").allReduceUs(bytes) / 1e3,
+    });
+  }
+
+  const splitwise = readRecords(join(dir, "splitwise_perf_model_summary.csv"));
+  for (let i = 0; i < splitwise.rows.length; i++) {
+    const ids = lookup("Splitwise (vLLM)", str(splitwise, i, "gpu"), str(splitwise, i, "model"));
+    if (!ids) continue;
+    const tp = num(splitwise, i, "tensor_parallel");
+    const prompt = num(splitwise, i, "prompt_tokens");
+    const batch = num(splitwise, i, "batch_size");
+    const output = num(splitwise, i, "output_tokens");
+    const base = {
+      source: "Splitwise (vLLM)",
+      family: ids.family,
+      stack: "vllm-2023" as const,
+      excluded: tp === 2 && batch >= 32 ? SPLITWISE_TP2_EXCLUSION : undefined,
+    };
+    const config = `${ids.modelId} ${ids.gpuId} TP${tp} prompt ${prompt} batch ${batch}`;
+    points.push({
+      ...base,
+      metric: "prefill (ms)",
+      label: config,
+      measured: num(splitwise, i, "prefill_time_ms_mean"),
+      predict: (c) => prefillUs(roofline(c, ids.gpuId, ids.modelId, "fp16", tp, "vllm-2023"), prompt, batch, Math.max(prompt, SPLITWISE_MAX_BATCH_TOKENS)) / 1e3,
+    });
+    points.push({
+      ...base,
+      metric: "decode step (ms)",
+      label: `${config} output ${output}`,
+      measured: num(splitwise, i, "decode_time_per_token_ms_mean"),
+      // The mean step sees the context halfway through the output (generation capped near 1,024 tokens).
+      predict: (c) => decodeStepUs(roofline(c, ids.gpuId, ids.modelId, "fp16", tp, "vllm-2023"), batch, prompt + Math.min(output, 1024) / 2) / 1e3,
+    });
+  }
+
+  const trt = readRecords(join(dir, "trtllm_v0.9_perf_overview.csv"));
+  for (let i = 0; i < trt.rows.length; i++) {
+    const ids = lookup("TensorRT-LLM 0.9", str(trt, i, "gpu"), str(trt, i, "model"));
+    if (!ids) continue;
+    const precision = str(trt, i, "precision").toLowerCase() as Precision;
+    const kvBytes = precision === "fp8" ? KV_BYTES.fp8 : KV_BYTES.fp16;
+    const tp = num(trt, i, "tensor_parallel");
+    const isl = num(trt, i, "isl_tokens");
+    const osl = num(trt, i, "osl_tokens");
+    const batch = num(trt, i, "batch_size");
+    const model = (c: Calibration) => roofline(c, ids.gpuId, ids.modelId, precision, tp, "trtllm", kvBytes);
+    const base = { source: "TensorRT-LLM 0.9", family: ids.family, stack: "trtllm" as const };
+    const label = `${ids.modelId} ${ids.gpuId} ${precision} TP${tp} ${isl}/${osl} batch ${batch}`;
+    if (str(trt, i, "scenario").startsWith("static batch")) {
+      points.push({
+        ...base,
+        metric: "throughput (output tok/s/GPU)",
+        label,
+        measured: num(trt, i, "output_throughput_tokens_per_s_per_gpu"),
+        predict: (c) => staticBatch(model(c), batch, isl, osl).outputTokensPerS / tp,
+      });
+    } else {
+      points.push({ ...base, metric: "first-token latency, batch 1 (ms)", label, measured: num(trt, i, "ttft_ms"), predict: (c) => prefillUs(model(c), isl, 1) / 1e3 });
+    }
+  }
+  return { points, skipped: [...skipped.values()] };
+}
+
+export interface Evaluated {
+  point: CalibrationPoint;
+  predicted: number;
+  /** absolute percentage error */
+  ape: number;
+}
+
+export function evaluate(points: readonly CalibrationPoint[], calibration: Calibration): Evaluated[] {
+  return points.map((point) => {
+    const predicted = point.predict(calibration);
+    return { point, predicted, ape: (100 * Math.abs(predicted - point.measured)) / point.measured };
+  });
+}
+
+export interface ErrorSummary {
+  source: string;
+  metric: string;
+  points: number;
+  meanApe: number;
+  medianApe: number;
+  worst: Evaluated[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Errors per (source, metric), and per source with metric "all". */
+export function summarize(rows: readonly Evaluated[]): ErrorSummary[] {
+  const groups = new Map<string, Evaluated[]>();
+  for (const row of rows) {
+    if (row.point.excluded) continue;
+    for (const metric of [row.point.metric, "all"]) {
+      const key = `${row.point.source}\u0000${metric}`;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push(row);
+    }
+  }
+  return [...groups.entries()].map(([key, group]) => {
+    const [source, metric] = key.split("\u0000");
+    const apes = group.map((r) => r.ape);
+    return {
+      source,
+      metric,
+      points: group.length,
+      meanApe: apes.reduce((s, x) => s + x, 0) / apes.length,
+      medianApe: median(apes),
+      worst: [...group].sort((a, b) => b.ape - a.ape).slice(0, 3),
+    };
+  });
+}
+
+// --- fitting ---------------------------------------------------------------------------------
+
+interface Parameter {
+  get(c: Calibration): number;
+  set(c: Calibration, value: number): void;
+  min: number;
+  max: number;
+  name: string;
+}
+
+/** Bounds keep every factor physically plausible: no kernel beats ~90 % of a datasheet peak. */
+const HARDWARE_BOUNDS: Record<keyof HardwareEfficiency, [number, number]> = {
+  gemmMfu: [0.2, 0.85],
+  lowPrecisionGemmMfu: [0.1, 0.85],
+  memoryEfficiency: [0.4, 0.92],
+  layerKernelUs: [1, 200],
+  allReducePairUs: [3, 60],
+  allReduceGroupUs: [5, 100],
+  interconnectEfficiency: [0.3, 0.95],
+};
+const STACK_BOUNDS: Record<keyof StackOverheads, [number, number]> = {
+  stepUs: [10, 50_000],
+  prefillLayerUs: [0, 2000],
+  decodeLayerUs: [0, 2000],
+  sequenceUs: [0, 2000],
+  attentionMfu: [0.05, 0.75],
+  decodeAttentionEfficiency: [0.05, 1],
+  collectiveEfficiency: [0.05, 2],
+};
+
+function parametersFor(points: readonly CalibrationPoint[]): Parameter[] {
+  const families = [...new Set(points.map((p) => p.family))].sort();
+  const stacks = [...new Set(points.map((p) => p.stack))].filter((s) => s !== "kernels").sort();
+  const params: Parameter[] = [];
+  for (const family of families) {
+    for (const [key, [min, max]] of Object.entries(HARDWARE_BOUNDS) as [keyof HardwareEfficiency, [number, number]][]) {
+      params.push({ name: `${family}.${key}`, min, max, get: (c) => c.hardware[family][key], set: (c, v) => (c.hardware[family][key] = v) });
+    }
+  }
+  for (const stack of stacks as Stack[]) {
+    for (const [key, [min, max]] of Object.entries(STACK_BOUNDS) as [keyof StackOverheads, [number, number]][]) {
+      params.push({ name: `${stack}.${key}`, min, max, get: (c) => c.stacks[stack][key], set: (c, v) => (c.stacks[stack][key] = v) });
+    }
+  }
+  return params;
+}
+
+/** Sum over sources of the mean squared log error, so each source weighs the same however many points it has. */
+function objective(points: readonly CalibrationPoint[], calibration: Calibration): number {
+  const perSource = new Map<string, { sum: number; n: number }>();
+  for (const point of points) {
+    const predicted = point.predict(calibration);
+    const e = Math.log(Math.max(predicted, 1e-12) / point.measured);
+    const entry = perSource.get(point.source) ?? { sum: 0, n: 0 };
+    entry.sum += e * e;
+    entry.n++;
+    perSource.set(point.source, entry);
+  }
+  let total = 0;
+  for (const { sum, n } of perSource.values()) total += sum / n;
+  return total;
+}
+
+export function cloneCalibration(c: Calibration): Calibration {
+  return JSON.parse(JSON.stringify(c));
+}
+
+/** Coordinate descent with multiplicative steps over `params`; deterministic. */
+function descend(points: readonly CalibrationPoint[], c: Calibration, params: readonly Parameter[], rounds: number): void {
+  let best = objective(points, c);
+  const steps = [0.5, 0.7, 0.85, 0.95, 0.99, 1.01, 1.05, 1.18, 1.4, 2];
+  for (let round = 0; round < rounds; round++) {
+    let improved = false;
+    for (const param of params) {
+      const current = param.get(c);
+      let bestValue = current;
+      for (const step of steps) {
+        const value = Math.min(param.max, Math.max(param.min, current * step));
+        if (value === current) continue;
+        param.set(c, value);
+        const score = objective(points, c);
+        if (score < best - 1e-9) {
+          best = score;
+          bestValue = value;
+        }
+      }
+      param.set(c, bestValue);
+      if (bestValue !== current) improved = true;
+    }
+    if (!improved) break;
+  }
+}
+
+const COLLECTIVE_PARAMS = ["allReducePairUs", "allReduceGroupUs", "interconnectEfficiency"];
+const MICROBENCHMARK_SOURCE = "Vidur all-reduce";
+
+/**
+ * Fits in two stages: a family's all-reduce hardware factors against the NCCL microbenchmarks where
+ * they exist (hardware is measured by hardware benchmarks), then everything else against all sources,
+ * with those held fixed (end-to-end differences in collectives go to the stacks' collectiveEfficiency).
+ */
+export function fitCalibration(allPoints: readonly CalibrationPoint[], start: Calibration, rounds = 60): Calibration {
+  const points = allPoints.filter((p) => !p.excluded);
+  const c = cloneCalibration(start);
+  const params = parametersFor(points);
+  const microbenchmarks = points.filter((p) => p.source === MICROBENCHMARK_SOURCE);
+  const measuredFamilies = new Set(microbenchmarks.map((p) => p.family));
+  const isCollective = (p: Parameter) => {
+    const [owner, key] = p.name.split(".");
+    return COLLECTIVE_PARAMS.includes(key) && measuredFamilies.has(owner as GpuFamily);
+  };
+  descend(microbenchmarks, c, params.filter(isCollective), rounds);
+  descend(points, c, params.filter((p) => !isCollective(p)), rounds);
+  return c;
+}

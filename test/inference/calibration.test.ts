@@ -1,0 +1,24 @@
+/** The latency model stays calibrated: median error at most 15 % on each published source (bench/calibration.md). */
+import { describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { CURRENT_CALIBRATION, evaluate, loadCalibrationPoints, summarize } from "../../src/inference/latency/calibration.js";
+
+const DATA = fileURLToPath(new URL("../../bench/calibration-data", import.meta.url));
+
+describe("latency-model calibration", () => {
+  const { points, skipped } = loadCalibrationPoints(DATA);
+  const summary = summarize(evaluate(points, CURRENT_CALIBRATION));
+
+  it("uses the points of all four published sources", () => {
+    const sources = new Set(points.map((p) => p.source));
+    expect([...sources].sort()).toEqual(["Splitwise (vLLM)", "TensorRT-LLM 0.9", "Vidur MLP profiles", "Vidur all-reduce"]);
+    expect(points.length).toBeGreaterThan(800);
+    // Only rows of models or GPUs outside the catalog, or cross-server collectives, are skipped.
+    for (const s of skipped) expect(s.reason).toMatch(/not in the catalog|cross servers/);
+  });
+
+  it.each(["Vidur MLP profiles", "Vidur all-reduce", "Splitwise (vLLM)", "TensorRT-LLM 0.9"])("has a median error of at most 15 %% on %s", (source) => {
+    const s = summary.find((x) => x.source === source && x.metric === "all")!;
+    expect(s.medianApe).toBeLessThanOrEqual(15);
+  });
+});
