@@ -22,9 +22,11 @@ function model(modelId: string, tp: number, precision: "fp16" | "fp8" = "fp16", 
 
 describe("roofline latency model", () => {
   it("prices a batch-1 decode step of a 70B model at about the time to stream its weights", () => {
-    // Llama-2-70B, fp16, TP4 on H100: 138 GB / 4 GPUs read at 3.35 TB/s x memory efficiency.
+    // Llama-2-70B, fp16, TP4 on H100: 138 GB / 4 GPUs read at 3.35 TB/s x memory efficiency
+    // (all but the input embedding, of which a step reads one row).
     const m = model("llama-2-70b", 4);
-    const weightsUs = ((totalParams(MODELS["llama-2-70b"]) * 2) / 4 / (3.35e12 * HARDWARE_EFFICIENCY.hopper.memoryEfficiency)) * 1e6;
+    const l = MODELS["llama-2-70b"];
+    const weightsUs = (((totalParams(l) - l.vocab * l.hidden) * 2) / 4 / (3.35e12 * HARDWARE_EFFICIENCY.hopper.memoryEfficiency)) * 1e6;
     const step = decodeStepUs(m, 1, 512);
     // ...plus, per layer, two all-reduces and the kernels' fixed time (the KV read of 512 tokens is tiny).
     const h = HARDWARE_EFFICIENCY.hopper;
