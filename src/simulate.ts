@@ -5,11 +5,12 @@
 import { RandomStreams, Simulator, secondsToUs } from "./engine/index.js";
 import { Frontend } from "./control/frontend.js";
 import { ModelService } from "./control/model-service.js";
-import { createEngine } from "./inference/index.js";
+import { createEngine, deployModel, type Deployed } from "./inference/index.js";
 import { Recorder, type RequestRecord } from "./metrics/recorder.js";
 import { loadTrace, type LoadedScenario } from "./scenario/load.js";
 import type { Scenario } from "./scenario/schema.js";
 import type { SimContext } from "./workload/context.js";
+import type { Outcome } from "./workload/outcomes.js";
 import { RequestTable } from "./workload/requests.js";
 import { TenantSource } from "./workload/tenant-source.js";
 
@@ -17,6 +18,8 @@ export interface SimulationResult {
   scenario: Scenario;
   recorder: Recorder;
   services: ModelService[];
+  /** deployment plan per model (undefined for non-LLM services) */
+  deployments: (Deployed | undefined)[];
   /** simulated time when the run ended (all drained, or the drain limit) */
   endUs: number;
   events: number;
@@ -27,6 +30,8 @@ export interface SimulationResult {
 export interface SimulationOptions {
   /** receives every request as it ends (for per-request output) */
   onRequestEnd?: (record: RequestRecord) => void;
+  /** check KV-cache accounting after every iteration (slower; for tests) */
+  debugChecks?: boolean;
 }
 
 export function runSimulation(loaded: LoadedScenario, options: SimulationOptions = {}): SimulationResult {
@@ -41,22 +46,26 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const ctx: SimContext = { sim, streams: new RandomStreams(scenario.seed), requests, lifecycle: recorder, data };
 
   const modelIndex = new Map(scenario.models.map((m, i) => [m.name, i]));
+  const deployments = scenario.models.map((m) => deployModel(m, data).deployed);
   let frontend: Frontend | undefined;
   const sink = {
     completed: (req: number, firstTokenUs: number) => frontend!.completed(req, firstTokenUs),
-    refused: (req: number, outcome: Parameters<Frontend["refused"]>[1]) => frontend!.refused(req, outcome),
+    refused: (req: number, outcome: Outcome) => frontend!.refused(req, outcome),
   };
-  const services = scenario.models.map(
-    (spec, i) => new ModelService(ctx, i, spec, createEngine(spec, ctx), sink),
-  );
+  const engineOptions = { windowFromUs: warmupUs, windowToUs: durationUs, scopeCount: tenants.length, debugChecks: options.debugChecks ?? false };
+  const services = scenario.models.map((spec, i) => new ModelService(ctx, i, spec, createEngine(spec, ctx, deployments[i], engineOptions), sink));
+  const sources: TenantSource[] = [];
   frontend = new Frontend(
     ctx,
     services,
     tenants.map((t) => (t.timeout === undefined ? Infinity : secondsToUs(t.timeout))),
+    (req) => sources[requests.tenant[req]].ended(),
   );
   const submit = (req: number) => frontend!.submit(req);
-  const sources = tenants.map(
-    (spec, i) =>
+  tenants.forEach((spec, i) => {
+    const model = scenario.models[modelIndex.get(spec.model)!];
+    const engine = model.engine;
+    sources.push(
       new TenantSource(ctx, spec, {
         tenantIndex: i,
         modelIndex: modelIndex.get(spec.model)!,
@@ -64,9 +73,11 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
         warmupUs,
         endUs: durationUs,
         trace: spec.arrival.kind === "trace" ? loadTrace(data, spec.arrival.file, spec.arrival.format) : undefined,
+        prefixUnitTokens: engine.kind === "continuous_batching" && engine.prefix_caching ? engine.prefix_block_tokens : 0,
         submit,
       }),
-  );
+    );
+  });
   for (const source of sources) source.start();
 
   const drainUntilUs = scenario.drain === undefined ? Infinity : durationUs + secondsToUs(scenario.drain);
@@ -78,6 +89,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     scenario,
     recorder,
     services,
+    deployments,
     endUs,
     events: sim.eventsHandled,
     generated: sources.reduce((sum, s) => sum + s.generated, 0),

@@ -16,6 +16,8 @@ export class Frontend implements RequestSink {
     private readonly services: readonly ModelService[],
     /** client timeout per tenant, microseconds (Infinity = none) */
     private readonly timeoutUs: readonly number[],
+    /** told when a request has ended, whatever its outcome (closed-loop clients send their next) */
+    private readonly onEnded: (req: number) => void = () => {},
   ) {}
 
   submit(req: number): void {
@@ -33,6 +35,7 @@ export class Frontend implements RequestSink {
     const { requests, lifecycle, sim } = this.ctx;
     this.cancelTimeout(req);
     lifecycle.completed(req, firstTokenUs, sim.nowUs);
+    this.onEnded(req);
     requests.release(req);
   }
 
@@ -40,6 +43,7 @@ export class Frontend implements RequestSink {
     const { requests, lifecycle, sim } = this.ctx;
     this.cancelTimeout(req);
     lifecycle.ended(req, outcome, sim.nowUs);
+    this.onEnded(req);
     requests.release(req);
   }
 
@@ -56,6 +60,7 @@ export class Frontend implements RequestSink {
     const { requests, lifecycle, sim } = this.ctx;
     requests.timeoutEvent[req] = -1;
     lifecycle.ended(req, Outcome.timedOut, sim.nowUs);
+    this.onEnded(req);
     this.services[requests.model[req]].abandon(req);
   }
 

@@ -49,6 +49,10 @@ export class ModelService implements ReplicaHost {
   }
 
   receive(req: number): void {
+    if (!this.engine.accepts(req)) {
+      this.sink.refused(req, Outcome.rejected);
+      return;
+    }
     this.engine.prepare(req);
     const choice = this.router.pick(req);
     if (choice === NO_REPLICA) {

@@ -1,17 +1,25 @@
 /**
  * Serving engines: how a replica turns requests into responses over simulated time. `queue` is a
- * generic slot-based service; LLM engines (continuous batching) plug in through the same interface.
+ * generic slot-based service; `continuous_batching` is an LLM replica on GPUs.
  */
 import type { ModelSpec } from "../scenario/schema.js";
 import type { SimContext } from "../workload/context.js";
+import { BatchingEngine, type BatchingOptions } from "./batching-replica.js";
+import type { Deployed } from "./deployment.js";
 import { QueueEngine } from "./queue-replica.js";
 import type { ServingEngine } from "./replica.js";
 
 export type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
+export { BatchingReplica, ReplicaStats } from "./batching-replica.js";
+export { deployModel, type Deployed } from "./deployment.js";
 
-export function createEngine(model: ModelSpec, ctx: SimContext): ServingEngine {
-  switch (model.engine.kind) {
+export function createEngine(model: ModelSpec, ctx: SimContext, deployed: Deployed | undefined, options: BatchingOptions): ServingEngine {
+  const engine = model.engine;
+  switch (engine.kind) {
     case "queue":
-      return new QueueEngine(model.engine, ctx, model.name);
+      return new QueueEngine(engine, ctx, model.name);
+    case "continuous_batching":
+      if (!deployed) throw new Error(`model ${model.name} has no deployment plan`);
+      return new BatchingEngine(engine, deployed, ctx, options);
   }
 }

@@ -26,6 +26,10 @@ export class QueueEngine implements ServingEngine {
     this.ctx.requests.workUs[req] = Math.round(this.serviceTimeS() * 1e6);
   }
 
+  accepts(): boolean {
+    return true;
+  }
+
   createReplica(index: number, host: ReplicaHost): Replica {
     return new QueueReplica(index, this.spec.concurrency, host);
   }
@@ -34,6 +38,7 @@ export class QueueEngine implements ServingEngine {
 export class QueueReplica implements Replica {
   outstanding = 0;
   waiting = 0;
+  outstandingTokens = 0;
   private busy = 0;
   private readonly queue = new IntFifo();
   private readonly onServiceDone = (req: number) => this.finish(req);
@@ -48,9 +53,23 @@ export class QueueReplica implements Replica {
     return this.busy < this.concurrency;
   }
 
+  kvLoad(): number {
+    return this.outstanding / this.concurrency;
+  }
+
+  prefixMatchTokens(): number {
+    return 0;
+  }
+
+  private tokensOf(req: number): number {
+    const r = this.host.ctx.requests;
+    return r.inputTokens[req] + r.outputTokens[req];
+  }
+
   submit(req: number): void {
     const { requests, lifecycle, sim } = this.host.ctx;
     this.outstanding++;
+    this.outstandingTokens += this.tokensOf(req);
     requests.replica[req] = this.index;
     if (this.busy < this.concurrency) {
       this.start(req);
@@ -65,6 +84,7 @@ export class QueueReplica implements Replica {
   abandon(req: number): void {
     const { requests, lifecycle, sim } = this.host.ctx;
     this.outstanding--;
+    this.outstandingTokens -= this.tokensOf(req);
     if (requests.state[req] === RequestState.replicaQueue) {
       // Left in the FIFO and skipped (and its id recycled) when the queue reaches it.
       requests.state[req] = RequestState.abandoned;
@@ -89,6 +109,7 @@ export class QueueReplica implements Replica {
   private finish(req: number): void {
     this.busy--;
     this.outstanding--;
+    this.outstandingTokens -= this.tokensOf(req);
     this.host.ctx.requests.serviceEvent[req] = -1;
     // A generic service answers in one piece: its first byte is its last.
     this.host.completed(req, this.host.ctx.sim.nowUs);

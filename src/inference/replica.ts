@@ -19,6 +19,12 @@ export interface Replica {
   waiting: number;
   /** true when a request submitted now would start at once */
   hasFreeSlot(): boolean;
+  /** tokens still to process for its requests: prompt tokens not yet computed plus output tokens not yet generated */
+  outstandingTokens: number;
+  /** share of its KV cache in use or wanted by its waiting requests (0 for engines without one) */
+  kvLoad(): number;
+  /** prompt tokens of `req` it already holds in its prefix cache */
+  prefixMatchTokens(req: number): number;
   /** Starts the request, or queues it here. */
   submit(req: number): void;
   /** The client gave up on the request: drop it from the queue or stop serving it. */
@@ -29,5 +35,7 @@ export interface Replica {
 export interface ServingEngine {
   /** Called once per request routed to this model, in arrival order. */
   prepare(req: number): void;
+  /** False for a request no replica could ever serve (longer than the context or the KV cache). */
+  accepts(req: number): boolean;
   createReplica(index: number, host: ReplicaHost): Replica;
 }

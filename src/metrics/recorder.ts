@@ -8,7 +8,7 @@ import type { RequestLifecycle } from "../workload/context.js";
 import { Outcome } from "../workload/outcomes.js";
 import { ScopeStats } from "./scope.js";
 import { TimeSeries } from "./timeseries.js";
-import { TimeWeightedLevel } from "./level.js";
+import { TimeWeightedLevel } from "../engine/index.js";
 
 /** One finished request, for the optional per-request CSV. Times in seconds; NaN where a step never happened. */
 export interface RequestRecord {
@@ -75,9 +75,9 @@ export class Recorder implements RequestLifecycle {
     if (r.measured[req]) this.scopes[r.scope[req]].latency.queue_s.add((nowUs - r.arrivalUs[req]) / 1e6);
   }
 
-  /** Token-level statistics added in bulk: `count` gaps between tokens averaging `meanGapS`. */
-  tokenGaps(req: number, meanGapS: number, count: number): void {
-    if (count > 0 && this.requests.measured[req]) this.scopes[this.requests.scope[req]].latency.tbt_s.add(meanGapS, count);
+  /** Token-level statistics added in bulk: `count` gaps of `gapS` in one group (callers count only measured requests). */
+  tokenGaps(scope: number, gapS: number, count: number): void {
+    if (count > 0) this.scopes[scope].latency.tbt_s.add(gapS, count);
   }
 
   completed(req: number, firstTokenUs: number, nowUs: number): void {

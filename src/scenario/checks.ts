@@ -34,6 +34,13 @@ export function checkScenario(s: Scenario, report: Report): void {
     const { initial, min, max } = model.replicas;
     if (min !== undefined && min > initial) report(["models", i, "replicas", "min"], `min (${min}) is above initial (${initial})`);
     if (max !== undefined && max < initial) report(["models", i, "replicas", "max"], `max (${max}) is below initial (${initial})`);
+    const engine = model.engine;
+    if (engine.kind === "continuous_batching" && engine.max_batched_tokens < engine.max_num_seqs) {
+      report(["models", i, "engine", "max_batched_tokens"], `must be at least max_num_seqs (${engine.max_num_seqs}), so every running sequence can decode in each iteration`);
+    }
+    if (engine.kind === "continuous_batching" && engine.prefix_block_tokens % engine.block_size !== 0) {
+      report(["models", i, "engine", "prefix_block_tokens"], `must be a multiple of block_size (${engine.block_size})`);
+    }
   });
   s.workload.tenants.forEach((tenant, i) => {
     if (!modelNames.includes(tenant.model)) report(["workload", "tenants", i, "model"], unknownName("model", tenant.model, modelNames));

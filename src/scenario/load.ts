@@ -15,6 +15,7 @@ import { applyOverride, parseOverride, type Override } from "./overrides.js";
 import { ScenarioSchema, type Scenario } from "./schema.js";
 import { checkScenario } from "./checks.js";
 import { describeIssue } from "./zod-issues.js";
+import { deployModel } from "../inference/deployment.js";
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -128,6 +129,11 @@ function validate(input: unknown, data: DataFiles, report: Report): Scenario | u
   };
   checkScenario(parsed.data, fail);
   if (ok) readDataFiles(parsed.data, data, fail);
+  if (ok) {
+    parsed.data.models.forEach((model, i) => {
+      for (const problem of deployModel(model, data).problems) fail(["models", i, ...problem.path], problem.message);
+    });
+  }
   return ok ? parsed.data : undefined;
 }
 

@@ -19,7 +19,54 @@ const QueueEngine = z
       "(also models non-LLM platform services: retrieval, guardrails, embeddings)",
   );
 
-export const EngineSchema = z.discriminatedUnion("kind", [QueueEngine]).describe("how a replica serves requests");
+const ContinuousBatchingEngine = z
+  .strictObject({
+    kind: z.literal("continuous_batching"),
+    max_num_seqs: z.int().min(1).default(256).describe("most sequences in a batch (vLLM max_num_seqs)"),
+    max_batched_tokens: z.int().min(1).default(8192).describe("most tokens (prompt chunks + one per decoding sequence) in one iteration"),
+    chunked_prefill: z
+      .boolean()
+      .default(true)
+      .describe("split long prompts into chunks that share iterations with decoding sequences (Sarathi / vLLM chunked prefill)"),
+    prefix_caching: z
+      .boolean()
+      .default(true)
+      .describe("reuse the KV cache of prompt prefixes already computed (Mooncake hash_ids, or a tenant's `prefix`), evicting least recently used"),
+    prefix_block_tokens: z
+      .int()
+      .min(16)
+      .default(512)
+      .describe("tokens per prefix-cache unit: one hash id covers this many prompt tokens (Mooncake traces use 512)"),
+    block_size: z.int().min(1).default(16).describe("tokens per paged KV-cache block"),
+    gpu_memory_utilization: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.9)
+      .describe("share of GPU memory the engine may use for weights, activations and KV cache (vLLM's default 0.9)"),
+    stack: z
+      .enum(["trtllm", "vllm-2023"])
+      .default("trtllm")
+      .describe("serving software whose calibrated overheads and kernel efficiencies apply (see bench/calibration.md)"),
+    latency: z
+      .discriminatedUnion("kind", [
+        z.strictObject({ kind: z.literal("roofline") }).describe("the calibrated roofline model"),
+        z
+          .strictObject({
+            kind: z.literal("profile"),
+            file: z
+              .string()
+              .min(1)
+              .describe("CSV with columns phase (prefill|decode), batch_size, tokens (prompt tokens, prefill rows), context_tokens (per sequence, decode rows), iteration_ms"),
+          })
+          .describe("a measured profile table, interpolated, instead of the roofline"),
+      ])
+      .default({ kind: "roofline" })
+      .describe("how iteration times are computed"),
+  })
+  .describe("an LLM replica doing iteration-level (continuous) batching with a paged KV cache, vLLM-style");
+
+export const EngineSchema = z.discriminatedUnion("kind", [QueueEngine, ContinuousBatchingEngine]).describe("how a replica serves requests");
 
 // --- routers ---------------------------------------------------------------------------------
 
@@ -41,6 +88,33 @@ export const RouterSchema = z
     routerKind("round_robin", "replicas in turn, each with its own FIFO queue"),
     routerKind("least_outstanding", "the replica with the fewest requests in service or queued (ties: lowest index)"),
     routerKind("random", "a uniformly random replica"),
+    routerKind("least_outstanding_tokens", "the replica with the fewest tokens still to process (prompt tokens not yet computed plus output tokens not yet generated)"),
+    routerKind("least_kv_load", "the replica whose KV cache is least committed (blocks in use plus those its waiting requests need)"),
+    z
+      .strictObject({
+        kind: z.literal("prefix_affinity"),
+        load_slack: z
+          .number()
+          .min(0)
+          .default(0.25)
+          .describe("replicas within this fraction of the least outstanding tokens count as not overloaded"),
+        max_queue: maxQueue,
+      })
+      .describe("the replica holding the longest cached prefix of the prompt, among those not overloaded; else the least loaded"),
+    z
+      .strictObject({
+        kind: z.literal("weighted"),
+        weights: z
+          .strictObject({
+            outstanding_tokens: z.number().min(0).default(1).describe("weight of the replica's outstanding tokens (relative to the most loaded)"),
+            kv_load: z.number().min(0).default(1).describe("weight of its KV-cache commitment (0..1)"),
+            prefix: z.number().min(0).default(1).describe("weight of the share of the prompt it has cached (subtracted)"),
+          })
+          .default({ outstanding_tokens: 1, kv_load: 1, prefix: 1 })
+          .describe("weights of the scorers; the lowest score wins"),
+        max_queue: maxQueue,
+      })
+      .describe("scores every replica by a weighted sum of load signals (llm-d style) and picks the best"),
     z
       .strictObject({
         kind: z.literal("power_of_two"),
@@ -63,9 +137,57 @@ const ReplicasSchema = z
   })
   .describe("how many replicas serve the model");
 
+const InlineGpu = z
+  .strictObject({
+    id: z.string().min(1).describe("a name for this GPU"),
+    family: z.enum(["ampere", "hopper", "ada", "blackwell"]).describe("whose calibrated efficiency factors apply"),
+    bf16_tflops: positiveNumber("dense 16-bit tensor TFLOPS"),
+    fp8_tflops: positiveNumber("dense FP8 tensor TFLOPS, if it has FP8 units").optional(),
+    int8_tops: positiveNumber("dense INT8 tensor TOPS").optional(),
+    memory_gb: positiveNumber("GPU memory, GB"),
+    memory_tb_per_s: positiveNumber("memory bandwidth, TB/s"),
+    tdp_w: positiveNumber("thermal design power, W"),
+    interconnect_gb_per_s: positiveNumber("GPU-to-GPU bandwidth per direction, GB/s"),
+    interconnect: z.enum(["nvlink", "pcie"]).default("nvlink").describe("NVLink within a server, or PCIe"),
+  })
+  .describe("a GPU not in the catalog");
+
+const InlineArchitecture = z
+  .strictObject({
+    id: z.string().min(1).describe("a name for this architecture"),
+    layers: z.int().min(1).describe("transformer layers"),
+    hidden: z.int().min(1).describe("hidden size"),
+    heads: z.int().min(1).describe("attention heads"),
+    kv_heads: z.int().min(1).describe("key/value heads (fewer than heads for grouped-query attention)"),
+    head_dim: z.int().min(1).describe("size of one head"),
+    ffn: z.int().min(1).describe("MLP inner size (per expert)"),
+    gated_mlp: z.boolean().default(true).describe("SwiGLU-style MLP with three matrices"),
+    vocab: z.int().min(1).describe("vocabulary size"),
+    max_context: z.int().min(1).describe("longest sequence (prompt + output) the model accepts"),
+    experts: z.int().min(1).default(1).describe("MLP experts (1 = dense)"),
+    experts_per_token: z.int().min(1).default(1).describe("experts each token uses"),
+    tied_embeddings: z.boolean().default(false).describe("the output projection shares the embedding matrix"),
+  })
+  .describe("a model architecture not in the catalog");
+
 export const ModelSchema = z
   .strictObject({
     name: identifier("name tenants use to send requests to this model"),
+    model: z
+      .union([z.string().min(1), InlineArchitecture])
+      .optional()
+      .describe("architecture: a catalog id (llama-3.1-70b, mixtral-8x7b, ...) or an inline spec; required by LLM engines"),
+    gpu: z
+      .union([z.string().min(1), InlineGpu])
+      .default("h100-sxm")
+      .describe("GPU the replicas run on (catalog id such as h100-sxm, or an inline spec)"),
+    precision: z.enum(["fp16", "bf16", "fp8", "int8", "int4"]).default("bf16").describe("weight (and compute) precision"),
+    kv_cache_precision: z
+      .enum(["fp16", "bf16", "fp8"])
+      .optional()
+      .describe("KV-cache element type. Default: fp8 when precision is fp8 (TensorRT-LLM's FP8 recipe), else 16-bit"),
+    tensor_parallel: z.int().min(1).default(1).describe("GPUs one replica's layers are split across (within a server)"),
+    pipeline_parallel: z.int().min(1).default(1).describe("pipeline stages per replica (latency of one batch crosses all stages)"),
     engine: EngineSchema,
     replicas: ReplicasSchema.default({ initial: 1 }),
     router: RouterSchema.default({ kind: "least_outstanding" }),
@@ -96,6 +218,21 @@ export const ArrivalSchema = z
         period: duration("length of one cycle", { positive: true }).default(86_400),
       })
       .describe("Poisson arrivals whose rate follows a sinusoidal day cycle around the mean (generated by thinning)"),
+    z
+      .strictObject({
+        kind: z.literal("closed_loop"),
+        concurrency: z.int().min(1).describe("users, each with at most one request in flight (how genai-perf and NIM benchmarks drive load)"),
+        think_time: timeDistribution("pause between a user's response and their next request").default({ dist: "fixed", value: 0 }),
+        ramp_up: duration("users start evenly spread over this time").default(0),
+      })
+      .describe("closed loop: a fixed number of users send a request, wait for its end, think, and send the next"),
+    z
+      .strictObject({
+        kind: z.literal("burst"),
+        count: z.int().min(1).describe("requests, all arriving at once"),
+        at: duration("when they arrive").default(0),
+      })
+      .describe("a batch of requests arriving at the same instant (offline jobs, throughput benchmarks)"),
     z
       .strictObject({
         kind: z.literal("trace"),
@@ -129,6 +266,13 @@ export const TenantSchema = z
     output_tokens: tokenDistribution(
       "response length. Default: the trace's lengths for trace arrivals, else lognormal mean 211, cv 0.77 (Azure 2023 conversation trace)",
     ).optional(),
+    prefix: z
+      .strictObject({
+        tokens: z.int().min(1).describe("tokens every prompt of this tenant starts with (a system prompt)"),
+        variants: z.int().min(1).default(1).describe("distinct such prefixes, chosen uniformly per request"),
+      })
+      .optional()
+      .describe("a shared prompt prefix, so prefix caching and prefix-affinity routing have something to reuse"),
     timeout: duration("client timeout: a request not finished this long after it arrived is abandoned (timed_out)", {
       positive: true,
     }).optional(),
@@ -177,3 +321,4 @@ export type TenantSpec = Scenario["workload"]["tenants"][number];
 export type ArrivalSpec = TenantSpec["arrival"];
 export type RouterSpec = ModelSpec["router"];
 export type EngineSpec = ModelSpec["engine"];
+export type BatchingEngineSpec = Extract<EngineSpec, { kind: "continuous_batching" }>;

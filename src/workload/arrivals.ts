@@ -114,8 +114,23 @@ export function spreadTiedTimes(times: Float64Array): Float64Array {
   return out;
 }
 
-export function makeArrivalProcess(spec: ArrivalSpec, rng: Rng, trace?: Trace): ArrivalProcess {
+/** `count` arrivals at the same instant. */
+class Burst implements ArrivalProcess {
+  private left: number;
+  readonly traceRow = -1;
+  constructor(count: number, private readonly atS: number) {
+    this.left = count;
+  }
+  next(): number {
+    return this.left-- > 0 ? this.atS : Infinity;
+  }
+}
+
+/** Open-loop arrival processes; closed-loop tenants are driven by their own responses instead (TenantSource). */
+export function makeArrivalProcess(spec: Exclude<ArrivalSpec, { kind: "closed_loop" }>, rng: Rng, trace?: Trace): ArrivalProcess {
   switch (spec.kind) {
+    case "burst":
+      return new Burst(spec.count, spec.at);
     case "poisson":
       return new Poisson(spec.rate_per_s, rng);
     case "constant":

@@ -11,8 +11,8 @@ export interface RequestLifecycle {
   queueChanged(delta: number, nowUs: number): void;
   /** the request left its queue and started service */
   started(req: number, nowUs: number): void;
-  /** `count` gaps between consecutive output tokens, averaging `meanGapS` */
-  tokenGaps(req: number, meanGapS: number, count: number): void;
+  /** `count` gaps of `gapS` between consecutive output tokens of measured requests in statistics group `scope` */
+  tokenGaps(scope: number, gapS: number, count: number): void;
   completed(req: number, firstTokenUs: number, nowUs: number): void;
   ended(req: number, outcome: Outcome, nowUs: number): void;
 }

@@ -39,8 +39,25 @@ export class RequestTable {
   timeoutEvent = new Float64Array(0);
   /** pending service-completion event handle, -1 if none */
   serviceEvent = new Float64Array(0);
-  /** prefix-block hashes from a Mooncake trace */
-  hashIds: (Int32Array | undefined)[] = [];
+  /** keys of the prompt's prefix units (Mooncake hash ids or a tenant's shared prefix), for prefix caching */
+  prefixKeys: (Float64Array | undefined)[] = [];
+  // LLM serving progress (continuous-batching replicas)
+  /** tokens whose KV is in the cache (prompt, then generated tokens) */
+  computed = new Int32Array(0);
+  /** output tokens produced so far */
+  generated = new Int32Array(0);
+  /** 1 once the prompt is prefilled and the sequence produces a token per iteration */
+  decoding = new Uint8Array(0);
+  /** private KV blocks held */
+  blocks = new Int32Array(0);
+  /** tokens scheduled for the iteration in progress */
+  chunk = new Int32Array(0);
+  firstTokenUs = new Float64Array(0);
+  lastTokenUs = new Float64Array(0);
+  /** when the request reached its replica */
+  submitUs = new Float64Array(0);
+  /** prefix units this request uses in its replica's cache */
+  pinned: (number[] | undefined)[] = [];
 
   private free: number[] = [];
   private capacity = 0;
@@ -62,13 +79,21 @@ export class RequestTable {
     this.replica[id] = -1;
     this.timeoutEvent[id] = -1;
     this.serviceEvent[id] = -1;
-    this.hashIds[id] = undefined;
+    this.prefixKeys[id] = undefined;
+    this.pinned[id] = undefined;
+    this.computed[id] = 0;
+    this.generated[id] = 0;
+    this.decoding[id] = 0;
+    this.blocks[id] = 0;
+    this.chunk[id] = 0;
+    this.firstTokenUs[id] = -1;
     return id;
   }
 
   release(id: number): void {
     this.state[id] = RequestState.free;
-    this.hashIds[id] = undefined;
+    this.prefixKeys[id] = undefined;
+    this.pinned[id] = undefined;
     this.free.push(id);
     this.inFlight--;
   }
@@ -93,7 +118,16 @@ export class RequestTable {
     this.workUs = widen(this.workUs, Float64Array);
     this.timeoutEvent = widen(this.timeoutEvent, Float64Array);
     this.serviceEvent = widen(this.serviceEvent, Float64Array);
-    this.hashIds.length = capacity;
+    this.computed = widen(this.computed, Int32Array);
+    this.generated = widen(this.generated, Int32Array);
+    this.decoding = widen(this.decoding, Uint8Array);
+    this.blocks = widen(this.blocks, Int32Array);
+    this.chunk = widen(this.chunk, Int32Array);
+    this.firstTokenUs = widen(this.firstTokenUs, Float64Array);
+    this.lastTokenUs = widen(this.lastTokenUs, Float64Array);
+    this.submitUs = widen(this.submitUs, Float64Array);
+    this.prefixKeys.length = capacity;
+    this.pinned.length = capacity;
     // Hand out low ids first (pop takes from the end).
     for (let id = capacity - 1; id >= this.capacity; id--) this.free.push(id);
     this.capacity = capacity;

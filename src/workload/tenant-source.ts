@@ -1,6 +1,7 @@
 /**
  * A tenant's request source: draws arrival times and token lengths from the tenant's own random
- * streams and creates requests. Exactly one arrival event per tenant is pending at any time.
+ * streams and creates requests. Open-loop tenants keep exactly one arrival event pending; closed-loop
+ * tenants keep one per user, and a user's next request follows the end of the previous one.
  */
 import { Priority } from "../engine/index.js";
 import type { TenantSpec } from "../scenario/schema.js";
@@ -13,6 +14,10 @@ import type { Trace } from "./trace.js";
 export const DEFAULT_INPUT_TOKENS = { dist: "lognormal", mean: 1155, cv: 0.96 } as const;
 export const DEFAULT_OUTPUT_TOKENS = { dist: "lognormal", mean: 211, cv: 0.77 } as const;
 
+/** Prefix-cache keys: 2^32 ids per tenant namespace, exact in a double. */
+const NAMESPACE = 2 ** 32;
+const VARIANT = 2 ** 20;
+
 export interface TenantWiring {
   tenantIndex: number;
   modelIndex: number;
@@ -21,16 +26,20 @@ export interface TenantWiring {
   /** arrivals stop at this time */
   endUs: number;
   trace?: Trace;
+  /** tokens per prefix-cache unit of the tenant's model (0: the model has no prefix cache) */
+  prefixUnitTokens: number;
   submit(req: number): void;
 }
 
 export class TenantSource {
-  private readonly arrivals: ArrivalProcess;
+  private readonly arrivals?: ArrivalProcess;
   private readonly inputTokens?: Sampler;
   private readonly outputTokens?: Sampler;
+  private readonly thinkTimeS?: Sampler;
+  private readonly variantRng?: () => number;
+  private readonly prefixKeysByVariant?: Float64Array[];
+  private readonly traceKeys?: (Float64Array | undefined)[];
   private readonly onArrival = () => this.arrive();
-  /** arrival time of the pending arrival event */
-  private nextUs = Infinity;
   generated = 0;
 
   constructor(
@@ -39,46 +48,81 @@ export class TenantSource {
     private readonly wiring: TenantWiring,
   ) {
     const stream = (what: string) => ctx.streams.get(`workload/${spec.name}/${what}`);
-    this.arrivals = makeArrivalProcess(spec.arrival, stream("arrivals"), wiring.trace);
+    const arrival = spec.arrival;
+    if (arrival.kind === "closed_loop") this.thinkTimeS = makeSampler(arrival.think_time, stream("think_time"), ctx.data);
+    else this.arrivals = makeArrivalProcess(arrival, stream("arrivals"), wiring.trace);
     const fromTrace = wiring.trace !== undefined;
     const input = spec.input_tokens ?? (fromTrace ? undefined : DEFAULT_INPUT_TOKENS);
     const output = spec.output_tokens ?? (fromTrace ? undefined : DEFAULT_OUTPUT_TOKENS);
     if (input) this.inputTokens = makeSampler(input, stream("input_tokens"), ctx.data);
     if (output) this.outputTokens = makeSampler(output, stream("output_tokens"), ctx.data);
-  }
 
-  start(): void {
-    this.scheduleNext();
-  }
-
-  private scheduleNext(): void {
-    const tUs = Math.round(this.arrivals.next() * 1e6);
-    if (tUs < this.wiring.endUs) {
-      this.nextUs = tUs;
-      this.ctx.sim.at(tUs, Priority.arrival, this.onArrival);
-    } else {
-      this.nextUs = Infinity;
+    const namespace = (wiring.tenantIndex + 1) * NAMESPACE;
+    if (wiring.trace?.hashIds) this.traceKeys = new Array(wiring.trace.hashIds.length);
+    else if (spec.prefix && wiring.prefixUnitTokens > 0) {
+      const units = Math.floor(spec.prefix.tokens / wiring.prefixUnitTokens);
+      this.prefixKeysByVariant = Array.from({ length: spec.prefix.variants }, (_, v) => Float64Array.from({ length: units }, (_, u) => namespace + v * VARIANT + u));
+      this.variantRng = stream("prefix_variant");
     }
   }
 
+  start(): void {
+    const arrival = this.spec.arrival;
+    if (arrival.kind !== "closed_loop") {
+      this.scheduleNext();
+      return;
+    }
+    for (let user = 0; user < arrival.concurrency; user++) {
+      const atUs = Math.round((arrival.ramp_up * 1e6 * user) / arrival.concurrency);
+      if (atUs < this.wiring.endUs) this.ctx.sim.at(atUs, Priority.arrival, this.onArrival);
+    }
+  }
+
+  /** A request of this tenant ended (any outcome): a closed-loop user thinks, then sends the next. */
+  ended(): void {
+    if (!this.thinkTimeS) return;
+    const atUs = this.ctx.sim.nowUs + Math.round(this.thinkTimeS() * 1e6);
+    if (atUs < this.wiring.endUs) this.ctx.sim.at(atUs, Priority.arrival, this.onArrival);
+  }
+
+  private scheduleNext(): void {
+    const tUs = Math.round(this.arrivals!.next() * 1e6);
+    if (tUs < this.wiring.endUs) this.ctx.sim.at(Math.max(tUs, this.ctx.sim.nowUs), Priority.arrival, this.onArrival);
+  }
+
+  private prefixKeysFor(row: number): Float64Array | undefined {
+    if (this.traceKeys && row >= 0) {
+      let keys = this.traceKeys[row];
+      if (!keys) {
+        const namespace = (this.wiring.tenantIndex + 1) * NAMESPACE;
+        keys = Float64Array.from(this.wiring.trace!.hashIds![row], (id) => namespace + id);
+        this.traceKeys[row] = keys;
+      }
+      return keys;
+    }
+    if (this.prefixKeysByVariant) return this.prefixKeysByVariant[Math.floor(this.variantRng!() * this.prefixKeysByVariant.length)];
+    return undefined;
+  }
+
   private arrive(): void {
-    const { requests } = this.ctx;
+    const { requests, sim } = this.ctx;
     const w = this.wiring;
     const req = requests.allocate();
-    const row = this.arrivals.traceRow;
+    const row = this.arrivals ? this.arrivals.traceRow : -1;
+    const nowUs = sim.nowUs;
     requests.tenant[req] = w.tenantIndex;
     requests.model[req] = w.modelIndex;
     requests.scope[req] = w.scopeIndex;
-    requests.arrivalUs[req] = this.nextUs;
-    requests.measured[req] = this.nextUs >= w.warmupUs ? 1 : 0;
+    requests.arrivalUs[req] = nowUs;
+    requests.measured[req] = nowUs >= w.warmupUs ? 1 : 0;
     // Every request has at least one prompt token and produces at least one token (possibly end-of-sequence).
     requests.inputTokens[req] = Math.max(1, Math.round(this.inputTokens ? this.inputTokens() : w.trace!.inputTokens[row]));
     requests.outputTokens[req] = Math.max(1, Math.round(this.outputTokens ? this.outputTokens() : w.trace!.outputTokens[row]));
-    if (w.trace?.hashIds && row >= 0) requests.hashIds[req] = w.trace.hashIds[row];
+    requests.prefixKeys[req] = this.prefixKeysFor(row);
     this.generated++;
     // Schedule the next arrival before handing this one on, so the tenant's stream order never
     // depends on what the rest of the system does with the request.
-    this.scheduleNext();
+    if (this.arrivals) this.scheduleNext();
     w.submit(req);
   }
 }

@@ -62,7 +62,7 @@ describe("validate and run refuse bad scenarios", () => {
     const expectLine = (pattern: string) => expect(lines.some((l) => new RegExp(pattern).test(l)), `${pattern}\n${lines.join("\n")}`).toBe(true);
     expectLine(`^${file}:3:11: duration: expected a duration > 0, got "-5s"$`);
     expectLine(`^${file}:6:28: models\\[0\\]\\.engine\\.concurency: unknown key 'concurency'; did you mean 'concurrency'\\?`);
-    expectLine(`^${file}:7:\\d+: models\\[0\\]\\.router\\.kind: unknown kind "least_loaded".*expected one of: central_queue, round_robin, least_outstanding, random, power_of_two`);
+    expectLine(`^${file}:7:\\d+: models\\[0\\]\\.router\\.kind: unknown kind "least_loaded".*expected one of: central_queue, round_robin, least_outstanding, random, least_outstanding_tokens, least_kv_load, prefix_affinity, weighted, power_of_two\\)`);
     expectLine(`^${file}:11:\\d+: workload\\.tenants\\[0\\]\\.arrival\\.rate_per_s: expected a number, got "fast"$`);
     expectLine(`^${file}:10:\\d+: workload\\.tenants\\[0\\]\\.model: missing required field`);
     expect(lines.at(-1)).toBe("5 problems found.");

@@ -5,6 +5,9 @@ import { LeastOutstandingRouter } from "./least-outstanding.js";
 import { PowerOfChoicesRouter } from "./power-of-two.js";
 import { RandomRouter } from "./random.js";
 import { RoundRobinRouter } from "./round-robin.js";
+import { leastKvLoad, leastOutstandingTokens } from "./least-outstanding-tokens.js";
+import { PrefixAffinityRouter } from "./prefix-affinity.js";
+import { WeightedRouter } from "./weighted.js";
 import type { Router, RouterInputs } from "./router.js";
 
 export { HOLD, NO_REPLICA, type Router } from "./router.js";
@@ -17,6 +20,10 @@ const factories: Factories = {
   least_outstanding: ({ replicas }) => new LeastOutstandingRouter(replicas),
   random: ({ replicas, rng }) => new RandomRouter(replicas, rng),
   power_of_two: ({ replicas, rng, spec }) => new PowerOfChoicesRouter(replicas, rng, spec.choices),
+  least_outstanding_tokens: ({ replicas }) => leastOutstandingTokens(replicas),
+  least_kv_load: ({ replicas }) => leastKvLoad(replicas),
+  prefix_affinity: ({ replicas, spec }) => new PrefixAffinityRouter(replicas, spec.load_slack),
+  weighted: ({ replicas, spec, ctx }) => new WeightedRouter(replicas, spec.weights, ctx),
 };
 
 export function createRouter(inputs: RouterInputs<RouterSpec>): Router {

@@ -1,0 +1,48 @@
+/**
+ * 100,000 chat requests (Azure 2023 conversation lengths, Poisson arrivals) on 16 replicas of
+ * Llama-3.1-70B (FP8, TP4 on H100) with continuous batching: wall time and events per request.
+ *   node --import tsx bench/llm.ts [requests=100000] [rate_per_s=60]
+ */
+import { simulate } from "../src/index.js";
+
+const requests = Number(process.argv[2] ?? 100_000);
+const ratePerS = Number(process.argv[3] ?? 60);
+const scenario = {
+  version: 1,
+  name: "bench-llm",
+  seed: 42,
+  duration: requests / ratePerS,
+  models: [
+    {
+      name: "chat",
+      model: "llama-3.1-70b",
+      gpu: "h100-sxm",
+      precision: "fp8",
+      tensor_parallel: 4,
+      replicas: { initial: 16 },
+      engine: { kind: "continuous_batching" },
+      router: { kind: "least_outstanding_tokens" },
+    },
+  ],
+  workload: { tenants: [{ name: "chat", model: "chat", arrival: { kind: "poisson", rate_per_s: ratePerS } }] },
+};
+
+const started = performance.now();
+const { report } = simulate(scenario);
+const wallS = (performance.now() - started) / 1000;
+const busy = report.by_model.chat.replicas_detail.map((r) => r.busy_fraction);
+console.log(
+  JSON.stringify({
+    benchmark: "llm-100k",
+    requests: report.requests.arrived,
+    completed: report.requests.completed,
+    events: report.run.events,
+    events_per_request: Number((report.run.events / report.run.requests_generated).toFixed(2)),
+    wall_s: Number(wallS.toFixed(3)),
+    requests_per_wall_s: Math.round(report.requests.arrived / wallS),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    mean_busy_fraction: Number((busy.reduce((s, x) => s + x, 0) / busy.length).toFixed(3)),
+    ttft_p99_s: report.latency.ttft_s.p99,
+    output_tokens_per_s: Math.round(report.throughput.output_tokens_per_s),
+  }),
+);
