@@ -103,4 +103,10 @@ async function main(): Promise<void> {
   await cli.parseAsync();
 }
 
+// A reader that stops early (`fleetsim ... | head`) is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 main().catch(handleErrors);

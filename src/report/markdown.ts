@@ -36,6 +36,33 @@ function groupTable(title: string, groups: Record<string, GroupReport>): string[
   return [...lines, ""];
 }
 
+function replicaTables(report: Report): string[] {
+  const lines: string[] = [];
+  for (const [name, model] of Object.entries(report.by_model)) {
+    const d = model.deployment;
+    if (!d || model.replicas_detail.length === 0) continue;
+    const rs = model.replicas_detail;
+    const mean = (f: (r: (typeof rs)[number]) => number) => rs.reduce((s, r) => s + f(r), 0) / rs.length;
+    lines.push(
+      `## Replicas of ${name}`,
+      "",
+      `${model.replicas} replicas of ${d.gpus_per_replica} x ${d.gpu}: ${d.weights_gb_per_gpu.toFixed(1)} GB of weights and ${d.kv_cache_gb_per_gpu.toFixed(1)} GB of KV cache per GPU ` +
+        `(${count(d.kv_tokens_per_replica)} tokens per replica). On average a replica was busy ${(100 * mean((r) => r.busy_fraction)).toFixed(1)} % of the time ` +
+        `with ${mean((r) => r.mean_batch_size).toFixed(1)} sequences per iteration, used ${(100 * mean((r) => r.mean_kv_utilization)).toFixed(1)} % of its KV cache, ` +
+        `and reached ${(100 * mean((r) => r.compute_utilization)).toFixed(1)} % of peak compute and ${(100 * mean((r) => r.bandwidth_utilization)).toFixed(1)} % of memory bandwidth.`,
+      "",
+      "| replica | busy | batch | KV used | tokens/s | output tokens/s | compute | bandwidth | preemptions | prefix hits |",
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+      ...rs.map(
+        (r) =>
+          `| ${r.index} | ${(100 * r.busy_fraction).toFixed(1)} % | ${r.mean_batch_size.toFixed(1)} | ${(100 * r.mean_kv_utilization).toFixed(1)} % | ${r.tokens_per_s.toFixed(0)} | ${r.output_tokens_per_s.toFixed(0)} | ${(100 * r.compute_utilization).toFixed(1)} % | ${(100 * r.bandwidth_utilization).toFixed(1)} % | ${r.preemptions} | ${r.prefix_cache_hits} |`,
+      ),
+      "",
+    );
+  }
+  return lines;
+}
+
 export function summaryMarkdown(report: Report): string {
   const r = report.requests;
   const s = report.scenario;
@@ -66,6 +93,7 @@ export function summaryMarkdown(report: Report): string {
     "",
     ...groupTable("By model", report.by_model),
     ...groupTable("By tenant", report.by_tenant),
+    ...replicaTables(report),
   ];
   return lines.join("\n") + "\n";
 }

@@ -72,6 +72,9 @@ function editDistance(a: string, b: string): number {
 
 /** The closest candidate if it is plausibly what was meant. */
 export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
+  // A name the user abbreviated ("h100" for "h100-sxm") is the likeliest meaning.
+  const extended = candidates.filter((c) => c.toLowerCase().startsWith(word.toLowerCase()) && c.length > word.length);
+  if (word.length >= 3 && extended.length > 0) return extended.reduce((a, b) => (b.length < a.length ? b : a));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

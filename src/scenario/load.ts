@@ -16,6 +16,7 @@ import { ScenarioSchema, type Scenario } from "./schema.js";
 import { checkScenario } from "./checks.js";
 import { describeIssue } from "./zod-issues.js";
 import { deployModel } from "../inference/deployment.js";
+import { ProfileModel } from "../inference/latency/profile.js";
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -163,6 +164,13 @@ function readDataFiles(scenario: Scenario, data: DataFiles, report: Report): voi
     }
   });
   visitEmpirical(scenario, [], (path, spec) => attempt([...path, "file"], () => empiricalValues(data, spec.file, spec.column)));
+  scenario.models.forEach((model, i) => {
+    const engine = model.engine;
+    if (engine.kind === "continuous_batching" && engine.latency.kind === "profile") {
+      const file = engine.latency.file;
+      attempt(["models", i, "engine", "latency", "file"], () => ProfileModel.fromFile(data, file));
+    }
+  });
 }
 
 export function loadTrace(data: DataFiles, file: string, format?: "azure" | "mooncake") {

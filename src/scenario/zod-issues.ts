@@ -114,7 +114,7 @@ export function describeIssue(issue: AnyIssue, root: z.ZodType, data: unknown): 
       const allowed = allowedKeysAt(root, path, data) ?? [];
       return issue.keys.map((key) => {
         const guess = closestMatch(key, allowed);
-        const hint = guess ? `; did you mean '${guess}'?` : "";
+        const hint = guess ? `; did you mean '${guess}'?` : ".";
         const list = allowed.length ? ` Allowed here: ${allowed.join(", ")}.` : "";
         return { path: [...path, key], message: `unknown key '${key}'${hint}${list}`, atKey: true };
       });
