@@ -53,6 +53,11 @@ function modelEntry(input: EstimateInput, maxNumSeqs: number): ModelSpec {
     pipeline_parallel: 1,
     replicas: { initial: 1 },
     router: { kind: "least_outstanding" },
+    placement: "spread",
+    startup: { engine: 60, weight_load_gb_per_s: 2 },
+    health_check: { interval: 10, unhealthy_threshold: 3 },
+    price: { input_usd_per_mtok: 0, output_usd_per_mtok: 0, batch_discount: 0.5 },
+    revenue_share: 0,
     engine: {
       kind: "continuous_batching",
       max_num_seqs: maxNumSeqs,

@@ -1,12 +1,17 @@
 /**
- * Assembles a world from a validated scenario and runs it: tenants feed the front end, which routes
- * to model services and their replicas; the recorder turns what happens into statistics.
+ * Assembles a world from a validated scenario and runs it: tenants feed the front end, which picks
+ * a region and hands requests to that region's model service and its replicas; replicas sit on the
+ * fleet's servers, whose power, failures and recoveries the fleet tracks; the recorder turns what
+ * happens into statistics.
  */
 import { RandomStreams, Simulator, secondsToUs } from "./engine/index.js";
-import { Frontend } from "./control/frontend.js";
+import { Frontend, type TenantRouting } from "./control/frontend.js";
 import { ModelService } from "./control/model-service.js";
 import { createEngine, deployModel, type Deployed } from "./inference/index.js";
 import { Recorder, type RequestRecord } from "./metrics/recorder.js";
+import { Fleet } from "./fleet/fleet.js";
+import { startFaults } from "./fleet/faults.js";
+import { planTopology, type Topology } from "./fleet/topology.js";
 import { loadTrace, type LoadedScenario } from "./scenario/load.js";
 import type { Scenario } from "./scenario/schema.js";
 import type { SimContext } from "./workload/context.js";
@@ -17,7 +22,10 @@ import { TenantSource } from "./workload/tenant-source.js";
 export interface SimulationResult {
   scenario: Scenario;
   recorder: Recorder;
-  services: ModelService[];
+  topology: Topology;
+  fleet: Fleet;
+  /** model services: [model][k] for the model's k-th region */
+  services: ModelService[][];
   /** deployment plan per model (undefined for non-LLM services) */
   deployments: (Deployed | undefined)[];
   /** simulated time when the run ended (all drained, or the drain limit) */
@@ -30,46 +38,78 @@ export interface SimulationResult {
 export interface SimulationOptions {
   /** receives every request as it ends (for per-request output) */
   onRequestEnd?: (record: RequestRecord) => void;
-  /** check KV-cache accounting after every iteration (slower; for tests) */
+  /** check KV-cache and GPU-slot accounting after every change (slower; for tests) */
   debugChecks?: boolean;
+}
+
+/** Round trip between a client geo and a region: listed, else 0 within the region's own geo, else the default. */
+function rttMs(scenario: Scenario, geo: string, regionName: string, regionGeo: string): number {
+  return scenario.network.rtt_ms[geo]?.[regionName] ?? (geo === regionGeo ? 0 : scenario.network.default_rtt_ms);
 }
 
 export function runSimulation(loaded: LoadedScenario, options: SimulationOptions = {}): SimulationResult {
   const { scenario, data } = loaded;
+  const planned = planTopology(scenario);
+  if (!planned.topology) throw new Error(`fleet plan failed: ${planned.problems.map((p) => p.message).join("; ")}`);
+  const topology = planned.topology;
   const sim = new Simulator();
   const requests = new RequestTable();
   const durationUs = secondsToUs(scenario.duration);
   const warmupUs = secondsToUs(scenario.warmup);
+  const intervalUs = secondsToUs(scenario.report.interval);
   const tenants = scenario.workload.tenants;
-  const recorder = new Recorder(requests, tenants.length, warmupUs, durationUs, secondsToUs(scenario.report.interval));
+  const regionCount = topology.regions.length;
+  const recorder = new Recorder(requests, tenants.length, regionCount, { ttftS: scenario.slo.ttft, tpotS: scenario.slo.tpot }, warmupUs, durationUs, intervalUs);
   recorder.onRequestEnd = options.onRequestEnd;
   const ctx: SimContext = { sim, streams: new RandomStreams(scenario.seed), requests, lifecycle: recorder, data };
+  const fleet = new Fleet(ctx, topology, intervalUs, warmupUs, durationUs, options.debugChecks ?? false);
 
-  const modelIndex = new Map(scenario.models.map((m, i) => [m.name, i]));
-  const deployments = scenario.models.map((m) => deployModel(m, data).deployed);
+  const deployments = scenario.models.map((m, i) => deployModel(m, data, topology.modelGpu[i]).deployed);
   let frontend: Frontend | undefined;
   const sink = {
     completed: (req: number, firstTokenUs: number) => frontend!.completed(req, firstTokenUs),
     refused: (req: number, outcome: Outcome) => frontend!.refused(req, outcome),
+    failed: (req: number) => frontend!.failed(req),
   };
-  const engineOptions = { windowFromUs: warmupUs, windowToUs: durationUs, scopeCount: tenants.length, debugChecks: options.debugChecks ?? false };
-  const services = scenario.models.map((spec, i) => new ModelService(ctx, i, spec, createEngine(spec, ctx, deployments[i], engineOptions), sink));
+  const engineOptions = { windowFromUs: warmupUs, windowToUs: durationUs, scopeCount: tenants.length * regionCount, debugChecks: options.debugChecks ?? false };
+  let serviceId = 0;
+  const services = scenario.models.map((spec, m) => {
+    const engine = createEngine(spec, ctx, deployments[m], engineOptions);
+    const deployed = deployments[m];
+    const startS = deployed ? spec.startup.engine + (deployed.memory.weightsGb * deployed.gpusPerReplica) / spec.startup.weight_load_gb_per_s : 0;
+    return topology.modelRegions[m].map((region, k) => {
+      const placements = topology.placements[m][k];
+      const count = deployed ? placements.length : spec.replicas.initial;
+      const name = `models/${spec.name}/${topology.regions[region].name}`;
+      const service = new ModelService(ctx, serviceId++, m, region, spec, engine, sink, count, name);
+      if (deployed) service.all.forEach((replica, i) => fleet.attach(replica, placements[i], service, startS));
+      return service;
+    });
+  });
+
   const sources: TenantSource[] = [];
-  frontend = new Frontend(
-    ctx,
-    services,
-    tenants.map((t) => (t.timeout === undefined ? Infinity : secondsToUs(t.timeout))),
-    (req) => sources[requests.tenant[req]].ended(),
-  );
+  const defaultGeo = topology.regions[0].geo;
+  const routing: TenantRouting[] = tenants.map((t) => {
+    const m = scenario.models.findIndex((model) => model.name === t.model);
+    const geo = t.geo ?? defaultGeo;
+    const choices = topology.modelRegions[m]
+      .map((region, k) => {
+        const r = topology.regions[region];
+        return { service: services[m][k], region, rttUs: secondsToUs(rttMs(scenario, geo, r.name, r.geo) / 1e3) };
+      })
+      .sort((a, b) => a.rttUs - b.rttUs || a.region - b.region);
+    return { choices, timeoutUs: t.timeout === undefined ? Infinity : secondsToUs(t.timeout), retries: t.retries };
+  });
+  frontend = new Frontend(ctx, routing, regionCount, (req) => sources[requests.tenant[req]].ended());
   const submit = (req: number) => frontend!.submit(req);
   tenants.forEach((spec, i) => {
-    const model = scenario.models[modelIndex.get(spec.model)!];
-    const engine = model.engine;
+    const m = scenario.models.findIndex((model) => model.name === spec.model);
+    const engine = scenario.models[m].engine;
     sources.push(
       new TenantSource(ctx, spec, {
         tenantIndex: i,
-        modelIndex: modelIndex.get(spec.model)!,
-        scopeIndex: i,
+        modelIndex: m,
+        scopeIndex: i * regionCount,
         warmupUs,
         endUs: durationUs,
         trace: spec.arrival.kind === "trace" ? loadTrace(data, spec.arrival.file, spec.arrival.format) : undefined,
@@ -79,15 +119,19 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     );
   });
   for (const source of sources) source.start();
+  startFaults(ctx, fleet, scenario.faults, durationUs);
 
   const drainUntilUs = scenario.drain === undefined ? Infinity : durationUs + secondsToUs(scenario.drain);
   sim.run(drainUntilUs);
   const endUs = Math.max(sim.nowUs, durationUs);
   sim.nowUs = endUs;
   frontend.endRun();
+  fleet.finish(endUs);
   return {
     scenario,
     recorder,
+    topology,
+    fleet,
     services,
     deployments,
     endUs,

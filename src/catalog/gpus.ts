@@ -37,6 +37,18 @@ export const GPUS: Record<string, GpuSpec> = {
     interconnect: "nvlink",
     source: `${GPUS_CSV} (NVIDIA A100 datasheet): 312 BF16 / 624 INT8 dense, 80 GB HBM2e at 2.039 TB/s, 400 W, NVLink 600 GB/s bidirectional`,
   },
+  "a100-sxm-40gb": {
+    id: "a100-sxm-40gb",
+    name: "NVIDIA A100 SXM4 40GB",
+    family: "ampere",
+    tflops: { bf16: 312, int8: 624 },
+    memoryGb: 40,
+    memoryTbPerS: 1.555,
+    tdpW: 400,
+    interconnectGbPerS: 300,
+    interconnect: "nvlink",
+    source: "NVIDIA A100 datasheet, SXM4 40GB column: A100 compute, 40 GB HBM2 at 1,555 GB/s, 400 W (not re-verified in a stored copy); the GPU of AWS p4d.24xlarge",
+  },
   "a100-pcie-80gb": {
     id: "a100-pcie-80gb",
     name: "NVIDIA A100 PCIe 80GB",

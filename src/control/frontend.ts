@@ -1,6 +1,8 @@
 /**
- * The service's front door: takes each new request from a tenant, starts its client timeout, hands
- * it to its model, and ends it exactly once with its outcome.
+ * The service's front door. For each new request it picks a region (the nearest one serving the
+ * model whose load balancer has a replica to send to: DNS-style failover), starts the client's
+ * timeout, hands the request to that region's model service, and ends it exactly once with its
+ * outcome. A server error is retried by the client while it has retries left.
  */
 import { Priority } from "../engine/index.js";
 import type { SimContext } from "../workload/context.js";
@@ -8,27 +10,53 @@ import { Outcome } from "../workload/outcomes.js";
 import { RequestState } from "../workload/requests.js";
 import type { ModelService, RequestSink } from "./model-service.js";
 
+export interface RegionChoice {
+  service: ModelService;
+  region: number;
+  rttUs: number;
+}
+
+export interface TenantRouting {
+  /** regions serving the tenant's model, nearest first */
+  choices: RegionChoice[];
+  /** client timeout, microseconds (Infinity = none) */
+  timeoutUs: number;
+  retries: number;
+}
+
 export class Frontend implements RequestSink {
   private readonly onTimeout = (req: number) => this.timeout(req);
 
   constructor(
     private readonly ctx: SimContext,
-    private readonly services: readonly ModelService[],
-    /** client timeout per tenant, microseconds (Infinity = none) */
-    private readonly timeoutUs: readonly number[],
+    private readonly tenants: readonly TenantRouting[],
+    private readonly regionCount: number,
     /** told when a request has ended, whatever its outcome (closed-loop clients send their next) */
     private readonly onEnded: (req: number) => void = () => {},
   ) {}
 
+  /** The nearest region that can take the request, or the nearest of all if none can. */
+  private route(req: number): RegionChoice | undefined {
+    const { requests } = this.ctx;
+    const choices = this.tenants[requests.tenant[req]].choices;
+    if (choices.length === 0) return undefined;
+    const choice = choices.find((c) => c.service.routable) ?? choices[0];
+    requests.scope[req] = requests.tenant[req] * this.regionCount + choice.region;
+    requests.rttUs[req] = choice.rttUs;
+    return choice;
+  }
+
   submit(req: number): void {
     const { requests, lifecycle, sim } = this.ctx;
+    const tenant = this.tenants[requests.tenant[req]];
+    const choice = this.route(req);
     lifecycle.arrived(req, sim.nowUs);
-    const timeoutUs = this.timeoutUs[requests.tenant[req]];
-    if (timeoutUs !== Infinity) {
+    if (tenant.timeoutUs !== Infinity) {
       // After completions of the same instant: a response arriving exactly at the deadline counts.
-      requests.timeoutEvent[req] = sim.after(timeoutUs, Priority.dispatch, this.onTimeout, req);
+      requests.timeoutEvent[req] = sim.after(tenant.timeoutUs, Priority.dispatch, this.onTimeout, req);
     }
-    this.services[requests.model[req]].receive(req);
+    if (!choice) this.refused(req, Outcome.rejected);
+    else choice.service.receive(req);
   }
 
   completed(req: number, firstTokenUs: number): void {
@@ -47,6 +75,20 @@ export class Frontend implements RequestSink {
     requests.release(req);
   }
 
+  failed(req: number): void {
+    const { requests } = this.ctx;
+    if (requests.attempts[req] <= this.tenants[requests.tenant[req]].retries) {
+      requests.attempts[req]++;
+      requests.resetProgress(req);
+      const choice = this.route(req);
+      if (choice) {
+        choice.service.receive(req);
+        return;
+      }
+    }
+    this.refused(req, Outcome.failed);
+  }
+
   /** Ends every request still queued or in service as `in_flight_at_end`. */
   endRun(): void {
     const { requests, lifecycle, sim } = this.ctx;
@@ -61,7 +103,10 @@ export class Frontend implements RequestSink {
     requests.timeoutEvent[req] = -1;
     lifecycle.ended(req, Outcome.timedOut, sim.nowUs);
     this.onEnded(req);
-    this.services[requests.model[req]].abandon(req);
+    const service = requests.service[req];
+    const choice = this.tenants[requests.tenant[req]].choices.find((c) => c.service.serviceId === service);
+    if (choice) choice.service.abandon(req);
+    else requests.release(req);
   }
 
   private cancelTimeout(req: number): void {

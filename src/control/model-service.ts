@@ -1,8 +1,10 @@
 /**
- * A deployed model: its replicas, its load balancer and (for `central_queue`) the queue in front of
- * them. Requests come in from the front end; outcomes go back to it.
+ * A model deployed in one region: its replicas, its load balancer and (for `central_queue`) the
+ * queue in front of them. The load balancer only knows what its health checks tell it: a replica
+ * that died keeps receiving traffic (which fails) until enough checks in a row have failed, and a
+ * replica that came back gets traffic after its next passing check.
  */
-import { IntFifo } from "../engine/index.js";
+import { IntFifo, Priority, type Rng } from "../engine/index.js";
 import type { Replica, ReplicaHost, ServingEngine } from "../inference/replica.js";
 import type { ModelSpec } from "../scenario/schema.js";
 import type { SimContext } from "../workload/context.js";
@@ -14,37 +16,58 @@ import { createRouter, HOLD, NO_REPLICA, type Router } from "./routers/index.js"
 export interface RequestSink {
   completed(req: number, firstTokenUs: number): void;
   refused(req: number, outcome: Outcome): void;
+  /** a server error: the client may retry */
+  failed(req: number): void;
 }
 
 export class ModelService implements ReplicaHost {
-  /** replicas that may receive traffic, in a stable order */
+  /** every replica, by index */
+  readonly all: Replica[] = [];
+  /** replicas the load balancer sends to (it believes them healthy), in index order */
   readonly replicas: Replica[] = [];
   private readonly router: Router;
   private readonly centralQueue = new IntFifo();
   private centralWaiting = 0;
   private readonly maxQueue: number;
+  private readonly healthRng: Rng;
+  /** per replica: offset of its health checks in the interval, and a counter invalidating stale checks */
+  private readonly checkPhaseUs: number[] = [];
+  private readonly epoch: number[] = [];
+  private readonly onCheckDown = (arg: number) => this.detectedDown(arg);
+  private readonly onCheckUp = (arg: number) => this.detectedUp(arg);
 
   constructor(
     readonly ctx: SimContext,
-    readonly index: number,
+    readonly serviceId: number,
+    readonly modelIndex: number,
+    readonly regionIndex: number,
     readonly spec: ModelSpec,
     private readonly engine: ServingEngine,
     private readonly sink: RequestSink,
+    replicaCount: number,
+    streamName: string,
   ) {
     this.maxQueue = spec.router.max_queue ?? Infinity;
-    this.router = createRouter({
-      spec: spec.router,
-      replicas: this.replicas,
-      rng: ctx.streams.get(`models/${spec.name}/router`),
-      ctx,
-    });
-    for (let i = 0; i < spec.replicas.initial; i++) this.replicas.push(engine.createReplica(i, this));
+    this.router = createRouter({ spec: spec.router, replicas: this.replicas, rng: ctx.streams.get(`${streamName}/router`), ctx });
+    this.healthRng = ctx.streams.get(`${streamName}/health_checks`);
+    for (let i = 0; i < replicaCount; i++) {
+      const replica = engine.createReplica(i, this);
+      this.all.push(replica);
+      this.replicas.push(replica);
+      this.checkPhaseUs.push(Math.floor(this.healthRng() * spec.health_check.interval * 1e6));
+      this.epoch.push(0);
+    }
+  }
+
+  /** Whether the load balancer has any replica to send to. */
+  get routable(): boolean {
+    return this.replicas.length > 0;
   }
 
   /** Requests waiting in the central queue or at replicas. */
   get waiting(): number {
     let total = this.centralWaiting;
-    for (const replica of this.replicas) total += replica.waiting;
+    for (const replica of this.all) total += replica.waiting;
     return total;
   }
 
@@ -53,6 +76,7 @@ export class ModelService implements ReplicaHost {
       this.sink.refused(req, Outcome.rejected);
       return;
     }
+    this.ctx.requests.service[req] = this.serviceId;
     this.engine.prepare(req);
     const choice = this.router.pick(req);
     if (choice === NO_REPLICA) {
@@ -81,8 +105,8 @@ export class ModelService implements ReplicaHost {
       requests.state[req] = RequestState.abandoned;
       this.centralWaiting--;
       lifecycle.queueChanged(-1, sim.nowUs);
-    } else {
-      this.replicas[requests.replica[req]].abandon(req);
+    } else if (requests.replica[req] >= 0) {
+      this.all[requests.replica[req]].abandon(req);
     }
   }
 
@@ -90,9 +114,13 @@ export class ModelService implements ReplicaHost {
     this.sink.completed(req, firstTokenUs);
   }
 
+  failed(req: number): void {
+    this.sink.failed(req);
+  }
+
   hasRoom(replica: Replica): void {
     const { requests, lifecycle, sim } = this.ctx;
-    while (this.centralQueue.length > 0 && replica.hasFreeSlot()) {
+    while (this.centralQueue.length > 0 && replica.alive && replica.hasFreeSlot()) {
       const req = this.centralQueue.shift();
       if (requests.state[req] === RequestState.abandoned) {
         requests.release(req);
@@ -102,5 +130,47 @@ export class ModelService implements ReplicaHost {
       lifecycle.queueChanged(-1, sim.nowUs);
       replica.submit(req);
     }
+  }
+
+  // --- health checks -------------------------------------------------------------------------
+
+  /** Time of this replica's first health check at or after `t`. */
+  private nextCheckUs(index: number, t: number): number {
+    const intervalUs = this.spec.health_check.interval * 1e6;
+    const phase = this.checkPhaseUs[index];
+    return phase + Math.ceil((t - phase) / intervalUs) * intervalUs;
+  }
+
+  replicaDown(replica: Replica): void {
+    const i = replica.index;
+    const epoch = ++this.epoch[i];
+    const hc = this.spec.health_check;
+    // The first failing check is the next one; the balancer gives up after `unhealthy_threshold` in a row.
+    const detectUs = this.nextCheckUs(i, this.ctx.sim.nowUs + 1) + (hc.unhealthy_threshold - 1) * hc.interval * 1e6;
+    this.ctx.sim.at(detectUs, Priority.control, this.onCheckDown, i * 1e6 + epoch);
+  }
+
+  replicaUp(replica: Replica): void {
+    const i = replica.index;
+    const epoch = ++this.epoch[i];
+    this.ctx.sim.at(this.nextCheckUs(i, this.ctx.sim.nowUs + 1), Priority.control, this.onCheckUp, i * 1e6 + epoch);
+  }
+
+  private detectedDown(arg: number): void {
+    const i = Math.floor(arg / 1e6);
+    if (this.epoch[i] !== arg - i * 1e6) return; // it came back before the checks gave up on it
+    const k = this.replicas.indexOf(this.all[i]);
+    if (k >= 0) this.replicas.splice(k, 1);
+  }
+
+  private detectedUp(arg: number): void {
+    const i = Math.floor(arg / 1e6);
+    if (this.epoch[i] !== arg - i * 1e6) return;
+    const replica = this.all[i];
+    if (this.replicas.includes(replica)) return;
+    let k = 0;
+    while (k < this.replicas.length && this.replicas[k].index < i) k++;
+    this.replicas.splice(k, 0, replica);
+    this.hasRoom(replica);
   }
 }

@@ -108,18 +108,20 @@ export function isBatchingModel(spec: ModelSpec): boolean {
 }
 
 export class BatchingReplica implements Replica {
+  alive = true;
+  onPower?: (fractionPrompt: number, busy: boolean) => void;
   outstanding = 0;
   waiting = 0;
   outstandingTokens = 0;
   /** KV blocks the waiting requests' prompts need */
   private waitingBlocks = 0;
-  readonly kv: KvCache;
+  kv: KvCache;
   readonly stats: ReplicaStats;
 
-  private readonly queue = new IntFifo();
+  private queue = new IntFifo();
   /** preempted requests, resumed before new ones (last preempted first) */
-  private readonly resume: number[] = [];
-  private readonly running: number[] = [];
+  private resume: number[] = [];
+  private running: number[] = [];
   /** requests in the iteration (or jump) in progress */
   private readonly batch: number[] = [];
   private readonly shape: BatchShape = emptyShape();
@@ -177,6 +179,10 @@ export class BatchingReplica implements Replica {
 
   submit(req: number): void {
     const { requests, lifecycle, sim } = this.host.ctx;
+    if (!this.alive) {
+      this.host.failed(req);
+      return;
+    }
     this.outstanding++;
     this.stats.outstanding.add(1, sim.nowUs);
     this.outstandingTokens += requests.inputTokens[req] + requests.outputTokens[req];
@@ -210,6 +216,42 @@ export class BatchingReplica implements Replica {
     // An abandoned request in the batch is recycled when the iteration ends; one outside it now.
     if (!this.batch.includes(req)) requests.release(req);
     if (this.jumpSteps > 1) this.cutJump();
+  }
+
+  /** The replica went down: its requests fail, its KV cache and queues are lost. */
+  fail(): void {
+    const { requests, lifecycle, sim } = this.host.ctx;
+    this.alive = false;
+    if (this.busy) sim.cancel(this.event);
+    this.busy = false;
+    this.jumpSteps = 0;
+    const lost: number[] = [];
+    const collect = (req: number) => {
+      if (requests.state[req] === RequestState.abandoned) requests.release(req);
+      else if (requests.state[req] === RequestState.inService || requests.state[req] === RequestState.replicaQueue) lost.push(req);
+    };
+    // Abandoned requests still in the batch are recycled here; running ones are in `running`.
+    for (const req of this.batch) if (requests.state[req] === RequestState.abandoned) requests.release(req);
+    for (const req of this.running) collect(req);
+    for (const req of this.resume) collect(req);
+    while (this.queue.length > 0) collect(this.queue.shift());
+    if (this.waiting > 0) lifecycle.queueChanged(-this.waiting, sim.nowUs);
+    this.stats.outstanding.add(-this.outstanding, sim.nowUs);
+    this.batch.length = 0;
+    this.running = [];
+    this.resume = [];
+    this.queue = new IntFifo();
+    this.waiting = 0;
+    this.waitingBlocks = 0;
+    this.outstanding = 0;
+    this.outstandingTokens = 0;
+    this.kv = new KvCache(this.kv.capacity, this.kv.blocksPerUnit);
+    this.onPower?.(0, false);
+    for (const req of lost) this.host.failed(req);
+  }
+
+  restart(): void {
+    this.alive = true;
   }
 
   // --- scheduling ----------------------------------------------------------------------------
@@ -359,10 +401,12 @@ export class BatchingReplica implements Replica {
       this.waiting--;
       lifecycle.queueChanged(-1, sim.nowUs);
       this.waitingBlocks -= Math.ceil(requests.inputTokens[req] / this.blockSize);
-      if (requests.startUs[req] < 0) lifecycle.started(req, sim.nowUs);
+      const firstAdmission = requests.startUs[req] < 0;
+      if (firstAdmission) lifecycle.started(req, sim.nowUs);
       requests.state[req] = RequestState.inService;
       requests.pinned[req] = matched > 0 ? Array.from(keys!.subarray(0, matched)) : undefined;
       requests.computed[req] = cachedTokens;
+      if (firstAdmission) requests.cachedTokens[req] = cachedTokens;
       this.outstandingTokens -= cachedTokens;
       requests.blocks[req] = need;
       requests.chunk[req] = tokens;
@@ -375,9 +419,11 @@ export class BatchingReplica implements Replica {
 
     if (batch.length === 0) {
       this.busy = false;
+      this.onPower?.(0, false);
       return;
     }
     this.busy = true;
+    this.onPower?.(shape.prefillTokens / (shape.prefillTokens + shape.decodeSeqs), true);
     this.iterationStartUs = sim.nowUs;
     if (decodeOnly) {
       this.startJump();

@@ -17,7 +17,8 @@ import type { LatencyModel } from "./latency/shape.js";
 type GpuInput = ModelSpec["gpu"];
 type ArchitectureInput = NonNullable<ModelSpec["model"]>;
 
-export function resolveGpu(input: GpuInput): GpuSpec | string {
+export function resolveGpu(input: GpuInput | string): GpuSpec | string {
+  if (input === undefined) return GPUS["h100-sxm"];
   if (typeof input !== "string") {
     return {
       id: input.id,
@@ -103,8 +104,11 @@ export function planMemory(gpu: GpuSpec, a: Architecture, precision: Precision, 
   return { usableGb, weightsGb, reservedGb: reserved, kvGb, kvBytesPerTokenPerGpu, kvBlocks, blockSize: options.blockSize };
 }
 
-/** Plans an LLM model entry; returns problems (with the field they concern) instead of throwing. */
-export function deployModel(spec: ModelSpec, data: DataFiles): { deployed?: Deployed; problems: { path: PathSegment[]; message: string }[] } {
+/**
+ * Plans an LLM model entry; returns problems (with the field they concern) instead of throwing.
+ * `gpuId` is the GPU of the servers the model was placed on, when the scenario does not name one.
+ */
+export function deployModel(spec: ModelSpec, data: DataFiles, gpuId?: string): { deployed?: Deployed; problems: { path: PathSegment[]; message: string }[] } {
   const problems: { path: PathSegment[]; message: string }[] = [];
   const engine = spec.engine;
   if (engine.kind !== "continuous_batching") return { problems };
@@ -112,7 +116,7 @@ export function deployModel(spec: ModelSpec, data: DataFiles): { deployed?: Depl
     problems.push({ path: ["model"], message: "missing required field: an LLM engine needs a model architecture (a catalog id or an inline spec)" });
     return { problems };
   }
-  const gpu = resolveGpu(spec.gpu);
+  const gpu = resolveGpu(spec.gpu ?? gpuId);
   if (typeof gpu === "string") problems.push({ path: ["gpu"], message: gpu });
   const architecture = resolveArchitecture(spec.model);
   if (typeof architecture === "string") problems.push({ path: ["model"], message: architecture });

@@ -36,6 +36,8 @@ export class QueueEngine implements ServingEngine {
 }
 
 export class QueueReplica implements Replica {
+  alive = true;
+  onPower?: (fractionPrompt: number, busy: boolean) => void;
   outstanding = 0;
   waiting = 0;
   outstandingTokens = 0;
@@ -68,6 +70,10 @@ export class QueueReplica implements Replica {
 
   submit(req: number): void {
     const { requests, lifecycle, sim } = this.host.ctx;
+    if (!this.alive) {
+      this.host.failed(req);
+      return;
+    }
     this.outstanding++;
     this.outstandingTokens += this.tokensOf(req);
     requests.replica[req] = this.index;
@@ -96,6 +102,34 @@ export class QueueReplica implements Replica {
       requests.release(req);
       this.startWaiting();
     }
+  }
+
+  fail(): void {
+    const { requests, lifecycle, sim } = this.host.ctx;
+    this.alive = false;
+    const lost: number[] = [];
+    for (let req = 0; req < requests.state.length; req++) {
+      if (requests.replica[req] !== this.index || requests.service[req] !== this.host.serviceId) continue;
+      if (requests.state[req] === RequestState.inService) {
+        sim.cancel(requests.serviceEvent[req]);
+        requests.serviceEvent[req] = -1;
+        lost.push(req);
+      } else if (requests.state[req] === RequestState.replicaQueue) lost.push(req);
+    }
+    while (this.queue.length > 0) {
+      const req = this.queue.shift();
+      if (requests.state[req] === RequestState.abandoned) requests.release(req);
+    }
+    if (this.waiting > 0) lifecycle.queueChanged(-this.waiting, sim.nowUs);
+    this.waiting = 0;
+    this.busy = 0;
+    this.outstanding = 0;
+    this.outstandingTokens = 0;
+    for (const req of lost) this.host.failed(req);
+  }
+
+  restart(): void {
+    this.alive = true;
   }
 
   private start(req: number): void {

@@ -4,10 +4,14 @@ import type { SimContext } from "../workload/context.js";
 /** What a replica reports back to the service that owns it. */
 export interface ReplicaHost {
   readonly ctx: SimContext;
+  /** identifies the host's requests (RequestTable.service) */
+  readonly serviceId: number;
   /** The request produced its whole response; the host records it and frees the request. */
   completed(req: number, firstTokenUs: number): void;
   /** The replica could start another request now (a central queue may hand it one). */
   hasRoom(replica: Replica): void;
+  /** The request failed on this replica (it went down, or was already down): a server error. */
+  failed(req: number): void;
 }
 
 export interface Replica {
@@ -29,6 +33,14 @@ export interface Replica {
   submit(req: number): void;
   /** The client gave up on the request: drop it from the queue or stop serving it. */
   abandon(req: number): void;
+  /** False while the replica is down: requests sent to it fail at once. */
+  readonly alive: boolean;
+  /** It went down: every request it holds fails, its state (KV cache included) is lost. */
+  fail(): void;
+  /** It serves again, empty. */
+  restart(): void;
+  /** Told when an iteration starts (busy, with this share of prompt work) or the replica goes idle; the fleet meters power with it. */
+  onPower?: (fractionPrompt: number, busy: boolean) => void;
 }
 
 /** A serving engine: samples each request's demand on arrival and builds replicas. */

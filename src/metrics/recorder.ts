@@ -14,6 +14,7 @@ import { TimeWeightedLevel } from "../engine/index.js";
 export interface RequestRecord {
   serial: number;
   tenant: number;
+  region: number;
   model: number;
   replica: number;
   measured: boolean;
@@ -26,11 +27,35 @@ export interface RequestRecord {
   output_tokens: number;
 }
 
+/** AWS computes availability over 5-minute intervals. */
+export const AVAILABILITY_INTERVAL_US = 300e6;
+
+/** Requests and server errors of one region, by 5-minute interval of their end. */
+export class RegionAvailability {
+  readonly total: number[] = [];
+  readonly errors: number[] = [];
+  count(nowUs: number, error: boolean): void {
+    const bucket = Math.floor(nowUs / AVAILABILITY_INTERVAL_US);
+    while (this.total.length <= bucket) {
+      this.total.push(0);
+      this.errors.push(0);
+    }
+    this.total[bucket]++;
+    if (error) this.errors[bucket]++;
+  }
+}
+
+export interface SloTargets {
+  ttftS: number;
+  tpotS: number;
+}
+
 export class Recorder implements RequestLifecycle {
   /** receives every request as it ends, when per-request output is asked for */
   onRequestEnd?: (record: RequestRecord) => void;
-
+  /** one per (tenant, region): scope = tenant x regions + region */
   readonly scopes: ScopeStats[];
+  readonly availability: RegionAvailability[];
   /** requests in the system (queued or in service), averaged over [warmup, duration] */
   readonly inSystem: TimeWeightedLevel;
   readonly queued: TimeWeightedLevel;
@@ -40,12 +65,15 @@ export class Recorder implements RequestLifecycle {
 
   constructor(
     private readonly requests: RequestTable,
-    scopeCount: number,
+    tenantCount: number,
+    readonly regionCount: number,
+    private readonly slo: SloTargets,
     warmupUs: number,
     durationUs: number,
     intervalUs: number,
   ) {
-    this.scopes = Array.from({ length: scopeCount }, () => new ScopeStats());
+    this.scopes = Array.from({ length: tenantCount * regionCount }, () => new ScopeStats());
+    this.availability = Array.from({ length: regionCount }, () => new RegionAvailability());
     this.inSystem = new TimeWeightedLevel(warmupUs, durationUs);
     this.queued = new TimeWeightedLevel(warmupUs, durationUs);
     this.series = new TimeSeries(intervalUs);
@@ -80,10 +108,12 @@ export class Recorder implements RequestLifecycle {
     if (count > 0) this.scopes[scope].latency.tbt_s.add(gapS, count);
   }
 
+  /** Latencies are as the client sees them: the network round trip is added to TTFT and E2E. */
   completed(req: number, firstTokenUs: number, nowUs: number): void {
     const r = this.requests;
-    const ttftS = (firstTokenUs - r.arrivalUs[req]) / 1e6;
-    const e2eS = (nowUs - r.arrivalUs[req]) / 1e6;
+    const ttftS = (firstTokenUs + r.rttUs[req] - r.arrivalUs[req]) / 1e6;
+    const e2eS = (nowUs + r.rttUs[req] - r.arrivalUs[req]) / 1e6;
+    this.availability[r.scope[req] % this.regionCount].count(nowUs, false);
     if (r.measured[req]) {
       const scope = this.scopes[r.scope[req]];
       scope.outcomes[Outcome.ok]++;
@@ -91,8 +121,11 @@ export class Recorder implements RequestLifecycle {
       scope.latency.e2e_s.add(e2eS);
       const output = r.outputTokens[req];
       // Only streamed responses have a time per output token; a one-piece answer has none.
-      if (output > 1 && nowUs > firstTokenUs) scope.latency.tpot_s.add((nowUs - firstTokenUs) / 1e6 / (output - 1));
+      const tpotS = output > 1 && nowUs > firstTokenUs ? (nowUs - firstTokenUs) / 1e6 / (output - 1) : 0;
+      if (tpotS > 0) scope.latency.tpot_s.add(tpotS);
+      if (ttftS <= this.slo.ttftS && tpotS <= this.slo.tpotS) scope.sloMet++;
       scope.inputTokens += r.inputTokens[req];
+      scope.cachedInputTokens += r.cachedTokens[req];
       scope.outputTokens += output;
     }
     this.series.completion(nowUs, ttftS, e2eS, r.outputTokens[req]);
@@ -105,7 +138,11 @@ export class Recorder implements RequestLifecycle {
   ended(req: number, outcome: Outcome, nowUs: number): void {
     const r = this.requests;
     if (r.measured[req]) this.scopes[r.scope[req]].outcomes[outcome]++;
-    if (outcome !== Outcome.inFlight) this.series.error(nowUs);
+    if (outcome !== Outcome.inFlight) {
+      this.series.error(nowUs);
+      // Availability counts server errors and timeouts, not throttling (AWS's definition).
+      this.availability[r.scope[req] % this.regionCount].count(nowUs, outcome !== Outcome.throttled);
+    }
     if (this.onRequestEnd) this.log(req, outcome, NaN, nowUs);
     this.inSystem.add(-1, nowUs);
     this.levelsChanged(nowUs);
@@ -118,14 +155,15 @@ export class Recorder implements RequestLifecycle {
     this.onRequestEnd!({
       serial: r.serial[req],
       tenant: r.tenant[req],
+      region: r.scope[req] % this.regionCount,
       model: r.model[req],
       replica: r.replica[req],
       measured: r.measured[req] === 1,
       arrival_s: arrivalUs / 1e6,
       outcome,
       queue_s: startUs >= 0 ? (startUs - arrivalUs) / 1e6 : NaN,
-      ttft_s: (firstTokenUs - arrivalUs) / 1e6,
-      e2e_s: outcome === Outcome.ok ? (nowUs - arrivalUs) / 1e6 : NaN,
+      ttft_s: (firstTokenUs + r.rttUs[req] - arrivalUs) / 1e6,
+      e2e_s: outcome === Outcome.ok ? (nowUs + r.rttUs[req] - arrivalUs) / 1e6 : NaN,
       input_tokens: r.inputTokens[req],
       output_tokens: r.outputTokens[req],
     });

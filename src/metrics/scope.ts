@@ -18,6 +18,10 @@ export class ScopeStats {
   /** tokens of completed requests */
   inputTokens = 0;
   outputTokens = 0;
+  /** of the input tokens, those served from a prefix cache */
+  cachedInputTokens = 0;
+  /** completed requests that met the TTFT and TPOT objectives */
+  sloMet = 0;
 
   merge(other: ScopeStats): void {
     this.arrived += other.arrived;
@@ -25,6 +29,8 @@ export class ScopeStats {
     for (const metric of LATENCY_METRICS) this.latency[metric].merge(other.latency[metric]);
     this.inputTokens += other.inputTokens;
     this.outputTokens += other.outputTokens;
+    this.cachedInputTokens += other.cachedInputTokens;
+    this.sloMet += other.sloMet;
   }
 
   static merged(parts: Iterable<ScopeStats>): ScopeStats {

@@ -2,6 +2,7 @@
 import type { PathSegment } from "./issues.js";
 import { unknownName } from "./issues.js";
 import type { Scenario } from "./schema.js";
+import { checkThreshold } from "../metrics/thresholds.js";
 
 type Report = (path: PathSegment[], message: string) => void;
 
@@ -46,4 +47,10 @@ export function checkScenario(s: Scenario, report: Report): void {
     if (!modelNames.includes(tenant.model)) report(["workload", "tenants", i, "model"], unknownName("model", tenant.model, modelNames));
   });
   checkBounds(s, [], report);
+  for (const [metric, expressions] of Object.entries(s.thresholds)) {
+    expressions.forEach((expression, i) => {
+      const problem = checkThreshold(metric, expression);
+      if (problem) report(["thresholds", metric, i], problem);
+    });
+  }
 }

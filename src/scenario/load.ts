@@ -16,6 +16,7 @@ import { ScenarioSchema, type Scenario } from "./schema.js";
 import { checkScenario } from "./checks.js";
 import { describeIssue } from "./zod-issues.js";
 import { deployModel } from "../inference/deployment.js";
+import { checkFaults, planTopology } from "../fleet/topology.js";
 import { ProfileModel } from "../inference/latency/profile.js";
 
 export interface LoadedScenario {
@@ -131,9 +132,15 @@ function validate(input: unknown, data: DataFiles, report: Report): Scenario | u
   checkScenario(parsed.data, fail);
   if (ok) readDataFiles(parsed.data, data, fail);
   if (ok) {
-    parsed.data.models.forEach((model, i) => {
-      for (const problem of deployModel(model, data).problems) fail(["models", i, ...problem.path], problem.message);
-    });
+    const planned = planTopology(parsed.data);
+    for (const problem of planned.problems) fail(problem.path, problem.message);
+    if (planned.topology) {
+      const topology = planned.topology;
+      for (const problem of checkFaults(parsed.data, topology)) fail(problem.path, problem.message);
+      parsed.data.models.forEach((model, i) => {
+        for (const problem of deployModel(model, data, topology.modelGpu[i]).problems) fail(["models", i, ...problem.path], problem.message);
+      });
+    }
   }
   return ok ? parsed.data : undefined;
 }

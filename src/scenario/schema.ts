@@ -4,7 +4,7 @@
  * Objects are strict: an unknown key (usually a typo) is an error, never silently ignored.
  */
 import { z } from "zod";
-import { duration, identifier, positiveNumber, timeDistribution, tokenDistribution } from "./fields.js";
+import { duration, identifier, nonNegativeNumber, positiveNumber, timeDistribution, tokenDistribution } from "./fields.js";
 
 // --- serving engines -------------------------------------------------------------------------
 
@@ -179,8 +179,10 @@ export const ModelSchema = z
       .describe("architecture: a catalog id (llama-3.1-70b, mixtral-8x7b, ...) or an inline spec; required by LLM engines"),
     gpu: z
       .union([z.string().min(1), InlineGpu])
-      .default("h100-sxm")
-      .describe("GPU the replicas run on (catalog id such as h100-sxm, or an inline spec)"),
+      .optional()
+      .describe(
+        "GPU the replicas run on (catalog id such as h100-sxm, or an inline spec). Default: the GPU of the servers in the model's regions, or h100-sxm when the scenario has no regions",
+      ),
     precision: z.enum(["fp16", "bf16", "fp8", "int8", "int4"]).default("bf16").describe("weight (and compute) precision"),
     kv_cache_precision: z
       .enum(["fp16", "bf16", "fp8"])
@@ -189,6 +191,35 @@ export const ModelSchema = z
     tensor_parallel: z.int().min(1).default(1).describe("GPUs one replica's layers are split across (within a server)"),
     pipeline_parallel: z.int().min(1).default(1).describe("pipeline stages per replica (latency of one batch crosses all stages)"),
     engine: EngineSchema,
+    regions: z.array(z.string().min(1)).optional().describe("regions the model is deployed in (replicas are per region). Default: all"),
+    placement: z
+      .enum(["spread", "pack"])
+      .default("spread")
+      .describe("spread: replicas round-robin across the region's AZs; pack: fill the first AZ's servers first"),
+    startup: z
+      .strictObject({
+        engine: duration("engine start-up after the server is up (CUDA graphs, warm-up)").default(60),
+        weight_load_gb_per_s: positiveNumber("speed of loading the model weights onto a replica's GPUs, GB/s").default(2),
+      })
+      .default({ engine: 60, weight_load_gb_per_s: 2 })
+      .describe("how long a replica takes to start on a server that just came up"),
+    health_check: z
+      .strictObject({
+        interval: duration("time between the load balancer's health checks of a replica", { positive: true }).default(10),
+        unhealthy_threshold: z.int().min(1).default(3).describe("failed checks in a row before the load balancer stops sending to a replica"),
+      })
+      .default({ interval: 10, unhealthy_threshold: 3 })
+      .describe("load-balancer health checks: how fast a dead replica stops receiving traffic"),
+    price: z
+      .strictObject({
+        input_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens, USD").default(0),
+        output_usd_per_mtok: nonNegativeNumber("price of a million output tokens, USD").default(0),
+        cached_input_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens served from the prefix cache. Default: the input price").optional(),
+        batch_discount: z.number().min(0).max(1).default(0.5).describe("discount for tenants of the batch tier (Bedrock batch inference: 50 %)"),
+      })
+      .default({ input_usd_per_mtok: 0, output_usd_per_mtok: 0, batch_discount: 0.5 })
+      .describe("what customers pay per token"),
+    revenue_share: z.number().min(0).max(1).default(0).describe("share of this model's revenue paid to its provider (a cost)"),
     replicas: ReplicasSchema.default({ initial: 1 }),
     router: RouterSchema.default({ kind: "least_outstanding" }),
   })
@@ -273,6 +304,9 @@ export const TenantSchema = z
       })
       .optional()
       .describe("a shared prompt prefix, so prefix caching and prefix-affinity routing have something to reuse"),
+    geo: z.string().min(1).optional().describe("where the tenant's clients are; they use the nearest region serving the model. Default: the first region's geo"),
+    tier: z.enum(["on_demand", "batch"]).default("on_demand").describe("pricing tier: batch requests get the model's batch discount"),
+    retries: z.int().min(0).default(0).describe("times a client resends a request that failed with a server error"),
     timeout: duration("client timeout: a request not finished this long after it arrived is abandoned (timed_out)", {
       positive: true,
     }).optional(),
@@ -297,6 +331,128 @@ export const ReportSchema = z
   })
   .describe("report options");
 
+// --- the fleet ---------------------------------------------------------------------------
+
+const ServerTypeSchema = z
+  .strictObject({
+    gpu: z.string().min(1).describe("GPU id (catalog) of its GPUs"),
+    gpus: z.int().min(1).describe("GPUs per server"),
+    host_idle_w: nonNegativeNumber("power of everything but the GPUs when idle, W").default(2200),
+    host_max_w: nonNegativeNumber("power of everything but the GPUs at full load, W").default(4600),
+    usd_per_hour: nonNegativeNumber("on-demand price of the server, USD per hour").optional(),
+    purchase_usd: nonNegativeNumber("purchase price, USD (owned fleets)").optional(),
+    boot_time: duration("power-on to operating system ready").default(300),
+  })
+  .describe("a server type");
+
+const ServerPoolSchema = z
+  .strictObject({
+    type: z.string().min(1).describe("server type: from the catalog (p5.48xlarge, p5e.48xlarge, p4d.24xlarge, g5.xlarge, dgx-h100, dgx-a100) or `server_types`"),
+    count: z.int().min(0).describe("servers running at the start"),
+    max: z.int().min(0).optional().describe("most servers this AZ could ever get (GPU scarcity). Default: count"),
+  })
+  .describe("servers of one type in an AZ");
+
+const AzSchema = z
+  .strictObject({
+    name: identifier("availability zone name, unique in the scenario"),
+    servers: z.union([ServerPoolSchema, z.array(ServerPoolSchema)]).describe("its server pool, or pools"),
+    power_capacity_kw: positiveNumber("facility power this AZ's data hall can supply, kW; the report flags peaks above it").optional(),
+  })
+  .describe("an availability zone: a failure domain with its own power and servers");
+
+const RegionSchema = z
+  .strictObject({
+    name: identifier("region name"),
+    geo: z.string().min(1).optional().describe("geography whose clients are closest to this region. Default: the region's name"),
+    pue: z
+      .union([z.number().min(1), z.strictObject({ hourly: z.array(z.number().min(1)).length(24).describe("PUE for each hour of the day, from 0h") })])
+      .default(1.15)
+      .describe("power usage effectiveness: facility power / IT power (AWS reports 1.15 globally, ../shared/data/calibration/prices.csv)"),
+    electricity_usd_per_kwh: nonNegativeNumber("electricity price, USD per kWh (Virginia commercial 2023: 0.0895, EIA via prices.csv)").default(0.0895),
+    carbon_g_per_kwh: nonNegativeNumber("grid carbon intensity, g CO2 per kWh (default 380, a US-grid-like assumption)").default(380),
+    azs: z.array(AzSchema).min(1).describe("its availability zones"),
+  })
+  .describe("a region: availability zones, facility efficiency, electricity price and carbon");
+
+const NetworkSchema = z
+  .strictObject({
+    rtt_ms: z
+      .record(z.string(), z.record(z.string(), nonNegativeNumber("round trip, ms")))
+      .default({})
+      .describe("client geo -> region -> round-trip time, ms; added to TTFT and end-to-end latency"),
+    default_rtt_ms: nonNegativeNumber("round trip between a geo and a region not listed: 0 within the region's own geo, this elsewhere").default(60),
+  })
+  .describe("network distance between clients and regions");
+
+// --- faults ------------------------------------------------------------------------------
+
+const FaultSchema = z
+  .discriminatedUnion("kind", [
+    z
+      .strictObject({ kind: z.literal("az_outage"), az: z.string().min(1).describe("the AZ"), at: duration("start"), duration: duration("length", { positive: true }) })
+      .describe("an AZ goes dark: every server in it fails, and comes back (boot, weight loading) after `duration`"),
+    z
+      .strictObject({ kind: z.literal("region_outage"), region: z.string().min(1).describe("the region"), at: duration("start"), duration: duration("length", { positive: true }) })
+      .describe("every AZ of a region goes dark"),
+    z
+      .strictObject({
+        kind: z.literal("server_failures"),
+        mtbf: duration("mean time between failures of one server", { positive: true }),
+        mttr: duration("mean time to repair (exponential)", { positive: true }),
+        distribution: z.enum(["exponential", "weibull"]).default("exponential").describe("distribution of the time to failure"),
+        shape: positiveNumber("Weibull shape (< 1: infant mortality, > 1: wear-out)").default(1),
+        azs: z.array(z.string().min(1)).optional().describe("AZs it applies to. Default: all"),
+      })
+      .describe("random server failures: the replicas on a failed server go down until it is repaired and reloaded"),
+    z
+      .strictObject({
+        kind: z.literal("gpu_failures"),
+        mtbf: duration("mean time between failures of one GPU", { positive: true }),
+        mttr: duration("mean time to replace a failed GPU (exponential)", { positive: true }),
+        azs: z.array(z.string().min(1)).optional().describe("AZs it applies to. Default: all"),
+      })
+      .describe("random GPU failures: the one replica using that GPU goes down until it is replaced"),
+    z
+      .strictObject({
+        kind: z.literal("random_az_outages"),
+        mtbf: duration("mean time between outages of one AZ (exponential)", { positive: true }),
+        duration: timeDistribution("how long an outage lasts"),
+        azs: z.array(z.string().min(1)).optional().describe("AZs it applies to. Default: all"),
+      })
+      .describe("AZ outages at random times"),
+  ])
+  .describe("something that breaks");
+
+// --- money and objectives ----------------------------------------------------------------
+
+const CostsSchema = z
+  .strictObject({
+    gpu_pricing: z.enum(["on_demand", "owned"]).default("on_demand").describe("rent servers by the hour, or own them (purchase price amortised, plus facility cost)"),
+    amortization_years: positiveNumber("years over which owned servers are written off").default(4),
+    facility_usd_per_kw_month: nonNegativeNumber("owned: data-centre space, power and cooling capacity, USD per kW of server nameplate power per month").default(150),
+    other: z
+      .array(
+        z
+          .strictObject({
+            name: identifier("cost item name (network, monitoring, security, gateway, load_balancers, database, ...)"),
+            usd_per_hour: nonNegativeNumber("a fixed cost, USD per hour").optional(),
+            fraction_of_compute: nonNegativeNumber("a cost proportional to the GPU-server cost").optional(),
+          })
+          .describe("another cost of running the service"),
+      )
+      .default([])
+      .describe("costs besides servers and electricity"),
+  })
+  .describe("how costs are counted");
+
+const SloSchema = z
+  .strictObject({
+    ttft: duration("time-to-first-token target").default(2),
+    tpot: duration("time-per-output-token target (mean gap between tokens of a request)").default(0.2),
+  })
+  .describe("latency objectives: a request meeting both counts toward SLO attainment and goodput (DistServe's definition)");
+
 export const ScenarioSchema = z
   .strictObject({
     version: z.literal(1).describe("scenario format version; this is version 1"),
@@ -308,8 +464,21 @@ export const ScenarioSchema = z
     drain: duration(
       "longest time after `duration` to let in-flight requests finish; what is left is reported as in_flight_at_end. Default: until all finish",
     ).optional(),
+    server_types: z.record(z.string(), ServerTypeSchema).default({}).describe("server types, added to (or replacing) the built-in catalog"),
+    regions: z
+      .array(RegionSchema)
+      .optional()
+      .describe("where the fleet is. Default: one region with one AZ and as many servers as the replicas need"),
+    network: NetworkSchema.default({ rtt_ms: {}, default_rtt_ms: 60 }),
     models: z.array(ModelSchema).default([]).describe("deployed models and services"),
     workload: WorkloadSchema.default({ tenants: [] }),
+    faults: z.array(FaultSchema).default([]).describe("failures and outages"),
+    costs: CostsSchema.default({ gpu_pricing: "on_demand", amortization_years: 4, facility_usd_per_kw_month: 150, other: [] }),
+    slo: SloSchema.default({ ttft: 2, tpot: 0.2 }),
+    thresholds: z
+      .record(z.string(), z.array(z.string().min(1)))
+      .default({})
+      .describe('pass/fail criteria, k6 style: { ttft: ["p(99) < 2s"], error_rate: ["rate < 0.001"], availability: ["value >= 99.9%"] }; `fleetsim check` exits 99 when one fails'),
     report: ReportSchema.default({ interval: 60, requests_csv: false }),
   })
   .describe("a fleetsim scenario");
@@ -322,3 +491,6 @@ export type ArrivalSpec = TenantSpec["arrival"];
 export type RouterSpec = ModelSpec["router"];
 export type EngineSpec = ModelSpec["engine"];
 export type BatchingEngineSpec = Extract<EngineSpec, { kind: "continuous_batching" }>;
+export type RegionSpec = NonNullable<Scenario["regions"]>[number];
+export type FaultSpec = Scenario["faults"][number];
+export type ServerTypeSpec = Scenario["server_types"][string];

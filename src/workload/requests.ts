@@ -30,6 +30,14 @@ export class RequestTable {
   /** when service started (the request left its queue), -1 before */
   startUs = new Float64Array(0);
   replica = new Int32Array(0);
+  /** the model service (model in a region) handling it */
+  service = new Int32Array(0);
+  /** client-region round trip, added to what the client sees */
+  rttUs = new Float64Array(0);
+  /** prompt tokens served from a prefix cache (billed at the cached price) */
+  cachedTokens = new Int32Array(0);
+  /** attempts so far (1 + retries) */
+  attempts = new Int32Array(0);
   state = new Uint8Array(0);
   /** 1 if the request arrived after the warm-up and counts in the statistics */
   measured = new Uint8Array(0);
@@ -87,7 +95,26 @@ export class RequestTable {
     this.blocks[id] = 0;
     this.chunk[id] = 0;
     this.firstTokenUs[id] = -1;
+    this.rttUs[id] = 0;
+    this.cachedTokens[id] = 0;
+    this.attempts[id] = 1;
+    this.service[id] = -1;
     return id;
+  }
+
+  /** Clears serving progress so the request can be sent again (a client retry). */
+  resetProgress(id: number): void {
+    this.computed[id] = 0;
+    this.generated[id] = 0;
+    this.decoding[id] = 0;
+    this.blocks[id] = 0;
+    this.chunk[id] = 0;
+    this.firstTokenUs[id] = -1;
+    this.cachedTokens[id] = 0;
+    this.pinned[id] = undefined;
+    this.replica[id] = -1;
+    this.serviceEvent[id] = -1;
+    this.state[id] = RequestState.arriving;
   }
 
   release(id: number): void {
@@ -113,6 +140,10 @@ export class RequestTable {
     this.outputTokens = widen(this.outputTokens, Int32Array);
     this.startUs = widen(this.startUs, Float64Array);
     this.replica = widen(this.replica, Int32Array);
+    this.service = widen(this.service, Int32Array);
+    this.rttUs = widen(this.rttUs, Float64Array);
+    this.cachedTokens = widen(this.cachedTokens, Int32Array);
+    this.attempts = widen(this.attempts, Int32Array);
     this.state = widen(this.state, Uint8Array);
     this.measured = widen(this.measured, Uint8Array);
     this.workUs = widen(this.workUs, Float64Array);

@@ -66,7 +66,7 @@ describe("fleetsim estimate", () => {
   it("lists the known GPUs and models for an unknown id", () => {
     const gpu = runCli(["estimate", ...POINT.map((a) => (a === "h100-sxm" ? "h100-sxn" : a)), "--batch", "1"]);
     expect(gpu.code).toBe(2);
-    expect(gpu.stderr).toMatch(/gpu: unknown GPU 'h100-sxn'; did you mean 'h100-sxm'\? Known: a100-sxm-80gb, a100-pcie-80gb, h100-sxm, h100-pcie, h200-sxm, l40s, b200, a10g\./);
+    expect(gpu.stderr).toMatch(/gpu: unknown GPU 'h100-sxn'; did you mean 'h100-sxm'\? Known: a100-sxm-80gb, a100-sxm-40gb, a100-pcie-80gb, h100-sxm, h100-pcie, h200-sxm, l40s, b200, a10g\./);
     const model = runCli(["estimate", ...POINT.map((a) => (a === "llama-3.1-70b" ? "llama-4" : a)), "--batch", "1"]);
     expect(model.stderr).toMatch(/model: unknown model 'llama-4'.*Known: llama-2-7b, llama-2-70b, llama-3.1-8b/);
   });

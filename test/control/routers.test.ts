@@ -18,6 +18,9 @@ function fakeReplicas(loads: number[], free: boolean[] = loads.map(() => true)):
     hasFreeSlot: () => free[index],
     submit: () => {},
     abandon: () => {},
+    alive: true,
+    fail: () => {},
+    restart: () => {},
   }));
 }
 

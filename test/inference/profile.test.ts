@@ -81,7 +81,7 @@ ${fields}
 
   it("lists the known GPUs and models for unknown ids", () => {
     const lines = problems(entry("    model: llama-3-70b\n    gpu: h100"));
-    expect(lines).toContainEqual(expect.stringMatching(/^7:10 models\[0\]\.gpu: unknown GPU 'h100'; did you mean 'h100-sxm'\? Known: a100-sxm-80gb, a100-pcie-80gb, h100-sxm/));
+    expect(lines).toContainEqual(expect.stringMatching(/^7:10 models\[0\]\.gpu: unknown GPU 'h100'; did you mean 'h100-sxm'\? Known: a100-sxm-80gb, a100-sxm-40gb, a100-pcie-80gb, h100-sxm/));
     expect(lines).toContainEqual(expect.stringMatching(/^6:12 models\[0\]\.model: unknown model 'llama-3-70b'; did you mean 'llama-2-70b'\?.* Known: /));
   });
 

@@ -1,0 +1,131 @@
+/**
+ * Money: what the fleet costs (servers rented or owned, electricity, other items, the model
+ * providers' share, SLA credits), what its customers pay per token, and the margin between them.
+ * Every figure covers the measurement window [warmup, duration].
+ */
+import { GPUS } from "../catalog/gpus.js";
+import { SERVER_TYPES, type ServerType } from "../catalog/servers.js";
+import type { ScopeStats } from "../metrics/scope.js";
+import type { Scenario } from "../scenario/schema.js";
+import type { Topology } from "../fleet/topology.js";
+import type { AzEnergy } from "./energy.js";
+
+export const HOURS_PER_MONTH = 730;
+
+export function serverNameplateKw(type: ServerType): number {
+  return (type.hostMaxW + type.gpus * GPUS[type.gpu].tdpW) / 1e3;
+}
+
+/** USD per server-hour of owning a server: amortised purchase plus facility capacity. */
+export function ownedUsdPerHour(type: ServerType, scenario: Scenario): number | undefined {
+  if (type.purchaseUsd === undefined) return undefined;
+  const c = scenario.costs;
+  return type.purchaseUsd / (c.amortization_years * 12 * HOURS_PER_MONTH) + (c.facility_usd_per_kw_month * serverNameplateKw(type)) / HOURS_PER_MONTH;
+}
+
+/** Token revenue of one group of requests, USD. */
+export function tokenRevenue(stats: ScopeStats, price: Scenario["models"][number]["price"], batch: boolean): number {
+  const cachedPrice = price.cached_input_usd_per_mtok ?? price.input_usd_per_mtok;
+  const usd =
+    ((stats.inputTokens - stats.cachedInputTokens) * price.input_usd_per_mtok + stats.cachedInputTokens * cachedPrice + stats.outputTokens * price.output_usd_per_mtok) / 1e6;
+  return batch ? usd * (1 - price.batch_discount) : usd;
+}
+
+/** AWS-style service credit for a region's monthly uptime (Bedrock SLA tiers), percent of its revenue. */
+export function slaCreditPct(uptimePct: number): number {
+  if (uptimePct < 95) return 100;
+  if (uptimePct < 99) return 25;
+  if (uptimePct < 99.9) return 10;
+  return 0;
+}
+
+export interface BreakEven {
+  server_type: string;
+  rent_usd_per_server_hour: number;
+  own_usd_per_month: number;
+  energy_usd_per_server_hour: number;
+  /** GPU-hours a month above which owning costs less than renting */
+  break_even_gpu_hours_per_month: number | null;
+  /** the same as a share of the GPUs' hours in a month */
+  break_even_utilization: number | null;
+}
+
+/**
+ * Owning a server costs its amortised price and facility capacity every month, used or not, plus
+ * energy for the hours it runs; renting costs its hourly price for the hours used. Owning wins above
+ * fixed / (rent - energy) hours a month.
+ */
+export function breakEven(type: ServerType, scenario: Scenario, energyUsdPerServerHour: number): BreakEven | undefined {
+  if (type.usdPerHour === undefined) return undefined;
+  const owned = type.purchaseUsd !== undefined ? type : Object.values(SERVER_TYPES).find((t) => t.gpu === type.gpu && t.purchaseUsd !== undefined);
+  const perHour = owned && ownedUsdPerHour(owned, scenario);
+  if (!owned || perHour === undefined) return undefined;
+  const ownPerMonth = (perHour * HOURS_PER_MONTH * type.gpus) / owned.gpus;
+  const margin = type.usdPerHour - energyUsdPerServerHour;
+  const hours = margin > 0 ? ownPerMonth / margin : null;
+  return {
+    server_type: type.id,
+    rent_usd_per_server_hour: type.usdPerHour,
+    own_usd_per_month: ownPerMonth,
+    energy_usd_per_server_hour: energyUsdPerServerHour,
+    break_even_gpu_hours_per_month: hours === null ? null : hours * type.gpus,
+    break_even_utilization: hours === null ? null : hours / HOURS_PER_MONTH,
+  };
+}
+
+export interface CostInputs {
+  scenario: Scenario;
+  topology: Topology;
+  energy: AzEnergy[];
+  windowHours: number;
+  /** revenue per model and per region, USD */
+  revenueByModel: number[];
+  revenueByRegion: number[];
+  slaCreditPctByRegion: number[];
+}
+
+export interface CostBreakdown {
+  total_usd: number;
+  items: Record<string, number>;
+  by_region: Record<string, number>;
+  unpriced_server_types: string[];
+}
+
+export function costs(inputs: CostInputs): CostBreakdown {
+  const { scenario, topology, energy, windowHours } = inputs;
+  const items: Record<string, number> = {};
+  const byRegion = topology.regions.map(() => 0);
+  const unpriced = new Set<string>();
+  const add = (item: string, usd: number, region?: number) => {
+    items[item] = (items[item] ?? 0) + usd;
+    if (region !== undefined) byRegion[region] += usd;
+  };
+
+  let compute = 0;
+  for (const server of topology.servers) {
+    const region = topology.azs[server.az].region;
+    const perHour = scenario.costs.gpu_pricing === "owned" ? ownedUsdPerHour(server.type, scenario) : server.type.usdPerHour;
+    if (perHour === undefined) unpriced.add(server.type.id);
+    const usd = (perHour ?? 0) * windowHours;
+    compute += usd;
+    add(scenario.costs.gpu_pricing === "owned" ? "gpu_servers_owned" : "gpu_servers_on_demand", usd, region);
+  }
+  topology.azs.forEach((az, a) => add("electricity", energy[a].facilityKwh * topology.regions[az.region].electricityUsdPerKwh, az.region));
+  for (const other of scenario.costs.other) {
+    add(other.name, (other.usd_per_hour ?? 0) * windowHours + (other.fraction_of_compute ?? 0) * compute);
+  }
+  scenario.models.forEach((model, m) => {
+    if (model.revenue_share > 0) add("model_provider_share", model.revenue_share * inputs.revenueByModel[m]);
+  });
+  topology.regions.forEach((_, r) => {
+    const credit = (inputs.slaCreditPctByRegion[r] / 100) * inputs.revenueByRegion[r];
+    if (credit > 0) add("sla_credits", credit, r);
+  });
+  const total = Object.values(items).reduce((s, x) => s + x, 0);
+  return {
+    total_usd: total,
+    items,
+    by_region: Object.fromEntries(topology.regions.map((r, i) => [r.name, byRegion[i]])),
+    unpriced_server_types: [...unpriced].sort(),
+  };
+}

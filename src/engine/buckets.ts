@@ -1,0 +1,60 @@
+/**
+ * A piecewise-constant level integrated exactly into fixed-width time buckets (for time series),
+ * and in total over a window (for averages), at every change.
+ */
+export class BucketedLevel {
+  private level = 0;
+  private lastUs = 0;
+  private readonly areas: number[] = [];
+  private windowArea = 0;
+  peak = 0;
+
+  constructor(
+    private readonly bucketUs: number,
+    private readonly windowFromUs = 0,
+    private readonly windowToUs = Infinity,
+  ) {}
+
+  get value(): number {
+    return this.level;
+  }
+
+  set(level: number, nowUs: number): void {
+    if (level === this.level) return;
+    this.advance(nowUs);
+    this.level = level;
+    if (level > this.peak) this.peak = level;
+  }
+
+  add(delta: number, nowUs: number): void {
+    this.set(this.level + delta, nowUs);
+  }
+
+  advance(nowUs: number): void {
+    let t = this.lastUs;
+    const a = Math.max(t, this.windowFromUs);
+    const b = Math.min(nowUs, this.windowToUs);
+    if (b > a) this.windowArea += this.level * (b - a);
+    while (t < nowUs) {
+      const bucket = Math.floor(t / this.bucketUs);
+      const end = Math.min(nowUs, (bucket + 1) * this.bucketUs);
+      while (this.areas.length <= bucket) this.areas.push(0);
+      this.areas[bucket] += this.level * (end - t);
+      t = end;
+    }
+    this.lastUs = Math.max(this.lastUs, nowUs);
+  }
+
+  /** Level x microseconds accumulated in the window so far. */
+  windowIntegral(nowUs: number): number {
+    this.advance(nowUs);
+    return this.windowArea;
+  }
+
+  /** Level x microseconds per bucket up to endUs. */
+  bucketIntegrals(endUs: number): number[] {
+    this.advance(endUs);
+    const n = Math.max(1, Math.ceil(endUs / this.bucketUs));
+    return Array.from({ length: n }, (_, i) => this.areas[i] ?? 0);
+  }
+}

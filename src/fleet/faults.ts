@@ -1,0 +1,109 @@
+/**
+ * Fault processes: scheduled AZ and region outages, random server and GPU failures (renewal
+ * processes with exponential or Weibull times to failure, exponential repairs), and random AZ
+ * outages. Each process draws from its own named random streams, one per AZ.
+ */
+import { gamma as gammaFunction } from "simple-statistics";
+import { Priority, type Rng } from "../engine/index.js";
+import type { FaultSpec } from "../scenario/schema.js";
+import type { SimContext } from "../workload/context.js";
+import { makeSampler, standardExponential } from "../workload/distributions.js";
+import type { Fleet } from "./fleet.js";
+
+/** Encodes (server, GPU) in one event argument. */
+const GPU_SLOTS = 256;
+
+/** Schedules the scenario's faults; nothing new breaks or gets repaired after `endUs` (the end of arrivals). */
+export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly FaultSpec[], endUs: number): void {
+  const t = fleet.topology;
+  const sim = {
+    at: (atUs: number, priority: number, fn: (arg: number) => void, arg = 0) => {
+      if (atUs < endUs) ctx.sim.at(atUs, priority, fn, arg);
+    },
+    after: (delayUs: number, priority: number, fn: (arg: number) => void, arg = 0) => {
+      if (ctx.sim.nowUs + delayUs < endUs) ctx.sim.after(delayUs, priority, fn, arg);
+    },
+  };
+  const us = (seconds: number) => Math.round(seconds * 1e6);
+  const azIndex = (name: string) => t.azs.findIndex((a) => a.name === name);
+  const serversOf = (azs: number[]) => azs.flatMap((a) => t.azs[a].servers);
+  const scopeAzs = (names: string[] | undefined) => (names ? names.map(azIndex) : t.azs.map((_, i) => i));
+
+  faults.forEach((fault, i) => {
+    const stream = (az: number) => ctx.streams.get(`faults/${i}/${t.azs[az].name}`);
+    switch (fault.kind) {
+      case "az_outage":
+      case "region_outage": {
+        const azs = fault.kind === "az_outage" ? [azIndex(fault.az)] : t.regions[t.regions.findIndex((r) => r.name === fault.region)].azs;
+        const target = fault.kind === "az_outage" ? fault.az : fault.region;
+        const servers = serversOf(azs);
+        sim.at(us(fault.at), Priority.fault, () => {
+          fleet.log(`${fault.kind}_start`, target);
+          for (const s of servers) fleet.failServer(s, fault.kind);
+        });
+        // The outage ends even after arrivals stop, so the drain sees the fleet come back.
+        ctx.sim.at(us(fault.at + fault.duration), Priority.fault, () => {
+          fleet.log(`${fault.kind}_end`, target);
+          for (const s of servers) fleet.restoreServer(s, fault.kind);
+        });
+        break;
+      }
+      case "server_failures": {
+        // Weibull with this shape and mean has scale mean / Gamma(1 + 1/shape).
+        const weibullScale = fault.mtbf / gammaFunction(1 + 1 / fault.shape);
+        for (const az of scopeAzs(fault.azs)) {
+          const rng = stream(az);
+          const timeToFailure = () =>
+            fault.distribution === "weibull" ? weibullScale * Math.pow(standardExponential(rng), 1 / fault.shape) : fault.mtbf * standardExponential(rng);
+          const repair = (s: number) => {
+            fleet.restoreServer(s, "server_failure");
+            sim.after(us(timeToFailure()), Priority.fault, fail, s);
+          };
+          const fail = (s: number) => {
+            fleet.failServer(s, "server_failure");
+            sim.after(us(fault.mttr * standardExponential(rng)), Priority.fault, repair, s);
+          };
+          for (const s of t.azs[az].servers) sim.after(us(timeToFailure()), Priority.fault, fail, s);
+        }
+        break;
+      }
+      case "gpu_failures": {
+        for (const az of scopeAzs(fault.azs)) {
+          const rng: Rng = stream(az);
+          const repair = (arg: number) => fleet.repairGpu(Math.floor(arg / GPU_SLOTS), arg % GPU_SLOTS);
+          const fail = (s: number) => {
+            const healthy = fleet.healthyGpus(s);
+            if (healthy.length > 0) {
+              const gpu = healthy[Math.floor(rng() * healthy.length)];
+              fleet.failGpu(s, gpu);
+              sim.after(us(fault.mttr * standardExponential(rng)), Priority.fault, repair, s * GPU_SLOTS + gpu);
+            }
+            // Each of the server's GPUs fails at rate 1 / mtbf.
+            sim.after(us((fault.mtbf / t.servers[s].type.gpus) * standardExponential(rng)), Priority.fault, fail, s);
+          };
+          for (const s of t.azs[az].servers) sim.after(us((fault.mtbf / t.servers[s].type.gpus) * standardExponential(rng)), Priority.fault, fail, s);
+        }
+        break;
+      }
+      case "random_az_outages": {
+        for (const az of scopeAzs(fault.azs)) {
+          const rng = stream(az);
+          const length = makeSampler(fault.duration, rng, ctx.data);
+          const servers = t.azs[az].servers;
+          const start = () => {
+            fleet.log("az_outage_start", t.azs[az].name);
+            for (const s of servers) fleet.failServer(s, "random_az_outage");
+            sim.after(us(length()), Priority.fault, end);
+          };
+          const end = () => {
+            fleet.log("az_outage_end", t.azs[az].name);
+            for (const s of servers) fleet.restoreServer(s, "random_az_outage");
+            sim.after(us(fault.mtbf * standardExponential(rng)), Priority.fault, start);
+          };
+          sim.after(us(fault.mtbf * standardExponential(rng)), Priority.fault, start);
+        }
+        break;
+      }
+    }
+  });
+}
