@@ -6,6 +6,7 @@ import { loadScenarioFile, validateScenarioObject, type LoadedScenario } from ".
 import { runSimulation, type SimulationOptions, type SimulationResult } from "./simulate.js";
 import { buildReport, type Report } from "./report/json.js";
 import type { TimeSeriesRow } from "./metrics/timeseries.js";
+import { addFleetColumns } from "./fleet/series.js";
 
 export { loadScenarioFile, loadScenarioText, validateScenarioObject, type LoadedScenario } from "./scenario/load.js";
 export { ScenarioError, formatIssue, type ScenarioIssue } from "./scenario/issues.js";
@@ -27,7 +28,8 @@ export interface Result {
 export function simulate(scenario: LoadedScenario | object, options: SimulationOptions & { baseDir?: string } = {}): Result {
   const loaded = isLoaded(scenario) ? scenario : validateScenarioObject(scenario, options.baseDir);
   const run = runSimulation(loaded, options);
-  return { report: buildReport(run), timeseries: run.recorder.series.rows(run.endUs), run };
+  const intervalUs = run.scenario.report.interval * 1e6;
+  return { report: buildReport(run), timeseries: addFleetColumns(run.recorder.series.rows(run.endUs), run.fleet, intervalUs, run.endUs), run };
 }
 
 export function simulateFile(file: string, sets: readonly string[] = []): Result {

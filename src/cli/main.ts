@@ -34,6 +34,21 @@ async function main(): Promise<void> {
       },
     )
     .command(
+      "check <scenario>",
+      "run a scenario and evaluate its thresholds: exit 0 if all pass, 99 if any fails, 2 on invalid input",
+      (y: Argv) =>
+        y
+          .positional("scenario", { type: "string", demandOption: true, describe: "scenario YAML file" })
+          .option("seed", { type: "number", describe: "seed for every random stream (overrides the scenario's)" })
+          .option("set", setOption)
+          .option("junit", { type: "string", describe: "also write the results as JUnit XML to this file" })
+          .option("out", { type: "string", describe: "also write the report to this folder" }),
+      async (args) => {
+        const { checkCommand } = await import("./check.js");
+        process.exitCode = await checkCommand({ scenario: args.scenario!, seed: args.seed, sets: args.set, junit: args.junit, out: args.out });
+      },
+    )
+    .command(
       "validate <scenarios..>",
       "check scenario files and list every problem (file:line:col, field path, what was expected)",
       (y: Argv) =>
@@ -89,7 +104,7 @@ async function main(): Promise<void> {
         });
       },
     )
-    .demandCommand(1, "Give a command: run, validate, schema or estimate (see --help).")
+    .demandCommand(1, "Give a command: run, check, validate, schema or estimate (see --help).")
     .strict()
     .help()
     .alias("h", "help")

@@ -101,7 +101,11 @@ export class Fleet {
       };
     });
     this.servers.forEach((_, s) => this.refresh(s));
+    this.ready = true;
   }
+
+  /** Set once every server has been counted, so checks compare whole AZs. */
+  private ready = false;
 
   /** Puts a replica on its planned GPUs; it serves from the start (the run begins with a warm fleet). */
   attach(replica: Replica, placement: ReplicaPlacement, owner: ReplicaOwner, startS: number): void {
@@ -183,7 +187,7 @@ export class Fleet {
       if (states[k] !== server.states[k]) this.gpuStates[az][k].add(states[k] - server.states[k], now);
     }
     server.states = states;
-    if (this.debugChecks) this.checkSlots();
+    if (this.debugChecks && this.ready) this.checkSlots();
   }
 
   /** Integrates every level up to the end of the run. */

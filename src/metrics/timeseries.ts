@@ -17,6 +17,14 @@ export interface TimeSeriesRow {
   ttft_mean_s: number | null;
   ttft_p99_s: number | null;
   e2e_p99_s: number | null;
+  /** fleet columns, filled in when the run has a fleet */
+  it_kw?: number;
+  facility_kw?: number;
+  gpus_free?: number;
+  gpus_booting?: number;
+  gpus_loading?: number;
+  gpus_serving?: number;
+  gpus_failed?: number;
 }
 
 export class TimeSeries {

@@ -1,8 +1,8 @@
 /** timeseries.csv: one row per report interval. */
 import type { TimeSeriesRow } from "../metrics/timeseries.js";
 
-function cell(value: number | null): string {
-  if (value === null) return "";
+function cell(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "";
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(8)));
 }
 

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { parseDurationSeconds } from "./units.js";
 
-const DURATION_HELP = 'a duration: "250ms", "30s", "5m", "2h", "1d", or a plain number of seconds';
+const DURATION_HELP = 'a duration: "250ms", "30s", "5m", "2h", "1d", "2h40m", or a plain number of seconds';
 
 /** A duration in seconds, written with a unit or as plain seconds; `positive` rejects zero. */
 export function duration(description: string, { positive = false } = {}) {

@@ -14,15 +14,30 @@ const SECONDS_PER_UNIT: Record<string, number> = {
 
 const DURATION_PATTERN = /^\s*(-?[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-zµ]*)\s*$/i;
 
-/** Seconds for "250ms", "30s", "5m", "2h", "1d", "1.5h" or a plain number of seconds; undefined if malformed. */
+const COMPOUND_PART = /([0-9]*\.?[0-9]+)\s*([a-zµ]+)/giy;
+
+/** Seconds for "250ms", "30s", "5m", "2h", "1d", "1.5h", "2h40m" or a plain number of seconds; undefined if malformed. */
 export function parseDurationSeconds(value: string | number): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
   const match = DURATION_PATTERN.exec(value);
-  if (!match) return undefined;
-  const unit = match[2].toLowerCase();
-  const scale = unit === "" ? 1 : SECONDS_PER_UNIT[unit];
-  if (scale === undefined) return undefined;
-  return Number(match[1]) * scale;
+  if (match) {
+    const unit = match[2].toLowerCase();
+    const scale = unit === "" ? 1 : SECONDS_PER_UNIT[unit];
+    return scale === undefined ? undefined : Number(match[1]) * scale;
+  }
+  // Compound: "2h40m", "1m30s".
+  const text = value.trim();
+  let total = 0;
+  COMPOUND_PART.lastIndex = 0;
+  let part: RegExpExecArray | null;
+  let consumed = 0;
+  while ((part = COMPOUND_PART.exec(text))) {
+    const scale = SECONDS_PER_UNIT[part[2].toLowerCase()];
+    if (scale === undefined) return undefined;
+    total += Number(part[1]) * scale;
+    consumed = COMPOUND_PART.lastIndex;
+  }
+  return consumed === text.length && consumed > 0 ? total : undefined;
 }
 
 /** A compact human form of a duration in seconds: 0.25 -> "250ms", 5400 -> "1.5h". */

@@ -1,0 +1,25 @@
+/** The fleet's columns of timeseries.csv: power and GPU states averaged over each report interval. */
+import type { TimeSeriesRow } from "../metrics/timeseries.js";
+import { pueAt } from "../economics/energy.js";
+import { GPU_STATES, type Fleet } from "./fleet.js";
+
+export function addFleetColumns(rows: TimeSeriesRow[], fleet: Fleet, intervalUs: number, endUs: number): TimeSeriesRow[] {
+  const t = fleet.topology;
+  const power = fleet.itPower.map((level) => level.bucketIntegrals(endUs));
+  const states = fleet.gpuStates.map((levels) => levels.map((level) => level.bucketIntegrals(endUs)));
+  return rows.map((row, b) => {
+    const start = b * intervalUs;
+    const width = Math.min(intervalUs, endUs - start);
+    let itW = 0;
+    let facilityW = 0;
+    t.azs.forEach((az, a) => {
+      const w = (power[a][b] ?? 0) / width;
+      itW += w;
+      facilityW += w * pueAt(t.regions[az.region], start);
+    });
+    const gpus = Object.fromEntries(
+      GPU_STATES.map((state, k) => [`gpus_${state}`, states.reduce((sum, az) => sum + (az[k][b] ?? 0), 0) / width]),
+    );
+    return { ...row, it_kw: itW / 1e3, facility_kw: facilityW / 1e3, ...gpus };
+  });
+}

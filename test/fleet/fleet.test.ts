@@ -1,0 +1,210 @@
+/**
+ * The datacenter against hand calculations and theory: idle energy and cost, power of a fully
+ * loaded replica, uptime and SLA credit of an outage, failure counts of a renewal process,
+ * conservation of GPU slots and of money.
+ */
+import { describe, expect, it } from "vitest";
+import { simulate, type ScenarioInput } from "../../src/index.js";
+
+const P5_HOST_IDLE_W = 2200;
+const P5_HOST_MAX_W = 4600;
+const H100 = { idleW: 75, promptW: 700, tokenW: 380 };
+
+function region(servers: number, extra: Record<string, unknown> = {}) {
+  return { name: "r1", geo: "east", pue: 1.2, electricity_usd_per_kwh: 0.1, carbon_g_per_kwh: 400, azs: [{ name: "r1a", servers: { type: "p5.48xlarge", count: servers } }], ...extra };
+}
+
+describe("energy and cost by hand", () => {
+  it("an idle fleet for one hour uses idle power x PUE x 1 h and costs its hourly price", () => {
+    const { report } = simulate({ version: 1, name: "idle", duration: "1h", regions: [region(2)] });
+    const itKw = (2 * (P5_HOST_IDLE_W + 8 * H100.idleW)) / 1e3; // 5.6 kW
+    expect(report.energy.it_kwh).toBeCloseTo(itKw, 9);
+    expect(report.energy.facility_kwh).toBeCloseTo(itKw * 1.2, 9);
+    expect(report.energy.electricity_usd).toBeCloseTo(itKw * 1.2 * 0.1, 9);
+    expect(report.energy.carbon_kg).toBeCloseTo((itKw * 1.2 * 400) / 1e3, 9);
+    expect(report.cost.items.gpu_servers_on_demand).toBeCloseTo(2 * 55.04, 9);
+    expect(report.cost.total_usd).toBeCloseTo(2 * 55.04 + itKw * 1.2 * 0.1, 9);
+    expect(report.fleet.gpu_states_mean).toEqual({ free: 16, booting: 0, loading: 0, serving: 0, failed: 0 });
+  });
+
+  it("applies an hourly PUE hour by hour", () => {
+    const hourly = Array.from({ length: 24 }, (_, h) => (h < 12 ? 1.1 : 1.3));
+    const { report } = simulate({ version: 1, name: "pue", duration: "24h", regions: [region(1, { pue: { hourly } })] });
+    const itKw = (P5_HOST_IDLE_W + 8 * H100.idleW) / 1e3;
+    expect(report.energy.facility_kwh).toBeCloseTo(itKw * (12 * 1.1 + 12 * 1.3), 6);
+  });
+
+  it("a fully loaded replica draws what the power model says: token-phase GPUs, host at full load", () => {
+    // One TP8 replica on one p5, kept decoding by 64 users with tiny prompts and long answers.
+    const { report } = simulate({
+      version: 1,
+      name: "loaded",
+      duration: "20m",
+      warmup: "5m",
+      regions: [region(1)],
+      models: [{ name: "m", model: "llama-3.1-8b", tensor_parallel: 8, replicas: { initial: 1 }, engine: { kind: "continuous_batching" } }],
+      workload: { tenants: [{ name: "t", model: "m", arrival: { kind: "closed_loop", concurrency: 64 }, input_tokens: { dist: "fixed", value: 16 }, output_tokens: { dist: "fixed", value: 4000 } }] },
+    });
+    expect(report.by_model.m.replicas_detail[0].busy_fraction).toBeGreaterThan(0.999);
+    const meanItKw = report.energy.it_kwh / (15 / 60);
+    const expectedKw = (P5_HOST_MAX_W + 8 * H100.tokenW) / 1e3; // 7.64 kW
+    expect(Math.abs(meanItKw / expectedKw - 1)).toBeLessThan(0.01);
+  });
+});
+
+describe("availability by hand", () => {
+  it("gives the uptime and credit of a 30-minute AZ outage in a day with no redundancy", () => {
+    // Servers boot and replicas load instantly, so the service is down from the outage start until
+    // the load balancer's next passing check after it ends (at most one 10 s interval later):
+    // 6 of the day's 288 five-minute intervals are all errors, plus at most 10/300 of one more.
+    const { report } = simulate({
+      version: 1,
+      name: "outage",
+      seed: 3,
+      duration: "1d",
+      server_types: { fast: { gpu: "h100-sxm", gpus: 8, boot_time: 0 } },
+      regions: [{ name: "r1", azs: [{ name: "r1a", servers: { type: "fast", count: 1 } }] }],
+      models: [
+        {
+          name: "m",
+          model: "llama-3.1-8b",
+          replicas: { initial: 2 },
+          startup: { engine: 0, weight_load_gb_per_s: 1e9 },
+          health_check: { interval: "10s", unhealthy_threshold: 3 },
+          engine: { kind: "continuous_batching" },
+        },
+      ],
+      workload: { tenants: [{ name: "t", model: "m", arrival: { kind: "poisson", rate_per_s: 1 }, output_tokens: { dist: "fixed", value: 50 } }] },
+      faults: [{ kind: "az_outage", az: "r1a", at: "10h", duration: "30m" }],
+    });
+    const a = report.availability.by_region.r1;
+    expect(a.intervals).toBe(288);
+    expect(a.uptime_pct).toBeLessThanOrEqual(100 * (1 - 6 / 288) + 1e-9);
+    expect(a.uptime_pct).toBeGreaterThanOrEqual(100 * (1 - (6 + 10 / 300) / 288) - 1e-9);
+    expect(a.sla_credit_pct).toBe(25);
+    expect(report.events.map((e) => [e.t_s, e.kind])).toEqual([
+      [36_000, "az_outage_start"],
+      [37_800, "az_outage_end"],
+    ]);
+    // About 30 minutes of 1 request/s lost to errors.
+    expect(report.requests.failed + report.requests.rejected).toBeGreaterThan(1700);
+    expect(report.requests.failed + report.requests.rejected).toBeLessThan(1900);
+  });
+});
+
+describe("failures against theory", () => {
+  it("matches the expected number of failures and time down: MTBF 1,000 h, MTTR 10 h, 1,000 servers, 30 days", () => {
+    const { report } = simulate({
+      version: 1,
+      name: "mtbf",
+      seed: 11,
+      duration: "30d",
+      report: { interval: "1h" },
+      server_types: { node: { gpu: "h100-sxm", gpus: 8, boot_time: 0 } },
+      regions: [{ name: "r1", azs: [{ name: "r1a", servers: { type: "node", count: 1000 } }] }],
+      faults: [{ kind: "server_failures", mtbf: "1000h", mttr: "10h" }],
+    });
+    // Each server alternates up (rate lambda = 1/1000 h) and down (rate mu = 1/10 h), starting up.
+    const lambda = 1 / 1000;
+    const mu = 1 / 10;
+    const t = 720;
+    const k = lambda + mu;
+    const expectedFailures = 1000 * lambda * ((mu / k) * t + (lambda / k) * ((1 - Math.exp(-k * t)) / k));
+    const failures = report.events.filter((e) => e.kind === "server_failure").length;
+    // The count is close to Poisson: 4 standard deviations is about 15 %.
+    expect(Math.abs(failures - expectedFailures)).toBeLessThan(4 * Math.sqrt(expectedFailures));
+    const expectedDown = (lambda / k) * (1 - (1 - Math.exp(-k * t)) / (k * t));
+    const down = report.fleet.gpu_states_mean.failed / 8000;
+    // Downtime sums ~713 exponential repairs: its relative standard deviation is about 5 %.
+    expect(Math.abs(down / expectedDown - 1)).toBeLessThan(0.2);
+  });
+});
+
+describe("conservation", () => {
+  const scenario: ScenarioInput = {
+    version: 1,
+    name: "chaos",
+    seed: 2,
+    duration: "3h",
+    warmup: "10m",
+    regions: [
+      { name: "east", geo: "east", azs: [{ name: "east-a", servers: { type: "p5.48xlarge", count: 2 } }, { name: "east-b", servers: { type: "p5.48xlarge", count: 2 } }] },
+      { name: "west", geo: "west", azs: [{ name: "west-a", servers: { type: "p5.48xlarge", count: 2 } }] },
+    ],
+    models: [
+      {
+        name: "m",
+        model: "llama-3.1-8b",
+        tensor_parallel: 2,
+        replicas: { initial: 6 },
+        engine: { kind: "continuous_batching" },
+        price: { input_usd_per_mtok: 0.2, output_usd_per_mtok: 0.6 },
+        revenue_share: 0.3,
+      },
+    ],
+    workload: {
+      tenants: [
+        { name: "a", geo: "east", model: "m", arrival: { kind: "poisson", rate_per_s: 8 }, retries: 1, timeout: "60s" },
+        { name: "b", geo: "west", model: "m", tier: "batch", arrival: { kind: "poisson", rate_per_s: 3 } },
+      ],
+    },
+    faults: [
+      { kind: "server_failures", mtbf: "2h", mttr: "20m" },
+      { kind: "gpu_failures", mtbf: "40h", mttr: "15m" },
+      { kind: "az_outage", az: "east-b", at: "1h", duration: "20m" },
+      { kind: "region_outage", region: "west", at: "2h", duration: "15m" },
+    ],
+    costs: { other: [{ name: "network", usd_per_hour: 3 }, { name: "monitoring", fraction_of_compute: 0.05 }] },
+  };
+
+  it("keeps every GPU slot in exactly one state at every change, through failures and outages", () => {
+    // debugChecks recounts every AZ's GPU states after each change and throws on a mismatch.
+    const { report } = simulate(scenario, { debugChecks: true });
+    expect(report.events.filter((e) => e.kind === "server_failure").length).toBeGreaterThan(0);
+    expect(report.events.filter((e) => e.kind === "gpu_failure").length).toBeGreaterThan(0);
+    const states = report.fleet.gpu_states_mean;
+    expect(states.free + states.booting + states.loading + states.serving + states.failed).toBeCloseTo(report.fleet.gpus, 6);
+    expect(states.failed).toBeGreaterThan(0);
+    expect(states.booting + states.loading).toBeGreaterThan(0);
+  });
+
+  it("adds money up: cost items to the total, revenue by model, region and tenant to the total", () => {
+    const { report } = simulate(scenario);
+    const total = (o: Record<string, number>) => Object.values(o).reduce((s, x) => s + x, 0);
+    expect(total(report.cost.items)).toBeCloseTo(report.cost.total_usd, 6);
+    expect(total(report.revenue.by_model)).toBeCloseTo(report.revenue.total_usd, 6);
+    expect(total(report.revenue.by_region)).toBeCloseTo(report.revenue.total_usd, 6);
+    expect(total(report.revenue.by_tenant)).toBeCloseTo(report.revenue.total_usd, 6);
+    expect(report.cost.items.model_provider_share).toBeCloseTo(0.3 * report.revenue.total_usd, 6);
+    expect(report.cost.items.monitoring).toBeCloseTo(0.05 * report.cost.items.gpu_servers_on_demand, 6);
+    expect(report.margin.gross_usd).toBeCloseTo(report.revenue.total_usd - report.cost.total_usd, 6);
+    // Batch-tier revenue is half price: tenant b pays $0.2/$0.6 per Mtok at 50 % off.
+    const b = report.by_tenant.b.throughput;
+    const windowS = 3 * 3600 - 600;
+    expect(report.revenue.by_tenant.b).toBeCloseTo(((b.input_tokens_per_s * 0.2 + b.output_tokens_per_s * 0.6) * windowS * 0.5) / 1e6, 6);
+  });
+
+  it("fails over to the other region during a region outage, and adds the round trip to latency", () => {
+    const { report } = simulate(scenario);
+    // Tenant b lives in the west; while the west is out its requests are served in the east.
+    expect(report.by_region.east.requests.arrived + report.by_region.west.requests.arrived).toBe(report.requests.arrived);
+    const westLoad = report.by_region.west.requests.arrived / (8 + 3);
+    expect(westLoad).toBeGreaterThan(0);
+    expect(report.by_region.east.requests.arrived).toBeGreaterThan(8 * (3 * 3600 - 600) * 0.95);
+  });
+
+  it("adds exactly the client-region round trip to TTFT and E2E", () => {
+    const base: ScenarioInput = {
+      version: 1,
+      name: "rtt",
+      duration: "10m",
+      regions: [{ name: "r1", geo: "east", azs: [{ name: "r1a", servers: { type: "p5.48xlarge", count: 1 } }] }],
+      models: [{ name: "m", model: "llama-3.1-8b", replicas: { initial: 2 }, engine: { kind: "continuous_batching" } }],
+      workload: { tenants: [{ name: "t", geo: "europe", model: "m", arrival: { kind: "poisson", rate_per_s: 2 } }] },
+    };
+    const near = simulate({ ...base, network: { rtt_ms: { europe: { r1: 0 } } } }).report;
+    const far = simulate({ ...base, network: { rtt_ms: { europe: { r1: 85 } } } }).report;
+    expect(far.latency.ttft_s.mean! - near.latency.ttft_s.mean!).toBeCloseTo(0.085, 9);
+    expect(far.latency.e2e_s.mean! - near.latency.e2e_s.mean!).toBeCloseTo(0.085, 9);
+  });
+});
