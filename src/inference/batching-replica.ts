@@ -275,8 +275,8 @@ export class BatchingReplica implements Replica {
 
   /** Private blocks a request needs to hold `tokens` tokens, beyond the prefix units it shares. */
   private privateBlocksFor(req: number, tokens: number): number {
-    const pinned = this.host.ctx.requests.pinned[req]?.length ?? 0;
-    return Math.max(0, Math.ceil(tokens / this.blockSize) - pinned * this.engine.blocksPerUnit);
+    const blocks = (((tokens + this.blockSize - 1) / this.blockSize) | 0) - this.host.ctx.requests.sharedBlocks[req];
+    return blocks > 0 ? blocks : 0;
   }
 
   private nextWaiting(): number {
@@ -336,6 +336,7 @@ export class BatchingReplica implements Replica {
     const pinned = requests.pinned[req];
     if (pinned) for (const key of pinned) this.kv.unpin(key);
     requests.pinned[req] = undefined;
+    requests.sharedBlocks[req] = 0;
   }
 
   private startIteration(): void {
@@ -359,7 +360,7 @@ export class BatchingReplica implements Replica {
       if (tokens <= 0) continue;
       const need = this.privateBlocksFor(req, requests.computed[req] + tokens) - requests.blocks[req];
       let selfPreempted = false;
-      while (!this.kv.allocate(need)) {
+      while (need > 0 && !this.kv.allocate(need)) {
         const victim = this.running[this.running.length - 1];
         preempted = true;
         this.preempt(victim);
@@ -405,6 +406,7 @@ export class BatchingReplica implements Replica {
       if (firstAdmission) lifecycle.started(req, sim.nowUs);
       requests.state[req] = RequestState.inService;
       requests.pinned[req] = matched > 0 ? Array.from(keys!.subarray(0, matched)) : undefined;
+      requests.sharedBlocks[req] = matched * this.engine.blocksPerUnit;
       requests.computed[req] = cachedTokens;
       if (firstAdmission) requests.cachedTokens[req] = cachedTokens;
       this.outstandingTokens -= cachedTokens;
@@ -448,8 +450,9 @@ export class BatchingReplica implements Replica {
     let steps = Infinity;
     for (const req of batch) steps = Math.min(steps, requests.outputTokens[req] - requests.generated[req]);
     // ...or until the KV cache could not give the next block without preempting (step 1 is already allocated).
+    // Each sequence needs at most ceil(steps / block) more blocks; only when that bound does not fit is the exact count searched.
     const available = this.kv.available();
-    if (this.extraBlocksFor(steps) > available) {
+    if (batch.length * Math.ceil(steps / this.blockSize) > available && this.extraBlocksFor(steps) > available) {
       let lo = 1;
       let hi = steps;
       while (lo < hi) {
@@ -590,6 +593,7 @@ export class BatchingReplica implements Replica {
       pinned.push(key);
     }
     requests.pinned[req] = pinned;
+    requests.sharedBlocks[req] = pinned.length * this.engine.blocksPerUnit;
   }
 
   private finish(req: number): void {
@@ -633,6 +637,7 @@ export class BatchingReplica implements Replica {
     for (const req of this.running) {
       held += requests.blocks[req];
       const needed = Math.ceil(requests.computed[req] / this.blockSize) - (requests.pinned[req]?.length ?? 0) * this.engine.blocksPerUnit;
+      if (requests.sharedBlocks[req] !== (requests.pinned[req]?.length ?? 0) * this.engine.blocksPerUnit) throw new Error(`request ${requests.serial[req]}: shared blocks out of step with its prefix units`);
       if (requests.blocks[req] < needed) throw new Error(`request ${requests.serial[req]} holds ${requests.blocks[req]} blocks for ${requests.computed[req]} tokens`);
       if (requests.decoding[req] && requests.firstTokenUs[req] < 0) throw new Error(`request ${requests.serial[req]} decodes before its first token`);
     }

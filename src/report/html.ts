@@ -98,6 +98,28 @@ function percentileChart(latency: GroupReport["latency"]) {
   };
 }
 
+function thresholdList(report: Report): string {
+  const entries = Object.entries(report.thresholds);
+  if (entries.length === 0) return "";
+  const items = entries.flatMap(([metric, results]) =>
+    results.map((r) => `<li class="${r.ok ? "pass" : "fail"}">${r.ok ? "pass" : "FAIL"}: ${escapeHtml(metric)} ${escapeHtml(r.expression)} (actual ${r.actual === null ? "no data" : Number(r.actual.toPrecision(4))})</li>`),
+  );
+  return `<h2>Thresholds</h2><ul class="thresholds">${items.join("")}</ul>`;
+}
+
+function moneySection(report: Report): string {
+  const rows = Object.entries(report.cost.items)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, usd]) => `<tr><td>${escapeHtml(name.replaceAll("_", " "))}</td><td>$${usd.toFixed(2)}</td></tr>`);
+  const regions = Object.entries(report.availability.by_region).map(
+    ([name, a]) => `<tr><td>${escapeHtml(name)}</td><td>${a.uptime_pct.toFixed(3)} %</td><td>${a.sla_credit_pct} %</td><td>${(100 * a.error_rate).toFixed(3)} %</td></tr>`,
+  );
+  return `<h2>Money</h2><table><thead><tr><th>cost item</th><th>USD</th></tr></thead><tbody>${rows.join("")}<tr><td><b>total</b></td><td><b>$${report.cost.total_usd.toFixed(2)}</b></td></tr></tbody></table>
+<p>Revenue $${report.revenue.total_usd.toFixed(2)} · margin $${report.margin.gross_usd.toFixed(2)} · cost per million tokens ${report.margin.cost_per_mtok_usd === null ? "–" : `$${report.margin.cost_per_mtok_usd.toFixed(3)}`}</p>
+<h2>Availability</h2><table><thead><tr><th>region</th><th>uptime</th><th>SLA credit</th><th>error rate</th></tr></thead><tbody>${regions.join("")}</tbody></table>
+<p>SLO attainment ${report.availability.slo_attainment === null ? "–" : `${(100 * report.availability.slo_attainment).toFixed(2)} %`} · goodput ${report.availability.goodput_per_s.toFixed(2)} requests/s</p>`;
+}
+
 function replicasSection(report: Report): string {
   const parts: string[] = [];
   for (const [name, model] of Object.entries(report.by_model)) {
@@ -125,6 +147,8 @@ export function htmlReport(report: Report, rows: readonly TimeSeriesRow[]): stri
     lines("Requests per second", rows, ["requests_per_s"], "completed requests / s"),
     lines("Latency over time (by completion)", rows, ["ttft_mean_s", "ttft_p99_s", "e2e_p99_s"], "seconds"),
     lines("Requests in the system", rows, ["mean_in_system", "mean_queued"], "requests (time average)"),
+    lines("Power", rows, ["it_kw", "facility_kw"], "kW (interval average)"),
+    lines("GPUs by state", rows, ["gpus_serving", "gpus_free", "gpus_loading", "gpus_booting", "gpus_failed"], "GPUs (interval average)"),
   ];
   const name = escapeHtml(report.scenario.name);
   const errors = r.throttled + r.rejected + r.failed + r.timed_out;
@@ -144,6 +168,7 @@ h1 { margin-bottom: 0.2em; } .muted { color: #666; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; } th, td { border-bottom: 1px solid #eee; padding: 0.25em 0.8em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .chart { width: 100%; margin: 1em 0 2em; }
+.thresholds .pass { color: #2a7a2a; } .thresholds .fail { color: #b00020; font-weight: 600; }
 </style>
 </head>
 <body>
@@ -156,13 +181,20 @@ ${card("errors (throttled, rejected, failed, timed out)", errors.toLocaleString(
 ${card("TTFT p99", seconds(report.latency.ttft_s.p99))}
 ${card("E2E p99", seconds(report.latency.e2e_s.p99))}
 ${card("requests / s", report.throughput.requests_per_s.toFixed(2))}
+${card("revenue", `$${report.revenue.total_usd.toFixed(2)}`)}
+${card("cost", `$${report.cost.total_usd.toFixed(2)}`)}
+${card("gross margin", report.margin.gross_pct === null ? "–" : `${report.margin.gross_pct.toFixed(1)} %`)}
+${card("facility energy", `${report.energy.facility_kwh.toFixed(1)} kWh`)}
+${card("lowest regional uptime", `${Math.min(...Object.values(report.availability.by_region).map((r) => r.uptime_pct)).toFixed(3)} %`)}
 </div>
+${thresholdList(report)}
 <h2>Latency</h2>
 ${latencyTable(report.latency)}
 <h2>By model</h2>
 ${groupsTable(report.by_model)}
 <h2>By tenant</h2>
 ${groupsTable(report.by_tenant)}
+${moneySection(report)}
 ${replicasSection(report)}
 <h2>Charts</h2>
 ${charts.map((_, i) => `<div class="chart" id="chart${i}"></div>`).join("\n")}

@@ -63,6 +63,98 @@ function replicaTables(report: Report): string[] {
   return lines;
 }
 
+function usd(x: number): string {
+  const abs = Math.abs(x);
+  const text = abs >= 100 ? abs.toLocaleString("en-US", { maximumFractionDigits: 0 }) : abs.toFixed(abs >= 0.1 ? 2 : 4);
+  return `${x < 0 ? "-" : ""}$${text}`;
+}
+
+function moneySection(report: Report): string[] {
+  const c = report.cost;
+  const m = report.margin;
+  const hours = (report.scenario.duration_s - report.scenario.warmup_s) / 3600;
+  const items = Object.entries(c.items).sort((a, b) => b[1] - a[1]);
+  const lines = [
+    "## Money",
+    "",
+    `Over the ${hours.toFixed(2)} hours measured, the service earned ${usd(report.revenue.total_usd)} and cost ${usd(c.total_usd)}: ` +
+      `a gross margin of ${usd(m.gross_usd)}${m.gross_pct === null ? "" : ` (${m.gross_pct.toFixed(1)} % of revenue)`}. ` +
+      (m.cost_per_mtok_usd !== null
+        ? `Serving a million tokens cost ${usd(m.cost_per_mtok_usd)} and earned ${usd(m.revenue_per_mtok_usd ?? 0)}; a request cost ${usd(m.cost_per_request_usd ?? 0)} on average.`
+        : "No tokens were served."),
+    "",
+    "| cost item | USD | share |",
+    "|---|---:|---:|",
+    ...items.map(([name, value]) => `| ${name.replaceAll("_", " ")} | ${usd(value)} | ${c.total_usd > 0 ? ((100 * value) / c.total_usd).toFixed(1) : "0"} % |`),
+    "",
+  ];
+  if (c.unpriced_server_types.length > 0) lines.push(`Server types without a price (counted as free): ${c.unpriced_server_types.join(", ")}.`, "");
+  for (const b of m.break_even) {
+    lines.push(
+      b.break_even_gpu_hours_per_month === null
+        ? `Owning ${b.server_type}-class servers never beats renting them at ${usd(b.rent_usd_per_server_hour)}/h: energy alone costs more.`
+        : `Owning instead of renting ${b.server_type} (${usd(b.rent_usd_per_server_hour)}/h) pays off above ${Math.round(b.break_even_gpu_hours_per_month).toLocaleString("en-US")} GPU-hours a month per server, ` +
+            `${(100 * (b.break_even_utilization ?? 0)).toFixed(0)} % utilisation (ownership ${usd(b.own_usd_per_month)} a month per server).`,
+    );
+  }
+  if (m.break_even.length > 0) lines.push("");
+  return lines;
+}
+
+function fleetSection(report: Report): string[] {
+  const e = report.energy;
+  const f = report.fleet;
+  const lines = [
+    "## Fleet and energy",
+    "",
+    `${f.servers} servers with ${f.gpus} GPUs in ${Object.keys(f.regions).length} region(s). On average ${f.gpu_states_mean.serving.toFixed(1)} GPUs served, ` +
+      `${f.gpu_states_mean.free.toFixed(1)} were free, ${(f.gpu_states_mean.booting + f.gpu_states_mean.loading).toFixed(1)} were starting and ${f.gpu_states_mean.failed.toFixed(1)} were failed.`,
+    "",
+    `The IT equipment used ${e.it_kwh.toFixed(1)} kWh and the facilities ${e.facility_kwh.toFixed(1)} kWh (peak ${e.peak_facility_kw.toFixed(1)} kW), ` +
+      `costing ${usd(e.electricity_usd)} of electricity and emitting ${e.carbon_kg.toFixed(1)} kg of CO2.`,
+    "",
+  ];
+  const over = Object.entries(e.by_az).filter(([, az]) => az.exceeds_capacity);
+  for (const [name, az] of over) lines.push(`**${name} peaked at ${az.peak_facility_kw.toFixed(1)} kW, above its ${az.power_capacity_kw} kW power capacity.**`, "");
+  return lines;
+}
+
+function availabilitySection(report: Report): string[] {
+  const a = report.availability;
+  const lines = [
+    "## Availability",
+    "",
+    "| region | uptime | SLA credit | error rate |",
+    "|---|---:|---:|---:|",
+    ...Object.entries(a.by_region).map(([name, r]) => `| ${name} | ${r.uptime_pct.toFixed(3)} % | ${r.sla_credit_pct} % | ${(100 * r.error_rate).toFixed(3)} % |`),
+    "",
+    `${a.slo_attainment === null ? "No request completed" : `${(100 * a.slo_attainment).toFixed(2)} % of completed requests`} met the objectives (TTFT <= ${a.slo.ttft_s} s and time per output token <= ${a.slo.tpot_s} s): ` +
+      `a goodput of ${a.goodput_per_s.toFixed(2)} requests/s.`,
+    "",
+  ];
+  if (report.events.length > 0) {
+    lines.push("Events:", "", ...report.events.slice(0, 50).map((e) => `- ${e.t_s.toFixed(0)} s: ${e.kind.replaceAll("_", " ")} (${e.target})`));
+    if (report.events.length > 50) lines.push(`- ... and ${report.events.length - 50} more (report.json)`);
+    lines.push("");
+  }
+  return lines;
+}
+
+function thresholdSection(report: Report): string[] {
+  const entries = Object.entries(report.thresholds);
+  if (entries.length === 0) return [];
+  return [
+    "## Thresholds",
+    "",
+    report.thresholds_ok ? "All thresholds passed." : "**Some thresholds failed.**",
+    "",
+    ...entries.flatMap(([metric, results]) =>
+      results.map((r) => `- ${r.ok ? "pass" : "**FAIL**"}: ${metric} ${r.expression} (actual ${r.actual === null ? "no data" : Number(r.actual.toPrecision(4))})`),
+    ),
+    "",
+  ];
+}
+
 export function summaryMarkdown(report: Report): string {
   const r = report.requests;
   const s = report.scenario;
@@ -91,8 +183,13 @@ export function summaryMarkdown(report: Report): string {
     latencyRow("time per output token", report.latency.tpot_s),
     latencyRow("end to end", report.latency.e2e_s),
     "",
+    ...thresholdSection(report),
     ...groupTable("By model", report.by_model),
     ...groupTable("By tenant", report.by_tenant),
+    ...groupTable("By region", report.by_region),
+    ...moneySection(report),
+    ...availabilitySection(report),
+    ...fleetSection(report),
     ...replicaTables(report),
   ];
   return lines.join("\n") + "\n";

@@ -58,6 +58,8 @@ export class RequestTable {
   decoding = new Uint8Array(0);
   /** private KV blocks held */
   blocks = new Int32Array(0);
+  /** KV blocks of the shared prefix units it uses (pinned.length x blocks per unit) */
+  sharedBlocks = new Int32Array(0);
   /** tokens scheduled for the iteration in progress */
   chunk = new Int32Array(0);
   firstTokenUs = new Float64Array(0);
@@ -93,6 +95,7 @@ export class RequestTable {
     this.generated[id] = 0;
     this.decoding[id] = 0;
     this.blocks[id] = 0;
+    this.sharedBlocks[id] = 0;
     this.chunk[id] = 0;
     this.firstTokenUs[id] = -1;
     this.rttUs[id] = 0;
@@ -108,6 +111,7 @@ export class RequestTable {
     this.generated[id] = 0;
     this.decoding[id] = 0;
     this.blocks[id] = 0;
+    this.sharedBlocks[id] = 0;
     this.chunk[id] = 0;
     this.firstTokenUs[id] = -1;
     this.cachedTokens[id] = 0;
@@ -153,6 +157,7 @@ export class RequestTable {
     this.generated = widen(this.generated, Int32Array);
     this.decoding = widen(this.decoding, Uint8Array);
     this.blocks = widen(this.blocks, Int32Array);
+    this.sharedBlocks = widen(this.sharedBlocks, Int32Array);
     this.chunk = widen(this.chunk, Int32Array);
     this.firstTokenUs = widen(this.firstTokenUs, Float64Array);
     this.lastTokenUs = widen(this.lastTokenUs, Float64Array);
