@@ -129,10 +129,10 @@ function replicasSection(report: Report): string {
     parts.push(
       `<h2>Replicas of ${escapeHtml(name)}</h2>`,
       `<p class="muted">${model.replicas} x ${d.gpus_per_replica} ${escapeHtml(d.gpu)} · ${d.weights_gb_per_gpu.toFixed(1)} GB weights and ${d.kv_cache_gb_per_gpu.toFixed(1)} GB KV cache per GPU · ${d.kv_tokens_per_replica.toLocaleString("en-US")} KV tokens per replica</p>`,
-      `<table><thead><tr><th>replica</th><th>busy</th><th>batch</th><th>KV used</th><th>tokens/s</th><th>compute</th><th>bandwidth</th><th>preemptions</th><th>prefix hits</th></tr></thead><tbody>${model.replicas_detail
+      `<table><thead><tr><th>replica</th><th>region / AZ</th><th>busy</th><th>batch</th><th>KV used</th><th>tokens/s</th><th>compute</th><th>bandwidth</th><th>preemptions</th><th>prefix hits</th></tr></thead><tbody>${model.replicas_detail
         .map(
           (r) =>
-            `<tr><td>${r.index}</td><td>${pct(r.busy_fraction)}</td><td>${r.mean_batch_size.toFixed(1)}</td><td>${pct(r.mean_kv_utilization)}</td><td>${r.tokens_per_s.toFixed(0)}</td><td>${pct(r.compute_utilization)}</td><td>${pct(r.bandwidth_utilization)}</td><td>${r.preemptions}</td><td>${r.prefix_cache_hits}</td></tr>`,
+            `<tr><td>${r.index}</td><td>${escapeHtml(r.region)} / ${escapeHtml(r.az)}</td><td>${pct(r.busy_fraction)}</td><td>${r.mean_batch_size.toFixed(1)}</td><td>${pct(r.mean_kv_utilization)}</td><td>${r.tokens_per_s.toFixed(0)}</td><td>${pct(r.compute_utilization)}</td><td>${pct(r.bandwidth_utilization)}</td><td>${r.preemptions}</td><td>${r.prefix_cache_hits}</td></tr>`,
         )
         .join("")}</tbody></table>`,
     );
@@ -194,6 +194,8 @@ ${latencyTable(report.latency)}
 ${groupsTable(report.by_model)}
 <h2>By tenant</h2>
 ${groupsTable(report.by_tenant)}
+<h2>By region</h2>
+${groupsTable(report.by_region)}
 ${moneySection(report)}
 ${replicasSection(report)}
 <h2>Charts</h2>

@@ -10,7 +10,7 @@ import type { Deployed } from "../inference/deployment.js";
 import { PRECISIONS } from "../catalog/precisions.js";
 import { GPU_STATES } from "../fleet/fleet.js";
 import { azEnergy } from "../economics/energy.js";
-import { breakEven, costs, slaCreditPct, tokenRevenue, type BreakEven, type CostBreakdown } from "../economics/money.js";
+import { breakEven, costs, serverNameplateKw, slaCreditPct, tokenRevenue, type BreakEven, type CostBreakdown } from "../economics/money.js";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -94,7 +94,21 @@ export interface Report extends GroupReport {
     peak_it_kw: number;
     peak_facility_kw: number;
     by_region: Record<string, { it_kwh: number; facility_kwh: number; electricity_usd: number; carbon_kg: number }>;
-    by_az: Record<string, { it_kwh: number; facility_kwh: number; peak_facility_kw: number; power_capacity_kw: number | null; exceeds_capacity: boolean }>;
+    by_az: Record<
+      string,
+      {
+        it_kwh: number;
+        facility_kwh: number;
+        peak_facility_kw: number;
+        /** facility power if every server ran at nameplate (GPU TDP + host maximum) x PUE */
+        planned_max_facility_kw: number;
+        power_capacity_kw: number | null;
+        /** the peak drawn went above the capacity */
+        exceeds_capacity: boolean;
+        /** the plan could go above the capacity if everything ran flat out */
+        plan_exceeds_capacity: boolean;
+      }
+    >;
   };
   cost: CostBreakdown;
   revenue: { total_usd: number; by_model: Record<string, number>; by_region: Record<string, number>; by_tenant: Record<string, number> };
@@ -387,16 +401,22 @@ export function buildReport(result: SimulationResult): Report {
       peak_facility_kw: sum(energy.map((e) => e.peakFacilityKw)),
       by_region: Object.fromEntries(regions.map((r, i) => [r.name, regionEnergy[i]])),
       by_az: Object.fromEntries(
-        topology.azs.map((az, a) => [
-          az.name,
-          {
-            it_kwh: energy[a].itKwh,
-            facility_kwh: energy[a].facilityKwh,
-            peak_facility_kw: energy[a].peakFacilityKw,
-            power_capacity_kw: az.powerCapacityKw ?? null,
-            exceeds_capacity: az.powerCapacityKw !== undefined && energy[a].peakFacilityKw > az.powerCapacityKw,
-          },
-        ]),
+        topology.azs.map((az, a) => {
+          const pue = topology.regions[az.region].pue;
+          const plannedKw = sum(az.servers.map((s) => serverNameplateKw(topology.servers[s].type))) * (typeof pue === "number" ? pue : Math.max(...pue));
+          return [
+            az.name,
+            {
+              it_kwh: energy[a].itKwh,
+              facility_kwh: energy[a].facilityKwh,
+              peak_facility_kw: energy[a].peakFacilityKw,
+              planned_max_facility_kw: plannedKw,
+              power_capacity_kw: az.powerCapacityKw ?? null,
+              exceeds_capacity: az.powerCapacityKw !== undefined && energy[a].peakFacilityKw > az.powerCapacityKw,
+              plan_exceeds_capacity: az.powerCapacityKw !== undefined && plannedKw > az.powerCapacityKw,
+            },
+          ];
+        }),
       ),
     },
     cost,

@@ -51,11 +51,11 @@ function replicaTables(report: Report): string[] {
         `with ${mean((r) => r.mean_batch_size).toFixed(1)} sequences per iteration, used ${(100 * mean((r) => r.mean_kv_utilization)).toFixed(1)} % of its KV cache, ` +
         `and reached ${(100 * mean((r) => r.compute_utilization)).toFixed(1)} % of peak compute and ${(100 * mean((r) => r.bandwidth_utilization)).toFixed(1)} % of memory bandwidth.`,
       "",
-      "| replica | busy | batch | KV used | tokens/s | output tokens/s | compute | bandwidth | preemptions | prefix hits |",
-      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+      "| replica | region / AZ | busy | batch | KV used | tokens/s | output tokens/s | compute | bandwidth | preemptions | prefix hits |",
+      "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...rs.map(
         (r) =>
-          `| ${r.index} | ${(100 * r.busy_fraction).toFixed(1)} % | ${r.mean_batch_size.toFixed(1)} | ${(100 * r.mean_kv_utilization).toFixed(1)} % | ${r.tokens_per_s.toFixed(0)} | ${r.output_tokens_per_s.toFixed(0)} | ${(100 * r.compute_utilization).toFixed(1)} % | ${(100 * r.bandwidth_utilization).toFixed(1)} % | ${r.preemptions} | ${r.prefix_cache_hits} |`,
+          `| ${r.index} | ${r.region} / ${r.az} | ${(100 * r.busy_fraction).toFixed(1)} % | ${r.mean_batch_size.toFixed(1)} | ${(100 * r.mean_kv_utilization).toFixed(1)} % | ${r.tokens_per_s.toFixed(0)} | ${r.output_tokens_per_s.toFixed(0)} | ${(100 * r.compute_utilization).toFixed(1)} % | ${(100 * r.bandwidth_utilization).toFixed(1)} % | ${r.preemptions} | ${r.prefix_cache_hits} |`,
       ),
       "",
     );
@@ -114,8 +114,12 @@ function fleetSection(report: Report): string[] {
       `costing ${usd(e.electricity_usd)} of electricity and emitting ${e.carbon_kg.toFixed(1)} kg of CO2.`,
     "",
   ];
-  const over = Object.entries(e.by_az).filter(([, az]) => az.exceeds_capacity);
-  for (const [name, az] of over) lines.push(`**${name} peaked at ${az.peak_facility_kw.toFixed(1)} kW, above its ${az.power_capacity_kw} kW power capacity.**`, "");
+  for (const [name, az] of Object.entries(e.by_az)) {
+    if (az.exceeds_capacity) lines.push(`**${name} peaked at ${az.peak_facility_kw.toFixed(1)} kW, above its ${az.power_capacity_kw} kW power capacity.**`, "");
+    else if (az.plan_exceeds_capacity) {
+      lines.push(`${name}'s servers could draw ${az.planned_max_facility_kw.toFixed(1)} kW flat out, more than its ${az.power_capacity_kw} kW capacity (this run peaked at ${az.peak_facility_kw.toFixed(1)} kW).`, "");
+    }
+  }
   return lines;
 }
 

@@ -27,6 +27,16 @@ describe("energy and cost by hand", () => {
     expect(report.fleet.gpu_states_mean).toEqual({ free: 16, booting: 0, loading: 0, serving: 0, failed: 0 });
   });
 
+  it("flags an AZ whose power draw, or whose servers flat out, would exceed its power capacity", () => {
+    const azs = [{ name: "r1a", servers: { type: "p5.48xlarge", count: 2 }, power_capacity_kw: 10 }];
+    const az = simulate({ version: 1, name: "cap", duration: "10m", regions: [region(2, { azs })] }).report.energy.by_az.r1a;
+    // Idle: 5.6 kW x 1.2 = 6.72 kW, under 10 kW. Flat out: 2 x (4.6 + 8 x 0.7) kW x 1.2 = 24.48 kW, over it.
+    expect(az.peak_facility_kw).toBeCloseTo(6.72, 9);
+    expect(az.exceeds_capacity).toBe(false);
+    expect(az.planned_max_facility_kw).toBeCloseTo(24.48, 9);
+    expect(az.plan_exceeds_capacity).toBe(true);
+  });
+
   it("applies an hourly PUE hour by hour", () => {
     const hourly = Array.from({ length: 24 }, (_, h) => (h < 12 ? 1.1 : 1.3));
     const { report } = simulate({ version: 1, name: "pue", duration: "24h", regions: [region(1, { pue: { hourly } })] });
