@@ -14,7 +14,7 @@
  */
 import { Priority, TimeWeightedLevel } from "../engine/index.js";
 import { IntFifo } from "../engine/fifo.js";
-import type { ModelSpec, BatchingEngineSpec } from "../scenario/schema.js";
+import type { BatchingEngineSpec } from "../scenario/schema.js";
 import type { SimContext } from "../workload/context.js";
 import { RequestState } from "../workload/requests.js";
 import type { Deployed } from "./deployment.js";
@@ -101,10 +101,6 @@ export class BatchingEngine implements ServingEngine {
   createReplica(index: number, host: ReplicaHost): Replica {
     return new BatchingReplica(index, this, host);
   }
-}
-
-export function isBatchingModel(spec: ModelSpec): boolean {
-  return spec.engine.kind === "continuous_batching";
 }
 
 export class BatchingReplica implements Replica {

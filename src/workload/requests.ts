@@ -84,24 +84,13 @@ export class RequestTable {
     const id = this.free.pop()!;
     this.inFlight++;
     this.serial[id] = this.created++;
-    this.state[id] = RequestState.arriving;
     this.startUs[id] = -1;
-    this.replica[id] = -1;
     this.timeoutEvent[id] = -1;
-    this.serviceEvent[id] = -1;
     this.prefixKeys[id] = undefined;
-    this.pinned[id] = undefined;
-    this.computed[id] = 0;
-    this.generated[id] = 0;
-    this.decoding[id] = 0;
-    this.blocks[id] = 0;
-    this.sharedBlocks[id] = 0;
-    this.chunk[id] = 0;
-    this.firstTokenUs[id] = -1;
     this.rttUs[id] = 0;
-    this.cachedTokens[id] = 0;
     this.attempts[id] = 1;
     this.service[id] = -1;
+    this.resetProgress(id);
     return id;
   }
 
