@@ -109,7 +109,6 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
       new TenantSource(ctx, spec, {
         tenantIndex: i,
         modelIndex: m,
-        scopeIndex: i * regionCount,
         warmupUs,
         endUs: durationUs,
         trace: spec.arrival.kind === "trace" ? loadTrace(data, spec.arrival.file, spec.arrival.format) : undefined,

@@ -39,7 +39,11 @@ export class Frontend implements RequestSink {
   private route(req: number): RegionChoice | undefined {
     const { requests } = this.ctx;
     const choices = this.tenants[requests.tenant[req]].choices;
-    if (choices.length === 0) return undefined;
+    if (choices.length === 0) {
+      // The model is deployed nowhere: counted in the first region.
+      requests.scope[req] = requests.tenant[req] * this.regionCount;
+      return undefined;
+    }
     const choice = choices.find((c) => c.service.routable) ?? choices[0];
     requests.scope[req] = requests.tenant[req] * this.regionCount + choice.region;
     requests.rttUs[req] = choice.rttUs;

@@ -51,6 +51,12 @@ export class BucketedLevel {
     return this.windowArea;
   }
 
+  /** Mean level over the window, given that the run has reached nowUs. */
+  windowMean(nowUs: number): number {
+    const span = Math.min(nowUs, this.windowToUs) - this.windowFromUs;
+    return span > 0 ? this.windowIntegral(nowUs) / span : NaN;
+  }
+
   /** Level x microseconds per bucket up to endUs. */
   bucketIntegrals(endUs: number): number[] {
     this.advance(endUs);

@@ -19,7 +19,7 @@ import type { SimContext } from "../workload/context.js";
 import { RequestState } from "../workload/requests.js";
 import type { Deployed } from "./deployment.js";
 import { KvCache } from "./kv-cache.js";
-import { addDecode, addPrefill, emptyShape, type BatchShape } from "./latency/shape.js";
+import { addDecode, addPrefill, clearShape, emptyShape, type BatchShape } from "./latency/shape.js";
 import type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
 import { activeParams } from "../catalog/models.js";
 import { PRECISIONS } from "../catalog/precisions.js";
@@ -340,7 +340,7 @@ export class BatchingReplica implements Replica {
     const batch = this.batch;
     const shape = this.shape;
     batch.length = 0;
-    Object.assign(shape, emptyShape());
+    clearShape(shape);
     let budget = this.maxTokens;
     let preempted = false;
     let decodeOnly = true;

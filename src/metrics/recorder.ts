@@ -8,7 +8,7 @@ import type { RequestLifecycle } from "../workload/context.js";
 import { Outcome } from "../workload/outcomes.js";
 import { ScopeStats } from "./scope.js";
 import { TimeSeries } from "./timeseries.js";
-import { TimeWeightedLevel } from "../engine/index.js";
+import { BucketedLevel } from "../engine/index.js";
 
 /** One finished request, for the optional per-request CSV. Times in seconds; NaN where a step never happened. */
 export interface RequestRecord {
@@ -56,9 +56,9 @@ export class Recorder implements RequestLifecycle {
   /** one per (tenant, region): scope = tenant x regions + region */
   readonly scopes: ScopeStats[];
   readonly availability: RegionAvailability[];
-  /** requests in the system (queued or in service), averaged over [warmup, duration] */
-  readonly inSystem: TimeWeightedLevel;
-  readonly queued: TimeWeightedLevel;
+  /** requests in the system (queued or in service) and waiting, integrated over [warmup, duration] and per interval */
+  readonly inSystem: BucketedLevel;
+  readonly queued: BucketedLevel;
   readonly series: TimeSeries;
   /** arrivals during the warm-up, not counted in `scopes` */
   warmupArrivals = 0;
@@ -74,13 +74,9 @@ export class Recorder implements RequestLifecycle {
   ) {
     this.scopes = Array.from({ length: tenantCount * regionCount }, () => new ScopeStats());
     this.availability = Array.from({ length: regionCount }, () => new RegionAvailability());
-    this.inSystem = new TimeWeightedLevel(warmupUs, durationUs);
-    this.queued = new TimeWeightedLevel(warmupUs, durationUs);
-    this.series = new TimeSeries(intervalUs);
-  }
-
-  private levelsChanged(nowUs: number): void {
-    this.series.levels(this.inSystem.value, this.queued.value, nowUs);
+    this.inSystem = new BucketedLevel(intervalUs, warmupUs, durationUs);
+    this.queued = new BucketedLevel(intervalUs, warmupUs, durationUs);
+    this.series = new TimeSeries(intervalUs, this.inSystem, this.queued);
   }
 
   arrived(req: number, nowUs: number): void {
@@ -88,13 +84,11 @@ export class Recorder implements RequestLifecycle {
     else this.warmupArrivals++;
     this.series.arrival(nowUs);
     this.inSystem.add(1, nowUs);
-    this.levelsChanged(nowUs);
   }
 
   /** A request joined (+1) or left (-1) a queue. */
   queueChanged(delta: number, nowUs: number): void {
     this.queued.add(delta, nowUs);
-    this.levelsChanged(nowUs);
   }
 
   started(req: number, nowUs: number): void {
@@ -131,7 +125,6 @@ export class Recorder implements RequestLifecycle {
     this.series.completion(nowUs, ttftS, e2eS, r.outputTokens[req]);
     if (this.onRequestEnd) this.log(req, Outcome.ok, firstTokenUs, nowUs);
     this.inSystem.add(-1, nowUs);
-    this.levelsChanged(nowUs);
   }
 
   /** A request ended without being served: throttled, rejected, failed, timed out or left in flight. */
@@ -145,7 +138,6 @@ export class Recorder implements RequestLifecycle {
     }
     if (this.onRequestEnd) this.log(req, outcome, NaN, nowUs);
     this.inSystem.add(-1, nowUs);
-    this.levelsChanged(nowUs);
   }
 
   private log(req: number, outcome: Outcome, firstTokenUs: number, nowUs: number): void {

@@ -3,6 +3,7 @@
  * averages of levels (integrated at every change), and latency quantiles of the requests that
  * finished in the interval.
  */
+import type { BucketedLevel } from "../engine/index.js";
 import { LatencySketch } from "./sketch.js";
 
 export interface TimeSeriesRow {
@@ -32,19 +33,18 @@ export class TimeSeries {
   private readonly completed: number[] = [];
   private readonly errors: number[] = [];
   private readonly outputTokens: number[] = [];
-  private readonly inSystemArea: number[] = [];
-  private readonly queuedArea: number[] = [];
   private readonly ttftMean: (number | null)[] = [];
   private readonly ttftP99: (number | null)[] = [];
   private readonly e2eP99: (number | null)[] = [];
   private currentBucket = 0;
   private ttft = new LatencySketch();
   private e2e = new LatencySketch();
-  private levelsAtUs = 0;
-  private inSystem = 0;
-  private queued = 0;
-
-  constructor(readonly intervalUs: number) {}
+  /** `inSystem` and `queued` are the recorder's levels, integrated per interval. */
+  constructor(
+    readonly intervalUs: number,
+    private readonly inSystem: BucketedLevel,
+    private readonly queued: BucketedLevel,
+  ) {}
 
   private bucket(timeUs: number): number {
     return Math.floor(timeUs / this.intervalUs);
@@ -73,25 +73,6 @@ export class TimeSeries {
     this.e2e.add(e2eS);
   }
 
-  /** Levels change at nowUs; the old levels are integrated up to it. */
-  levels(inSystem: number, queued: number, nowUs: number): void {
-    this.integrateTo(nowUs);
-    this.inSystem = inSystem;
-    this.queued = queued;
-  }
-
-  private integrateTo(nowUs: number): void {
-    let t = this.levelsAtUs;
-    while (t < nowUs) {
-      const bucket = this.bucket(t);
-      const end = Math.min(nowUs, (bucket + 1) * this.intervalUs);
-      this.bump(this.inSystemArea, bucket, this.inSystem * (end - t));
-      this.bump(this.queuedArea, bucket, this.queued * (end - t));
-      t = end;
-    }
-    this.levelsAtUs = nowUs;
-  }
-
   private closeLatencyBuckets(upTo: number): void {
     while (this.currentBucket < upTo) {
       const b = this.currentBucket++;
@@ -113,7 +94,8 @@ export class TimeSeries {
 
   /** Rows covering [0, endUs). */
   rows(endUs: number): TimeSeriesRow[] {
-    this.integrateTo(endUs);
+    const inSystemArea = this.inSystem.bucketIntegrals(endUs);
+    const queuedArea = this.queued.bucketIntegrals(endUs);
     const n = Math.max(1, Math.ceil(endUs / this.intervalUs));
     this.closeLatencyBuckets(n);
     const rows: TimeSeriesRow[] = [];
@@ -128,8 +110,8 @@ export class TimeSeries {
         errors: this.errors[b] ?? 0,
         requests_per_s: completed / widthS,
         output_tokens_per_s: (this.outputTokens[b] ?? 0) / widthS,
-        mean_in_system: (this.inSystemArea[b] ?? 0) / widthUs,
-        mean_queued: (this.queuedArea[b] ?? 0) / widthUs,
+        mean_in_system: (inSystemArea[b] ?? 0) / widthUs,
+        mean_queued: (queuedArea[b] ?? 0) / widthUs,
         ttft_mean_s: this.ttftMean[b] ?? null,
         ttft_p99_s: this.ttftP99[b] ?? null,
         e2e_p99_s: this.e2eP99[b] ?? null,

@@ -292,17 +292,16 @@ export function buildReport(result: SimulationResult): Report {
   const tokens = total.inputTokens + total.outputTokens;
   const completed = total.outcomes[0];
 
-  // Break-even per server type in use, at the fleet's own energy cost per server-hour.
+  // Break-even per server type in use, at the fleet's own energy per server-hour.
   const breakEvens: BreakEven[] = [];
   const seen = new Set<string>();
+  const kwhPerServerHour = windowHours > 0 && topology.servers.length > 0 ? sum(energy.map((e) => e.facilityKwh)) / (topology.servers.length * windowHours) : 0;
   for (const server of topology.servers) {
     if (seen.has(server.type.id)) continue;
     seen.add(server.type.id);
     const region = regions[topology.azs[server.az].region];
-    const sameType = topology.servers.filter((s) => s.type.id === server.type.id).length;
-    const kwhPerServerHour = windowHours > 0 ? sum(energy.map((e) => e.facilityKwh)) / (topology.servers.length * windowHours) : 0;
     const b = breakEven(server.type, scenario, kwhPerServerHour * region.electricityUsdPerKwh);
-    if (b && sameType > 0) breakEvens.push(b);
+    if (b) breakEvens.push(b);
   }
 
   const gpuStatesMean = Object.fromEntries(
@@ -377,8 +376,8 @@ export function buildReport(result: SimulationResult): Report {
     },
     ...totals,
     occupancy: {
-      mean_in_system: recorder.inSystem.mean(endUs),
-      mean_queued: recorder.queued.mean(endUs),
+      mean_in_system: recorder.inSystem.windowMean(endUs),
+      mean_queued: recorder.queued.windowMean(endUs),
       // Share of requests that started service later than they arrived (Erlang C's P(wait > 0)).
       waited_fraction: total.latency.queue_s.count > 0 ? 1 - total.latency.queue_s.zeros / total.latency.queue_s.count : null,
     },

@@ -21,7 +21,6 @@ const VARIANT = 2 ** 20;
 export interface TenantWiring {
   tenantIndex: number;
   modelIndex: number;
-  scopeIndex: number;
   warmupUs: number;
   /** arrivals stop at this time */
   endUs: number;
@@ -112,7 +111,6 @@ export class TenantSource {
     const nowUs = sim.nowUs;
     requests.tenant[req] = w.tenantIndex;
     requests.model[req] = w.modelIndex;
-    requests.scope[req] = w.scopeIndex;
     requests.arrivalUs[req] = nowUs;
     requests.measured[req] = nowUs >= w.warmupUs ? 1 : 0;
     // Every request has at least one prompt token and produces at least one token (possibly end-of-sequence).

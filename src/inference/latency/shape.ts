@@ -18,6 +18,16 @@ export function emptyShape(): BatchShape {
   return { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, prefillKvTokens: 0, decodeSeqs: 0, decodeKvTokens: 0 };
 }
 
+/** Empties a shape in place (replicas reuse one per iteration). */
+export function clearShape(shape: BatchShape): void {
+  shape.prefillTokens = 0;
+  shape.prefillSeqs = 0;
+  shape.prefillAttentionPairs = 0;
+  shape.prefillKvTokens = 0;
+  shape.decodeSeqs = 0;
+  shape.decodeKvTokens = 0;
+}
+
 /** Adds a prompt chunk of `tokens` after `cached` tokens already in the KV cache. */
 export function addPrefill(shape: BatchShape, tokens: number, cached: number): void {
   shape.prefillTokens += tokens;
