@@ -14,9 +14,9 @@ import { startFaults } from "./fleet/faults.js";
 import { planTopology, type Topology } from "./fleet/topology.js";
 import { loadTrace, type LoadedScenario } from "./scenario/load.js";
 import type { Scenario } from "./scenario/schema.js";
-import type { SimContext } from "./workload/context.js";
-import type { Outcome } from "./workload/outcomes.js";
-import { RequestTable } from "./workload/requests.js";
+import type { SimContext } from "./requests/context.js";
+import type { Outcome } from "./requests/outcomes.js";
+import { RequestTable } from "./requests/table.js";
 import { TenantSource } from "./workload/tenant-source.js";
 
 export interface SimulationResult {

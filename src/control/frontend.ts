@@ -5,9 +5,9 @@
  * outcome. A server error is retried by the client while it has retries left.
  */
 import { Priority } from "../engine/index.js";
-import type { SimContext } from "../workload/context.js";
-import { Outcome } from "../workload/outcomes.js";
-import { RequestState } from "../workload/requests.js";
+import type { SimContext } from "../requests/context.js";
+import { Outcome } from "../requests/outcomes.js";
+import { RequestState } from "../requests/table.js";
 import type { ModelService, RequestSink } from "./model-service.js";
 
 export interface RegionChoice {

@@ -7,9 +7,9 @@
 import { IntFifo, Priority, type Rng } from "../engine/index.js";
 import type { Replica, ReplicaHost, ServingEngine } from "../inference/replica.js";
 import type { ModelSpec } from "../scenario/schema.js";
-import type { SimContext } from "../workload/context.js";
-import { Outcome } from "../workload/outcomes.js";
-import { RequestState } from "../workload/requests.js";
+import type { SimContext } from "../requests/context.js";
+import { Outcome } from "../requests/outcomes.js";
+import { RequestState } from "../requests/table.js";
 import { createRouter, HOLD, NO_REPLICA, type Router } from "./routers/index.js";
 
 /** Where a model service hands requests that are done, one way or another. */

@@ -6,7 +6,7 @@
 import { gamma as gammaFunction } from "simple-statistics";
 import { Priority, type Rng } from "../engine/index.js";
 import type { FaultSpec } from "../scenario/schema.js";
-import type { SimContext } from "../workload/context.js";
+import type { SimContext } from "../requests/context.js";
 import { makeSampler, standardExponential } from "../workload/distributions.js";
 import type { Fleet } from "./fleet.js";
 

@@ -11,7 +11,7 @@ import { BucketedLevel, Priority } from "../engine/index.js";
 import { GPUS, type GpuSpec } from "../catalog/gpus.js";
 import { gpuPower, type GpuPower } from "../catalog/power.js";
 import type { Replica } from "../inference/replica.js";
-import type { SimContext } from "../workload/context.js";
+import type { SimContext } from "../requests/context.js";
 import type { ReplicaPlacement, Topology } from "./topology.js";
 
 export const GPU_STATES = ["free", "booting", "loading", "serving", "failed"] as const;

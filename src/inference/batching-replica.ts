@@ -12,11 +12,12 @@
  * time is linear in context (LatencyModel.decodeCost), so the jump's length is a closed form. An
  * arrival that could join, or a client giving up, cuts the jump at the next iteration boundary.
  */
-import { Priority, TimeWeightedLevel } from "../engine/index.js";
+import { Priority } from "../engine/index.js";
+import { ReplicaStats, summarizeReplica, type ReplicaSummary } from "./replica-stats.js";
 import { IntFifo } from "../engine/fifo.js";
 import type { BatchingEngineSpec } from "../scenario/schema.js";
-import type { SimContext } from "../workload/context.js";
-import { RequestState } from "../workload/requests.js";
+import type { SimContext } from "../requests/context.js";
+import { RequestState } from "../requests/table.js";
 import type { Deployed } from "./deployment.js";
 import { KvCache } from "./kv-cache.js";
 import { addDecode, addPrefill, clearShape, emptyShape, type BatchShape } from "./latency/shape.js";
@@ -34,34 +35,6 @@ export interface BatchingOptions {
   scopeCount: number;
   /** check KV-block conservation after every iteration (tests) */
   debugChecks: boolean;
-}
-
-/** Per-replica statistics, integrated over the measurement window. */
-export class ReplicaStats {
-  busyUs = 0;
-  /** integral of running sequences over busy time */
-  seqUs = 0;
-  /** integral of KV blocks in use */
-  kvBlockUs = 0;
-  prefillTokens = 0;
-  decodeTokens = 0;
-  iterations = 0;
-  preemptions = 0;
-  /** requests that reached the replica in the window and finished there */
-  completed = 0;
-  residenceUs = 0;
-  flops = 0;
-  bytes = 0;
-  readonly outstanding: TimeWeightedLevel;
-
-  constructor(readonly fromUs: number, readonly toUs: number) {
-    this.outstanding = new TimeWeightedLevel(fromUs, toUs);
-  }
-
-  /** share of [startUs, endUs) inside the window */
-  overlapUs(startUs: number, endUs: number): number {
-    return Math.max(0, Math.min(endUs, this.toUs) - Math.max(startUs, this.fromUs));
-  }
 }
 
 export class BatchingEngine implements ServingEngine {
@@ -165,6 +138,10 @@ export class BatchingReplica implements Replica {
     const keys = this.host.ctx.requests.prefixKeys[req];
     if (!keys || !this.engine.spec.prefix_caching) return 0;
     return this.kv.match(keys, this.maxPrefixUnits(req)) * this.unitTokens;
+  }
+
+  summary(windowS: number): ReplicaSummary {
+    return summarizeReplica(this.stats, this.kv, this.engine.deployed, windowS);
   }
 
   get runningCount(): number {

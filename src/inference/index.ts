@@ -3,14 +3,15 @@
  * generic slot-based service; `continuous_batching` is an LLM replica on GPUs.
  */
 import type { ModelSpec } from "../scenario/schema.js";
-import type { SimContext } from "../workload/context.js";
+import type { SimContext } from "../requests/context.js";
 import { BatchingEngine, type BatchingOptions } from "./batching-replica.js";
 import type { Deployed } from "./deployment.js";
 import { QueueEngine } from "./queue-replica.js";
 import type { ServingEngine } from "./replica.js";
 
 export type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
-export { BatchingReplica, ReplicaStats } from "./batching-replica.js";
+export { BatchingReplica } from "./batching-replica.js";
+export { ReplicaStats, summarizeReplica, type ReplicaSummary } from "./replica-stats.js";
 export { deployModel, type Deployed } from "./deployment.js";
 
 export function createEngine(model: ModelSpec, ctx: SimContext, deployed: Deployed | undefined, options: BatchingOptions): ServingEngine {

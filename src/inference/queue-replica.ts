@@ -4,9 +4,9 @@
  */
 import { IntFifo, Priority } from "../engine/index.js";
 import type { EngineSpec } from "../scenario/schema.js";
-import type { SimContext } from "../workload/context.js";
+import type { SimContext } from "../requests/context.js";
 import { makeSampler } from "../workload/distributions.js";
-import { RequestState } from "../workload/requests.js";
+import { RequestState } from "../requests/table.js";
 import type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
 
 type QueueEngineSpec = Extract<EngineSpec, { kind: "queue" }>;

@@ -1,5 +1,6 @@
 /** The contract between a model's load balancer and its replicas, whatever their serving engine. */
-import type { SimContext } from "../workload/context.js";
+import type { ReplicaSummary } from "./replica-stats.js";
+import type { SimContext } from "../requests/context.js";
 
 /** What a replica reports back to the service that owns it. */
 export interface ReplicaHost {
@@ -39,6 +40,8 @@ export interface Replica {
   fail(): void;
   /** It serves again, empty. */
   restart(): void;
+  /** What it measured over the measurement window (engines that keep per-replica statistics). */
+  summary?(windowS: number): ReplicaSummary;
   /** Told when an iteration starts (busy, with this share of prompt work) or the replica goes idle; the fleet meters power with it. */
   onPower?: (fractionPrompt: number, busy: boolean) => void;
 }

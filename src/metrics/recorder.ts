@@ -3,9 +3,9 @@
  * time-weighted levels for Little's law, and the time series. Requests that arrived during the
  * warm-up are served and tracked in levels but left out of counts and distributions.
  */
-import type { RequestTable } from "../workload/requests.js";
-import type { RequestLifecycle } from "../workload/context.js";
-import { Outcome } from "../workload/outcomes.js";
+import type { RequestTable } from "../requests/table.js";
+import type { RequestLifecycle } from "../requests/context.js";
+import { isServerError, Outcome } from "../requests/outcomes.js";
 import { ScopeStats } from "./scope.js";
 import { TimeSeries } from "./timeseries.js";
 import { BucketedLevel } from "../engine/index.js";
@@ -132,9 +132,9 @@ export class Recorder implements RequestLifecycle {
     const r = this.requests;
     if (r.measured[req]) this.scopes[r.scope[req]].outcomes[outcome]++;
     if (outcome !== Outcome.inFlight) {
-      this.series.error(nowUs);
-      // Availability counts server errors and timeouts, not throttling (AWS's definition).
-      this.availability[r.scope[req] % this.regionCount].count(nowUs, outcome !== Outcome.throttled);
+      const serverError = isServerError(outcome);
+      if (serverError) this.series.error(nowUs);
+      this.availability[r.scope[req] % this.regionCount].count(nowUs, serverError);
     }
     if (this.onRequestEnd) this.log(req, outcome, NaN, nowUs);
     this.inSystem.add(-1, nowUs);

@@ -1,6 +1,6 @@
 /** Statistics of one group of requests (a tenant in a region); groups merge into totals at report time. */
 import { LatencySketch } from "./sketch.js";
-import { OUTCOME_REPORT_KEYS } from "../workload/outcomes.js";
+import { OUTCOME_REPORT_KEYS } from "../requests/outcomes.js";
 
 export const LATENCY_METRICS = ["queue_s", "ttft_s", "tbt_s", "tpot_s", "e2e_s"] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];

@@ -2,7 +2,7 @@
 import type { Result } from "../index.js";
 import type { RequestRecord } from "../metrics/recorder.js";
 import type { Scenario } from "../scenario/schema.js";
-import { OUTCOME_REPORT_KEYS } from "../workload/outcomes.js";
+import { OUTCOME_REPORT_KEYS } from "../requests/outcomes.js";
 import { timeSeriesCsv } from "./csv.js";
 import { summaryMarkdown } from "./markdown.js";
 import { StagedFiles } from "./write.js";

@@ -3,9 +3,9 @@ import { LATENCY_METRICS, ScopeStats, type LatencyMetric } from "../metrics/scop
 import type { DistributionSummary } from "../metrics/sketch.js";
 import { AVAILABILITY_INTERVAL_US } from "../metrics/recorder.js";
 import { evaluateThreshold, type ThresholdResult } from "../metrics/thresholds.js";
-import { OUTCOME_REPORT_KEYS } from "../workload/outcomes.js";
+import { OUTCOME_REPORT_KEYS } from "../requests/outcomes.js";
 import type { SimulationResult } from "../simulate.js";
-import { BatchingReplica } from "../inference/batching-replica.js";
+import type { ReplicaSummary } from "../inference/replica-stats.js";
 import type { Deployed } from "../inference/deployment.js";
 import { PRECISIONS } from "../catalog/precisions.js";
 import { GPU_STATES } from "../fleet/fleet.js";
@@ -22,31 +22,8 @@ export interface GroupReport {
   throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
 }
 
-/** One LLM replica over the measurement window. */
-export interface ReplicaReport {
-  index: number;
-  region: string;
-  az: string;
-  /** share of the window it spent running iterations (the "GPU utilisation" autoscalers use) */
-  busy_fraction: number;
-  /** running sequences per iteration, averaged over busy time */
-  mean_batch_size: number;
-  /** KV blocks in use, averaged over busy time, as a share of capacity */
-  mean_kv_utilization: number;
-  tokens_per_s: number;
-  output_tokens_per_s: number;
-  /** model FLOPs over the GPUs' peak for the precision, over the window */
-  compute_utilization: number;
-  /** bytes of weights and KV cache streamed over the GPUs' memory bandwidth, over the window */
-  bandwidth_utilization: number;
-  preemptions: number;
-  prefix_cache_hits: number;
-  prefix_cache_evictions: number;
-  /** requests at the replica (queued or running), time-averaged: Little's law holds per replica */
-  mean_outstanding: number;
-  completed: number;
-  mean_residence_s: number | null;
-}
+/** One LLM replica over the measurement window, and where it runs. */
+export type ReplicaReport = { index: number; region: string; az: string } & ReplicaSummary;
 
 export interface ModelReport extends GroupReport {
   /** replicas over all its regions */
@@ -133,32 +110,6 @@ export interface Report extends GroupReport {
   thresholds_ok: boolean;
 }
 
-function replicaReport(replica: BatchingReplica, deployed: Deployed, windowS: number, region: string, az: string): ReplicaReport {
-  const s = replica.stats;
-  const busyUs = s.busyUs;
-  const gpus = deployed.gpusPerReplica;
-  const compute = PRECISIONS[deployed.precision].compute;
-  const peakFlops = (deployed.gpu.tflops[compute] ?? deployed.gpu.tflops.bf16) * 1e12 * gpus;
-  return {
-    index: replica.index,
-    region,
-    az,
-    busy_fraction: busyUs / (windowS * 1e6),
-    mean_batch_size: busyUs > 0 ? s.seqUs / busyUs : 0,
-    mean_kv_utilization: busyUs > 0 ? s.kvBlockUs / busyUs / replica.kv.capacity : 0,
-    tokens_per_s: (s.prefillTokens + s.decodeTokens) / windowS,
-    output_tokens_per_s: s.decodeTokens / windowS,
-    compute_utilization: s.flops / (peakFlops * windowS),
-    bandwidth_utilization: s.bytes / (deployed.gpu.memoryTbPerS * 1e12 * gpus * windowS),
-    preemptions: s.preemptions,
-    prefix_cache_hits: replica.kv.hits,
-    prefix_cache_evictions: replica.kv.evictions,
-    mean_outstanding: s.outstanding.mean(s.toUs),
-    completed: s.completed,
-    mean_residence_s: s.completed > 0 ? s.residenceUs / s.completed / 1e6 : null,
-  };
-}
-
 function group(stats: ScopeStats, windowS: number): GroupReport {
   const requests = { arrived: stats.arrived } as RequestCounts;
   OUTCOME_REPORT_KEYS.forEach((key, i) => (requests[key] = stats.outcomes[i]));
@@ -208,7 +159,8 @@ export function buildReport(result: SimulationResult): Report {
       services.forEach((service, k) => {
         const placements = topology.placements[m][k];
         service.all.forEach((replica, i) => {
-          if (replica instanceof BatchingReplica) detail.push(replicaReport(replica, deployed, windowS, regions[service.regionIndex].name, topology.azs[placements[i].az].name));
+          const summary = replica.summary?.(windowS);
+          if (summary) detail.push({ index: replica.index, region: regions[service.regionIndex].name, az: topology.azs[placements[i].az].name, ...summary });
         });
       });
     }

@@ -6,7 +6,7 @@
 import { Priority } from "../engine/index.js";
 import type { TenantSpec } from "../scenario/schema.js";
 import { makeArrivalProcess, type ArrivalProcess } from "./arrivals.js";
-import type { SimContext } from "./context.js";
+import type { SimContext } from "../requests/context.js";
 import { makeSampler, type Sampler } from "./distributions.js";
 import type { Trace } from "./trace.js";
 

@@ -1,6 +1,6 @@
 import type { Rng } from "../../engine/index.js";
 import type { Replica } from "../../inference/replica.js";
-import type { SimContext } from "../../workload/context.js";
+import type { SimContext } from "../../requests/context.js";
 
 /** Held in the model's central queue until a replica has room. */
 export const HOLD = -1;

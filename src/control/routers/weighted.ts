@@ -1,5 +1,5 @@
 import type { Replica } from "../../inference/replica.js";
-import type { SimContext } from "../../workload/context.js";
+import type { SimContext } from "../../requests/context.js";
 import { NO_REPLICA, type Router } from "./router.js";
 
 export interface ScorerWeights {

@@ -1,8 +1,8 @@
 /** What every simulated component shares: the kernel, the random streams, the requests and their observer. */
 import type { RandomStreams, Simulator } from "../engine/index.js";
-import type { DataFiles } from "./datafiles.js";
+import type { DataFiles } from "../workload/datafiles.js";
 import type { Outcome } from "./outcomes.js";
-import type { RequestTable } from "./requests.js";
+import type { RequestTable } from "./table.js";
 
 /** Observer of request lifecycles (implemented by metrics' Recorder; components only report to it). */
 export interface RequestLifecycle {

@@ -1,0 +1,84 @@
+/** What an LLM replica measured over the measurement window, and the summary the report shows of it. */
+import { TimeWeightedLevel } from "../engine/index.js";
+import { PRECISIONS } from "../catalog/precisions.js";
+import type { Deployed } from "./deployment.js";
+
+/** Per-replica statistics, integrated over the measurement window. */
+export class ReplicaStats {
+  busyUs = 0;
+  /** integral of running sequences over busy time */
+  seqUs = 0;
+  /** integral of KV blocks in use */
+  kvBlockUs = 0;
+  prefillTokens = 0;
+  decodeTokens = 0;
+  iterations = 0;
+  preemptions = 0;
+  /** requests that reached the replica in the window and finished there */
+  completed = 0;
+  residenceUs = 0;
+  flops = 0;
+  bytes = 0;
+  readonly outstanding: TimeWeightedLevel;
+
+  constructor(readonly fromUs: number, readonly toUs: number) {
+    this.outstanding = new TimeWeightedLevel(fromUs, toUs);
+  }
+
+  /** share of [startUs, endUs) inside the window */
+  overlapUs(startUs: number, endUs: number): number {
+    return Math.max(0, Math.min(endUs, this.toUs) - Math.max(startUs, this.fromUs));
+  }
+}
+
+/** One LLM replica over the measurement window (report.json's `replicas_detail`, less where it runs). */
+export interface ReplicaSummary {
+  /** share of the window it spent running iterations (the "GPU utilisation" autoscalers use) */
+  busy_fraction: number;
+  /** running sequences per iteration, averaged over busy time */
+  mean_batch_size: number;
+  /** KV blocks in use, averaged over busy time, as a share of capacity */
+  mean_kv_utilization: number;
+  tokens_per_s: number;
+  output_tokens_per_s: number;
+  /** model FLOPs over the GPUs' peak for the precision, over the window */
+  compute_utilization: number;
+  /** bytes of weights and KV cache streamed over the GPUs' memory bandwidth, over the window */
+  bandwidth_utilization: number;
+  preemptions: number;
+  prefix_cache_hits: number;
+  prefix_cache_evictions: number;
+  /** requests at the replica (queued or running), time-averaged: Little's law holds per replica */
+  mean_outstanding: number;
+  completed: number;
+  mean_residence_s: number | null;
+}
+
+/** The prefix-cache counters a summary needs from a KV cache. */
+export interface KvCounters {
+  readonly capacity: number;
+  readonly hits: number;
+  readonly evictions: number;
+}
+
+export function summarizeReplica(s: ReplicaStats, kv: KvCounters, deployed: Deployed, windowS: number): ReplicaSummary {
+  const busyUs = s.busyUs;
+  const gpus = deployed.gpusPerReplica;
+  const compute = PRECISIONS[deployed.precision].compute;
+  const peakFlops = (deployed.gpu.tflops[compute] ?? deployed.gpu.tflops.bf16) * 1e12 * gpus;
+  return {
+    busy_fraction: busyUs / (windowS * 1e6),
+    mean_batch_size: busyUs > 0 ? s.seqUs / busyUs : 0,
+    mean_kv_utilization: busyUs > 0 ? s.kvBlockUs / busyUs / kv.capacity : 0,
+    tokens_per_s: (s.prefillTokens + s.decodeTokens) / windowS,
+    output_tokens_per_s: s.decodeTokens / windowS,
+    compute_utilization: s.flops / (peakFlops * windowS),
+    bandwidth_utilization: s.bytes / (deployed.gpu.memoryTbPerS * 1e12 * gpus * windowS),
+    preemptions: s.preemptions,
+    prefix_cache_hits: kv.hits,
+    prefix_cache_evictions: kv.evictions,
+    mean_outstanding: s.outstanding.mean(s.toUs),
+    completed: s.completed,
+    mean_residence_s: s.completed > 0 ? s.residenceUs / s.completed / 1e6 : null,
+  };
+}
