@@ -64,17 +64,19 @@ export class Frontend implements RequestSink {
   }
 
   completed(req: number, firstTokenUs: number): void {
-    const { requests, lifecycle, sim } = this.ctx;
-    this.cancelTimeout(req);
-    lifecycle.completed(req, firstTokenUs, sim.nowUs);
-    this.onEnded(req);
-    requests.release(req);
+    this.end(req, Outcome.ok, firstTokenUs);
   }
 
   refused(req: number, outcome: Outcome): void {
+    this.end(req, outcome, -1);
+  }
+
+  /** Ends a request the client got an answer for: the one place an answer is recorded and its id freed. */
+  private end(req: number, outcome: Outcome, firstTokenUs: number): void {
     const { requests, lifecycle, sim } = this.ctx;
     this.cancelTimeout(req);
-    lifecycle.ended(req, outcome, sim.nowUs);
+    if (outcome === Outcome.ok) lifecycle.completed(req, firstTokenUs, sim.nowUs);
+    else lifecycle.ended(req, outcome, sim.nowUs);
     this.onEnded(req);
     requests.release(req);
   }
@@ -82,8 +84,7 @@ export class Frontend implements RequestSink {
   failed(req: number): void {
     const { requests } = this.ctx;
     if (requests.attempts[req] <= this.tenants[requests.tenant[req]].retries) {
-      requests.attempts[req]++;
-      requests.resetProgress(req);
+      requests.retry(req);
       const choice = this.route(req);
       if (choice) {
         choice.service.receive(req);
@@ -96,8 +97,8 @@ export class Frontend implements RequestSink {
   /** Ends every request still queued or in service as `in_flight_at_end`. */
   endRun(): void {
     const { requests, lifecycle, sim } = this.ctx;
-    for (let req = 0; req < requests.state.length; req++) {
-      const state = requests.state[req];
+    for (let req = 0; req < requests.idLimit; req++) {
+      const state = requests.stateOf(req);
       if (state !== RequestState.free && state !== RequestState.abandoned) lifecycle.ended(req, Outcome.inFlight, sim.nowUs);
     }
   }

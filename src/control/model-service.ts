@@ -4,11 +4,12 @@
  * that died keeps receiving traffic (which fails) until enough checks in a row have failed, and a
  * replica that came back gets traffic after its next passing check.
  */
-import { IntFifo, Priority, type Rng } from "../engine/index.js";
+import { Priority, type Rng } from "../engine/index.js";
 import type { Replica, ReplicaHost, ServingEngine } from "../inference/replica.js";
 import type { ModelSpec } from "../scenario/schema.js";
 import type { SimContext } from "../requests/context.js";
 import { Outcome } from "../requests/outcomes.js";
+import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
 import { createRouter, HOLD, NO_REPLICA, type Router } from "./routers/index.js";
 
@@ -26,7 +27,7 @@ export class ModelService implements ReplicaHost {
   /** replicas the load balancer sends to (it believes them healthy), in index order */
   readonly replicas: Replica[] = [];
   private readonly router: Router;
-  private readonly centralQueue = new IntFifo();
+  private readonly centralQueue: RequestQueue;
   private centralWaiting = 0;
   private readonly maxQueue: number;
   private readonly healthRng: Rng;
@@ -47,6 +48,7 @@ export class ModelService implements ReplicaHost {
     replicaCount: number,
     streamName: string,
   ) {
+    this.centralQueue = new RequestQueue(ctx.requests);
     this.maxQueue = spec.router.max_queue ?? Infinity;
     this.router = createRouter({ spec: spec.router, replicas: this.replicas, rng: ctx.streams.get(`${streamName}/router`), ctx });
     this.healthRng = ctx.streams.get(`${streamName}/health_checks`);
@@ -87,7 +89,7 @@ export class ModelService implements ReplicaHost {
         return;
       }
       const { requests, lifecycle, sim } = this.ctx;
-      requests.state[req] = RequestState.centralQueue;
+      requests.moveTo(req, RequestState.centralQueue);
       this.centralQueue.push(req);
       this.centralWaiting++;
       lifecycle.queueChanged(1, sim.nowUs);
@@ -101,8 +103,8 @@ export class ModelService implements ReplicaHost {
   /** The client gave up on a request that is still queued or in service here. */
   abandon(req: number): void {
     const { requests, lifecycle, sim } = this.ctx;
-    if (requests.state[req] === RequestState.centralQueue) {
-      requests.state[req] = RequestState.abandoned;
+    if (requests.stateOf(req) === RequestState.centralQueue) {
+      requests.moveTo(req, RequestState.abandoned);
       this.centralWaiting--;
       lifecycle.queueChanged(-1, sim.nowUs);
     } else if (requests.replica[req] >= 0) {
@@ -119,13 +121,10 @@ export class ModelService implements ReplicaHost {
   }
 
   hasRoom(replica: Replica): void {
-    const { requests, lifecycle, sim } = this.ctx;
-    while (this.centralQueue.length > 0 && replica.alive && replica.hasFreeSlot()) {
+    const { lifecycle, sim } = this.ctx;
+    while (replica.alive && replica.hasFreeSlot()) {
       const req = this.centralQueue.shift();
-      if (requests.state[req] === RequestState.abandoned) {
-        requests.release(req);
-        continue;
-      }
+      if (req < 0) break;
       this.centralWaiting--;
       lifecycle.queueChanged(-1, sim.nowUs);
       replica.submit(req);

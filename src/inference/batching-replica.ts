@@ -1,80 +1,25 @@
 /**
- * The `continuous_batching` engine: an LLM replica scheduling at iteration level, vLLM style.
- *
- * Each iteration takes every running sequence (one token for those decoding, a prompt chunk for
- * those prefilling) and then admits waiting requests while the token budget, the sequence limit and
- * the paged KV cache allow. When a decoding sequence needs a KV block and none is left, the most
- * recently admitted sequence is preempted and will recompute its prompt later.
+ * An LLM replica scheduling at iteration level, vLLM style: the event glue around batch formation
+ * (batch-formation.ts), the sequences' KV blocks (sequence-kv.ts) and the decode jump
+ * (decode-jump.ts). It keeps the queues and counts routers read, tells the request lifecycle what
+ * happened, and measures itself (replica-stats.ts).
  *
  * Events per request, not per token: while the batch only decodes and nothing can join it, its
  * composition is fixed until the first sequence finishes, so the replica jumps over all those
- * iterations in one event. Context grows by one token per sequence per step and a decode step's
- * time is linear in context (LatencyModel.decodeCost), so the jump's length is a closed form. An
- * arrival that could join, or a client giving up, cuts the jump at the next iteration boundary.
+ * iterations in one event. An arrival that could join, or a client giving up, cuts the jump at the
+ * next iteration boundary.
  */
 import { Priority } from "../engine/index.js";
-import { ReplicaStats, summarizeReplica, type ReplicaSummary } from "./replica-stats.js";
-import { IntFifo } from "../engine/fifo.js";
-import type { BatchingEngineSpec } from "../scenario/schema.js";
-import type { SimContext } from "../requests/context.js";
+import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
-import type { Deployed } from "./deployment.js";
-import { KvCache } from "./kv-cache.js";
-import { addDecode, addPrefill, clearShape, emptyShape, type BatchShape } from "./latency/shape.js";
-import type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
-import { activeParams } from "../catalog/models.js";
-import { PRECISIONS } from "../catalog/precisions.js";
-
-/** vLLM keeps 1 % of KV blocks free when admitting new requests, so running ones can grow. */
-const WATERMARK_FRACTION = 0.01;
-
-export interface BatchingOptions {
-  /** measurement window for replica statistics */
-  windowFromUs: number;
-  windowToUs: number;
-  scopeCount: number;
-  /** check KV-block conservation after every iteration (tests) */
-  debugChecks: boolean;
-}
-
-export class BatchingEngine implements ServingEngine {
-  readonly blocksPerUnit: number;
-  private readonly watermarkBlocks: number;
-  /** FLOPs per token through the linear layers, and bytes of weights streamed per iteration, for utilisation figures */
-  readonly flopsPerToken: number;
-  readonly weightBytesPerIteration: number;
-  readonly kvBytesPerToken: number;
-
-  constructor(
-    readonly spec: BatchingEngineSpec,
-    readonly deployed: Deployed,
-    readonly ctx: SimContext,
-    readonly options: BatchingOptions,
-  ) {
-    this.blocksPerUnit = Math.max(1, Math.floor(spec.prefix_block_tokens / spec.block_size));
-    this.watermarkBlocks = Math.floor(deployed.memory.kvBlocks * WATERMARK_FRACTION);
-    const a = deployed.architecture;
-    this.flopsPerToken = 2 * activeParams(a);
-    this.weightBytesPerIteration = activeParams(a) * PRECISIONS[deployed.precision].weightBytes;
-    this.kvBytesPerToken = deployed.memory.kvBytesPerTokenPerGpu * deployed.gpusPerReplica;
-  }
-
-  get watermark(): number {
-    return this.watermarkBlocks;
-  }
-
-  prepare(): void {}
-
-  accepts(req: number): boolean {
-    const r = this.ctx.requests;
-    const tokens = r.inputTokens[req] + r.outputTokens[req];
-    return tokens <= this.deployed.architecture.maxContext && Math.ceil(tokens / this.spec.block_size) <= this.deployed.memory.kvBlocks - this.watermarkBlocks;
-  }
-
-  createReplica(index: number, host: ReplicaHost): Replica {
-    return new BatchingReplica(index, this, host);
-  }
-}
+import { emptyBatch, formBatch, type WaitingLine } from "./batch-formation.js";
+import type { BatchingEngine } from "./batching-engine.js";
+import { jumpDurationUs, jumpHalves, stepsCompleted, stepsKvAllows, type JumpCost } from "./decode-jump.js";
+import type { KvCache } from "./kv-cache.js";
+import type { Replica, ReplicaHost } from "./replica.js";
+import { ReplicaStats, summarizeReplica, type ReplicaSummary } from "./replica-stats.js";
+import { SequenceKv } from "./sequence-kv.js";
+import type { SequenceTable } from "./sequences.js";
 
 export class BatchingReplica implements Replica {
   alive = true;
@@ -84,30 +29,25 @@ export class BatchingReplica implements Replica {
   outstandingTokens = 0;
   /** KV blocks the waiting requests' prompts need */
   private waitingBlocks = 0;
-  kv: KvCache;
   readonly stats: ReplicaStats;
 
-  private queue = new IntFifo();
+  private readonly seqs: SequenceTable;
+  private readonly kvSeqs: SequenceKv;
+  private readonly queue: RequestQueue;
   /** preempted requests, resumed before new ones (last preempted first) */
   private resume: number[] = [];
   private running: number[] = [];
-  /** requests in the iteration (or jump) in progress */
-  private readonly batch: number[] = [];
-  private readonly shape: BatchShape = emptyShape();
+  /** the iteration (or jump) in progress */
+  private readonly formed = emptyBatch();
+  private readonly waitingLine: WaitingLine = { peek: () => this.nextWaiting(), take: (req) => this.takeWaiting(req) };
   private busy = false;
   private event = -1;
   private iterationStartUs = 0;
-  /** decode-only jump in progress: steps, and step k (0-based) lasting jumpA + jumpB * k microseconds */
+  /** decode-only jump in progress: its steps (0 when the iteration is not a jump) and their times */
   private jumpSteps = 0;
-  private jumpA = 0;
-  private jumpB = 0;
+  private readonly jump: JumpCost = { aUs: 0, bUs: 0 };
   private readonly scopeWeights: Float64Array;
   private readonly onIterationEnd = () => this.finishIteration();
-
-  private readonly maxSeqs: number;
-  private readonly maxTokens: number;
-  private readonly blockSize: number;
-  private readonly unitTokens: number;
 
   constructor(
     readonly index: number,
@@ -115,29 +55,33 @@ export class BatchingReplica implements Replica {
     private readonly host: ReplicaHost,
   ) {
     const spec = engine.spec;
-    this.kv = new KvCache(engine.deployed.memory.kvBlocks, engine.blocksPerUnit);
+    this.seqs = engine.sequences;
+    this.kvSeqs = new SequenceKv(engine.deployed.memory.kvBlocks, engine.blocksPerUnit, spec.block_size, this.seqs);
+    this.queue = new RequestQueue(host.ctx.requests);
     this.stats = new ReplicaStats(engine.options.windowFromUs, engine.options.windowToUs);
     this.scopeWeights = new Float64Array(engine.options.scopeCount);
-    this.maxSeqs = spec.max_num_seqs;
-    this.maxTokens = spec.max_batched_tokens;
-    this.blockSize = spec.block_size;
-    this.unitTokens = engine.blocksPerUnit * spec.block_size;
+  }
+
+  /** The KV block pool (lost and replaced when the replica fails). */
+  get kv(): KvCache {
+    return this.kvSeqs.cache;
   }
 
   // --- what routers see ----------------------------------------------------------------------
 
   hasFreeSlot(): boolean {
-    return this.running.length + this.waiting < this.maxSeqs;
+    return this.running.length + this.waiting < this.engine.limits.maxSeqs;
   }
 
   kvLoad(): number {
-    return (this.kv.usedBlocks - this.kv.cachedBlocks + this.waitingBlocks) / this.kv.capacity;
+    const kv = this.kv;
+    return (kv.usedBlocks - kv.cachedBlocks + this.waitingBlocks) / kv.capacity;
   }
 
   prefixMatchTokens(req: number): number {
     const keys = this.host.ctx.requests.prefixKeys[req];
-    if (!keys || !this.engine.spec.prefix_caching) return 0;
-    return this.kv.match(keys, this.maxPrefixUnits(req)) * this.unitTokens;
+    if (!keys || !this.engine.limits.prefixCaching) return 0;
+    return this.kvSeqs.match(keys, this.maxPrefixUnits(req)) * this.kvSeqs.unitTokens;
   }
 
   summary(windowS: number): ReplicaSummary {
@@ -160,34 +104,32 @@ export class BatchingReplica implements Replica {
     this.stats.outstanding.add(1, sim.nowUs);
     this.outstandingTokens += requests.inputTokens[req] + requests.outputTokens[req];
     requests.replica[req] = this.index;
-    requests.submitUs[req] = sim.nowUs;
-    requests.state[req] = RequestState.replicaQueue;
+    this.seqs.open(req, sim.nowUs);
+    requests.moveTo(req, RequestState.replicaQueue);
     this.queue.push(req);
-    this.waiting++;
-    this.waitingBlocks += Math.ceil(requests.inputTokens[req] / this.blockSize);
-    lifecycle.queueChanged(1, sim.nowUs);
+    this.addWaiting(req, 1);
     if (!this.busy) this.startIteration();
     else if (this.jumpSteps > 1 && this.couldAdmit()) this.cutJump();
   }
 
   abandon(req: number): void {
-    const { requests, lifecycle, sim } = this.host.ctx;
+    const { requests, sim } = this.host.ctx;
     this.outstanding--;
     this.stats.outstanding.add(-1, sim.nowUs);
     this.outstandingTokens -= this.remainingTokens(req);
-    if (requests.state[req] === RequestState.replicaQueue) {
+    if (requests.stateOf(req) === RequestState.replicaQueue) {
       // Left in its queue, skipped (and its id recycled) when the queue reaches it.
-      this.waiting--;
-      this.waitingBlocks -= Math.ceil(requests.inputTokens[req] / this.blockSize);
-      requests.state[req] = RequestState.abandoned;
-      lifecycle.queueChanged(-1, sim.nowUs);
+      this.addWaiting(req, -1);
+      this.seqs.close(req);
+      requests.moveTo(req, RequestState.abandoned);
       return;
     }
     this.removeRunning(req);
-    this.dropKv(req);
-    requests.state[req] = RequestState.abandoned;
+    this.kvSeqs.drop(req);
+    this.seqs.close(req);
+    requests.moveTo(req, RequestState.abandoned);
     // An abandoned request in the batch is recycled when the iteration ends; one outside it now.
-    if (!this.batch.includes(req)) requests.release(req);
+    if (!this.formed.batch.includes(req)) requests.release(req);
     if (this.jumpSteps > 1) this.cutJump();
   }
 
@@ -200,70 +142,54 @@ export class BatchingReplica implements Replica {
     this.jumpSteps = 0;
     const lost: number[] = [];
     const collect = (req: number) => {
-      if (requests.state[req] === RequestState.abandoned) requests.release(req);
-      else if (requests.state[req] === RequestState.inService || requests.state[req] === RequestState.replicaQueue) lost.push(req);
+      const state = requests.stateOf(req);
+      if (state === RequestState.abandoned) requests.release(req);
+      else if (state === RequestState.inService || state === RequestState.replicaQueue) lost.push(req);
     };
     // Abandoned requests still in the batch are recycled here; running ones are in `running`.
-    for (const req of this.batch) if (requests.state[req] === RequestState.abandoned) requests.release(req);
+    for (const req of this.formed.batch) if (requests.stateOf(req) === RequestState.abandoned) requests.release(req);
     for (const req of this.running) collect(req);
     for (const req of this.resume) collect(req);
-    while (this.queue.length > 0) collect(this.queue.shift());
+    this.queue.clear(collect);
     if (this.waiting > 0) lifecycle.queueChanged(-this.waiting, sim.nowUs);
     this.stats.outstanding.add(-this.outstanding, sim.nowUs);
-    this.batch.length = 0;
+    this.formed.batch.length = 0;
     this.running = [];
     this.resume = [];
-    this.queue = new IntFifo();
     this.waiting = 0;
     this.waitingBlocks = 0;
     this.outstanding = 0;
     this.outstandingTokens = 0;
-    this.kv = new KvCache(this.kv.capacity, this.kv.blocksPerUnit);
+    this.kvSeqs.reset();
     this.onPower?.(0, false);
-    for (const req of lost) this.host.failed(req);
+    for (const req of lost) {
+      this.seqs.close(req);
+      this.host.failed(req);
+    }
   }
 
   restart(): void {
     this.alive = true;
   }
 
-  // --- scheduling ----------------------------------------------------------------------------
+  // --- the waiting line ----------------------------------------------------------------------
 
-  /** Prompt units eligible for the prefix cache: whole units, leaving at least one token to compute. */
-  private maxPrefixUnits(req: number): number {
-    return Math.floor((this.host.ctx.requests.inputTokens[req] - 1) / this.unitTokens);
-  }
-
-  /** Tokens that must be in the KV cache before the next token: the prompt, plus what was generated before a preemption. */
-  private prefillTarget(req: number): number {
-    const r = this.host.ctx.requests;
-    return r.inputTokens[req] + r.generated[req];
-  }
-
-  private remainingTokens(req: number): number {
-    const r = this.host.ctx.requests;
-    const prefill = r.decoding[req] ? 0 : this.prefillTarget(req) - r.computed[req];
-    return prefill + r.outputTokens[req] - r.generated[req];
-  }
-
-  /** Private blocks a request needs to hold `tokens` tokens, beyond the prefix units it shares. */
-  private privateBlocksFor(req: number, tokens: number): number {
-    const blocks = (((tokens + this.blockSize - 1) / this.blockSize) | 0) - this.host.ctx.requests.sharedBlocks[req];
-    return blocks > 0 ? blocks : 0;
+  /** A request joins (+1) or leaves (-1) the waiting line. */
+  private addWaiting(req: number, delta: 1 | -1): void {
+    this.waiting += delta;
+    this.waitingBlocks += delta * Math.ceil(this.host.ctx.requests.inputTokens[req] / this.kvSeqs.blockSize);
+    this.host.ctx.lifecycle.queueChanged(delta, this.host.ctx.sim.nowUs);
   }
 
   private nextWaiting(): number {
     const requests = this.host.ctx.requests;
-    for (;;) {
-      let req: number;
-      if (this.resume.length > 0) req = this.resume[this.resume.length - 1];
-      else if (this.queue.length > 0) req = this.queue.peek();
-      else return -1;
-      if (requests.state[req] !== RequestState.abandoned) return req;
-      if (this.resume.length > 0) this.resume.pop();
-      else this.queue.shift();
+    while (this.resume.length > 0) {
+      const req = this.resume[this.resume.length - 1];
+      if (requests.stateOf(req) !== RequestState.abandoned) return req;
+      this.resume.pop();
       requests.release(req);
     }
+    return this.queue.peek();
   }
 
   private takeWaiting(req: number): void {
@@ -273,27 +199,20 @@ export class BatchingReplica implements Replica {
 
   /** Whether the head of the queue could join an iteration now. */
   private couldAdmit(): boolean {
-    if (this.waiting === 0 || this.running.length >= this.maxSeqs) return false;
+    if (this.waiting === 0 || this.running.length >= this.engine.limits.maxSeqs) return false;
     const req = this.nextWaiting();
     if (req < 0) return false;
-    const tokens = Math.min(this.prefillTarget(req), this.maxTokens);
-    return this.kv.available() - Math.ceil(tokens / this.blockSize) >= this.engine.watermark;
+    const tokens = Math.min(this.seqs.prefillTarget(req, this.host.ctx.requests.inputTokens[req]), this.engine.limits.maxTokens);
+    return this.kv.available() - Math.ceil(tokens / this.kvSeqs.blockSize) >= this.engine.limits.watermarkBlocks;
   }
 
-  private preempt(victim: number): void {
-    const { requests, lifecycle, sim } = this.host.ctx;
-    const before = this.remainingTokens(victim);
-    this.removeRunning(victim);
-    this.dropKv(victim);
-    requests.computed[victim] = 0;
-    requests.decoding[victim] = 0;
-    this.outstandingTokens += this.remainingTokens(victim) - before;
-    requests.state[victim] = RequestState.replicaQueue;
-    this.resume.push(victim);
-    this.waiting++;
-    this.waitingBlocks += Math.ceil(requests.inputTokens[victim] / this.blockSize);
-    lifecycle.queueChanged(1, sim.nowUs);
-    if (sim.nowUs >= this.stats.fromUs && sim.nowUs < this.stats.toUs) this.stats.preemptions++;
+  private maxPrefixUnits(req: number): number {
+    return Math.floor((this.host.ctx.requests.inputTokens[req] - 1) / this.kvSeqs.unitTokens);
+  }
+
+  private remainingTokens(req: number): number {
+    const r = this.host.ctx.requests;
+    return this.seqs.remainingTokens(req, r.inputTokens[req], r.outputTokens[req]);
   }
 
   private removeRunning(req: number): void {
@@ -301,98 +220,32 @@ export class BatchingReplica implements Replica {
     if (i >= 0) this.running.splice(i, 1);
   }
 
-  /** Releases a request's private blocks and its hold on shared prefix units. */
-  private dropKv(req: number): void {
-    const requests = this.host.ctx.requests;
-    this.kv.release(requests.blocks[req]);
-    requests.blocks[req] = 0;
-    const pinned = requests.pinned[req];
-    if (pinned) for (const key of pinned) this.kv.unpin(key);
-    requests.pinned[req] = undefined;
-    requests.sharedBlocks[req] = 0;
-  }
+  // --- iterations ----------------------------------------------------------------------------
 
   private startIteration(): void {
     const { requests, lifecycle, sim } = this.host.ctx;
-    const batch = this.batch;
-    const shape = this.shape;
-    batch.length = 0;
-    clearShape(shape);
-    let budget = this.maxTokens;
-    let preempted = false;
-    let decodeOnly = true;
+    const formed = this.formed;
+    formBatch(this.running, this.waitingLine, this.seqs, this.kvSeqs, requests, this.engine.limits, formed);
 
-    for (let i = 0; i < this.running.length; i++) {
-      const req = this.running[i];
-      let tokens: number;
-      if (requests.decoding[req]) tokens = budget > 0 ? 1 : 0;
-      else {
-        const remaining = this.prefillTarget(req) - requests.computed[req];
-        tokens = this.engine.spec.chunked_prefill ? Math.min(remaining, budget) : remaining <= budget || batch.length === 0 ? remaining : 0;
-      }
-      if (tokens <= 0) continue;
-      const need = this.privateBlocksFor(req, requests.computed[req] + tokens) - requests.blocks[req];
-      let selfPreempted = false;
-      while (need > 0 && !this.kv.allocate(need)) {
-        const victim = this.running[this.running.length - 1];
-        preempted = true;
-        this.preempt(victim);
-        if (victim === req) {
-          selfPreempted = true;
-          break;
-        }
-      }
-      if (selfPreempted) break;
-      requests.blocks[req] += Math.max(0, need);
-      requests.chunk[req] = tokens;
-      batch.push(req);
-      budget -= tokens;
-      if (requests.decoding[req]) addDecode(shape, requests.computed[req] + 1);
-      else {
-        addPrefill(shape, tokens, requests.computed[req]);
-        decodeOnly = false;
-      }
+    for (const victim of formed.preempted) {
+      requests.moveTo(victim, RequestState.replicaQueue);
+      this.resume.push(victim);
+      this.addWaiting(victim, 1);
+      if (sim.nowUs >= this.stats.fromUs && sim.nowUs < this.stats.toUs) this.stats.preemptions++;
     }
-
-    while (!preempted && budget > 0 && this.running.length < this.maxSeqs) {
-      const req = this.nextWaiting();
-      if (req < 0) break;
-      const keys = this.engine.spec.prefix_caching ? requests.prefixKeys[req] : undefined;
-      const matched = keys ? this.kv.match(keys, this.maxPrefixUnits(req)) : 0;
-      const cachedTokens = matched * this.unitTokens;
-      const remaining = this.prefillTarget(req) - cachedTokens;
-      const tokens = this.engine.spec.chunked_prefill ? Math.min(remaining, budget) : remaining <= budget || batch.length === 0 ? remaining : 0;
-      if (tokens <= 0) break;
-      const need = Math.ceil((cachedTokens + tokens) / this.blockSize) - matched * this.engine.blocksPerUnit;
-      if (this.running.length > 0 && this.kv.available() - need < this.engine.watermark) break;
-      // Pin the matched prefix first, so making room for the rest cannot evict it.
-      for (let u = 0; u < matched; u++) this.kv.pin(keys![u]);
-      if (!this.kv.allocate(need)) {
-        for (let u = 0; u < matched; u++) this.kv.unpin(keys![u]);
-        break;
-      }
-      this.takeWaiting(req);
-      this.waiting--;
-      lifecycle.queueChanged(-1, sim.nowUs);
-      this.waitingBlocks -= Math.ceil(requests.inputTokens[req] / this.blockSize);
+    this.outstandingTokens += formed.recomputeTokens;
+    for (const req of formed.admitted) {
+      this.addWaiting(req, -1);
       const firstAdmission = requests.startUs[req] < 0;
       if (firstAdmission) lifecycle.started(req, sim.nowUs);
-      requests.state[req] = RequestState.inService;
-      requests.pinned[req] = matched > 0 ? Array.from(keys!.subarray(0, matched)) : undefined;
-      requests.sharedBlocks[req] = matched * this.engine.blocksPerUnit;
-      requests.computed[req] = cachedTokens;
+      requests.moveTo(req, RequestState.inService);
+      const cachedTokens = this.seqs.computed[req];
       if (firstAdmission) requests.cachedTokens[req] = cachedTokens;
       this.outstandingTokens -= cachedTokens;
-      requests.blocks[req] = need;
-      requests.chunk[req] = tokens;
-      this.running.push(req);
-      batch.push(req);
-      budget -= tokens;
-      addPrefill(shape, tokens, cachedTokens);
-      decodeOnly = false;
     }
 
-    if (batch.length === 0) {
+    const shape = formed.shape;
+    if (formed.batch.length === 0) {
       this.busy = false;
       this.onPower?.(0, false);
       return;
@@ -400,7 +253,7 @@ export class BatchingReplica implements Replica {
     this.busy = true;
     this.onPower?.(shape.prefillTokens / (shape.prefillTokens + shape.decodeSeqs), true);
     this.iterationStartUs = sim.nowUs;
-    if (decodeOnly) {
+    if (formed.decodeOnly) {
       this.startJump();
     } else {
       this.jumpSteps = 0;
@@ -409,77 +262,49 @@ export class BatchingReplica implements Replica {
   }
 
   /** Blocks the batch needs beyond what it holds to run `steps` decode steps. */
-  private extraBlocksFor(steps: number): number {
-    const requests = this.host.ctx.requests;
+  private readonly extraBlocksFor = (steps: number): number => {
     let extra = 0;
-    for (const req of this.batch) extra += this.privateBlocksFor(req, requests.computed[req] + steps) - requests.blocks[req];
+    for (const req of this.formed.batch) extra += this.kvSeqs.shortfall(req, this.seqs.computed[req] + steps);
     return extra;
-  }
+  };
 
+  /** Jumps until the first sequence finishes, or until the KV cache could not give the next block without preempting. */
   private startJump(): void {
-    const requests = this.host.ctx.requests;
-    const batch = this.batch;
-    // Steps until the first sequence finishes...
+    const { requests, sim } = this.host.ctx;
+    const batch = this.formed.batch;
     let steps = Infinity;
-    for (const req of batch) steps = Math.min(steps, requests.outputTokens[req] - requests.generated[req]);
-    // ...or until the KV cache could not give the next block without preempting (step 1 is already allocated).
-    // Each sequence needs at most ceil(steps / block) more blocks; only when that bound does not fit is the exact count searched.
-    const available = this.kv.available();
-    if (batch.length * Math.ceil(steps / this.blockSize) > available && this.extraBlocksFor(steps) > available) {
-      let lo = 1;
-      let hi = steps;
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (this.extraBlocksFor(mid) <= available) lo = mid;
-        else hi = mid - 1;
-      }
-      steps = lo;
-    }
+    for (const req of batch) steps = Math.min(steps, requests.outputTokens[req] - this.seqs.generated[req]);
+    steps = stepsKvAllows(steps, batch.length, this.kvSeqs.blockSize, this.kv.available(), this.extraBlocksFor);
     this.reserveBlocksFor(steps);
     const cost = this.engine.deployed.latency.decodeCost(batch.length);
     this.jumpSteps = steps;
-    this.jumpA = cost.fixedUs + cost.perContextTokenUs * this.shape.decodeKvTokens;
-    this.jumpB = cost.perContextTokenUs * batch.length;
-    this.event = this.host.ctx.sim.after(Math.max(1, this.jumpDurationUs(steps)), Priority.completion, this.onIterationEnd);
+    this.jump.aUs = cost.fixedUs + cost.perContextTokenUs * this.formed.shape.decodeKvTokens;
+    this.jump.bUs = cost.perContextTokenUs * batch.length;
+    this.event = sim.after(Math.max(1, jumpDurationUs(this.jump, steps)), Priority.completion, this.onIterationEnd);
   }
 
   private reserveBlocksFor(steps: number): void {
     const requests = this.host.ctx.requests;
-    for (const req of this.batch) {
-      if (requests.state[req] !== RequestState.inService) continue;
-      const delta = this.privateBlocksFor(req, requests.computed[req] + steps) - requests.blocks[req];
-      if (delta > 0) this.kv.allocate(delta);
-      else if (delta < 0) this.kv.release(-delta);
-      requests.blocks[req] += delta;
+    for (const req of this.formed.batch) {
+      if (requests.stateOf(req) === RequestState.inService) this.kvSeqs.reserve(req, this.seqs.computed[req] + steps);
     }
-  }
-
-  /** Time of the first `steps` steps of the jump. */
-  private jumpDurationUs(steps: number): number {
-    return steps * this.jumpA + (this.jumpB * steps * (steps - 1)) / 2;
   }
 
   /** Ends the jump at the end of the step in progress, so the batch can change. */
   private cutJump(): void {
     const sim = this.host.ctx.sim;
-    const elapsed = sim.nowUs - this.iterationStartUs;
-    // Steps completed by now: the largest k with jumpDurationUs(k) <= elapsed.
-    const a = this.jumpB / 2;
-    const b = this.jumpA - this.jumpB / 2;
-    let done = a > 0 ? Math.floor((-b + Math.sqrt(b * b + 4 * a * elapsed)) / (2 * a)) : Math.floor(elapsed / this.jumpA);
-    while (done > 0 && this.jumpDurationUs(done) > elapsed) done--;
-    while (this.jumpDurationUs(done + 1) <= elapsed) done++;
-    const steps = Math.min(this.jumpSteps, done + 1);
+    const steps = Math.min(this.jumpSteps, stepsCompleted(this.jump, sim.nowUs - this.iterationStartUs) + 1);
     if (steps >= this.jumpSteps) return;
     sim.cancel(this.event);
     this.jumpSteps = steps;
     this.reserveBlocksFor(steps);
-    const endUs = this.iterationStartUs + Math.max(1, this.jumpDurationUs(steps));
+    const endUs = this.iterationStartUs + Math.max(1, jumpDurationUs(this.jump, steps));
     this.event = sim.at(Math.max(endUs, sim.nowUs), Priority.completion, this.onIterationEnd);
   }
 
   private finishIteration(): void {
     const { requests, sim } = this.host.ctx;
+    const seqs = this.seqs;
     const now = sim.nowUs;
     const durationUs = now - this.iterationStartUs;
     const steps = this.jumpSteps > 0 ? this.jumpSteps : 1;
@@ -488,28 +313,29 @@ export class BatchingReplica implements Replica {
     scopeWeights.fill(0);
     let anyGaps = false;
 
-    for (const req of this.batch) {
-      if (requests.state[req] === RequestState.abandoned) {
+    for (const req of this.formed.batch) {
+      const state = requests.stateOf(req);
+      if (state === RequestState.abandoned) {
         requests.release(req);
         continue;
       }
-      if (requests.state[req] !== RequestState.inService) continue; // preempted meanwhile
-      if (requests.decoding[req]) {
-        requests.computed[req] += steps;
-        requests.generated[req] += steps;
-        requests.lastTokenUs[req] = now;
+      if (state !== RequestState.inService) continue; // preempted meanwhile
+      if (seqs.decoding[req]) {
+        seqs.computed[req] += steps;
+        seqs.generated[req] += steps;
+        seqs.lastTokenUs[req] = now;
         this.outstandingTokens -= steps;
         if (requests.measured[req]) {
           scopeWeights[requests.scope[req]] += steps;
           anyGaps = true;
         }
       } else {
-        const chunk = requests.chunk[req];
-        requests.computed[req] += chunk;
+        const chunk = seqs.chunk[req];
+        seqs.computed[req] += chunk;
         this.outstandingTokens -= chunk;
-        if (requests.computed[req] >= this.prefillTarget(req)) this.completePrefill(req, now);
+        if (seqs.computed[req] >= seqs.prefillTarget(req, requests.inputTokens[req])) this.completePrefill(req, now);
       }
-      if (requests.generated[req] >= requests.outputTokens[req]) this.finish(req);
+      if (seqs.generated[req] >= requests.outputTokens[req]) this.finish(req);
     }
     if (anyGaps) this.recordGaps(durationUs, steps);
     if (this.engine.options.debugChecks) this.check();
@@ -527,61 +353,46 @@ export class BatchingReplica implements Replica {
       for (let s = 0; s < w.length; s++) if (w[s] > 0) lifecycle.tokenGaps(s, durationUs / 1e6, w[s]);
       return;
     }
-    // Step k lasts A + B k: record each half of the jump at its mean step time, keeping the mean exact.
-    const half = Math.floor(steps / 2);
-    const firstUs = this.jumpDurationUs(half) / Math.max(1, half);
-    const secondUs = (this.jumpDurationUs(steps) - this.jumpDurationUs(half)) / (steps - half);
+    const { firstSteps, firstUs, secondUs } = jumpHalves(this.jump, steps);
     for (let s = 0; s < w.length; s++) {
       if (w[s] === 0) continue;
       const perStep = w[s] / steps;
-      if (half > 0) lifecycle.tokenGaps(s, firstUs / 1e6, perStep * half);
-      lifecycle.tokenGaps(s, secondUs / 1e6, perStep * (steps - half));
+      if (firstSteps > 0) lifecycle.tokenGaps(s, firstUs / 1e6, perStep * firstSteps);
+      lifecycle.tokenGaps(s, secondUs / 1e6, perStep * (steps - firstSteps));
     }
   }
 
   private completePrefill(req: number, now: number): void {
     const requests = this.host.ctx.requests;
-    requests.decoding[req] = 1;
-    requests.generated[req] += 1;
+    const seqs = this.seqs;
+    seqs.decoding[req] = 1;
+    seqs.generated[req] += 1;
     this.outstandingTokens -= 1;
-    if (requests.firstTokenUs[req] < 0) requests.firstTokenUs[req] = now;
+    if (seqs.firstTokenUs[req] < 0) seqs.firstTokenUs[req] = now;
     else if (requests.measured[req]) {
       // Recomputed after a preemption: the wait for this token is one (long) gap between tokens.
-      this.host.ctx.lifecycle.tokenGaps(requests.scope[req], (now - requests.lastTokenUs[req]) / 1e6, 1);
+      this.host.ctx.lifecycle.tokenGaps(requests.scope[req], (now - seqs.lastTokenUs[req]) / 1e6, 1);
     }
-    requests.lastTokenUs[req] = now;
-    // The prompt's whole units become shareable prefix-cache entries.
-    const keys = this.engine.spec.prefix_caching ? requests.prefixKeys[req] : undefined;
-    if (!keys) return;
-    const pinned = requests.pinned[req] ?? [];
-    const units = Math.min(keys.length, Math.floor(requests.inputTokens[req] / this.unitTokens));
-    for (let u = pinned.length; u < units; u++) {
-      const key = keys[u];
-      if (!this.kv.insert(key)) {
-        // Another sequence cached the same prefix meanwhile: share it and free our copy.
-        this.kv.pin(key);
-        this.kv.release(this.engine.blocksPerUnit);
-      }
-      requests.blocks[req] -= this.engine.blocksPerUnit;
-      pinned.push(key);
-    }
-    requests.pinned[req] = pinned;
-    requests.sharedBlocks[req] = pinned.length * this.engine.blocksPerUnit;
+    seqs.lastTokenUs[req] = now;
+    const keys = this.engine.limits.prefixCaching ? requests.prefixKeys[req] : undefined;
+    if (keys) this.kvSeqs.sharePrompt(req, keys, Math.min(keys.length, Math.floor(requests.inputTokens[req] / this.kvSeqs.unitTokens)));
   }
 
   private finish(req: number): void {
     const { requests, sim } = this.host.ctx;
     this.removeRunning(req);
-    this.dropKv(req);
+    this.kvSeqs.drop(req);
     this.outstanding--;
     this.stats.outstanding.add(-1, sim.nowUs);
-    const submitted = requests.submitUs[req];
+    const submitted = this.seqs.submitUs[req];
     if (submitted >= this.stats.fromUs && submitted < this.stats.toUs) {
       this.stats.completed++;
       this.stats.residenceUs += sim.nowUs - submitted;
     }
-    requests.state[req] = RequestState.arriving; // no longer in service here
-    this.host.completed(req, requests.firstTokenUs[req]);
+    const firstTokenUs = this.seqs.firstTokenUs[req];
+    this.seqs.close(req);
+    requests.moveTo(req, RequestState.unassigned); // answered: no longer held here
+    this.host.completed(req, firstTokenUs);
   }
 
   private recordIteration(durationUs: number, steps: number): void {
@@ -589,10 +400,10 @@ export class BatchingReplica implements Replica {
     const inWindow = stats.overlapUs(this.iterationStartUs, this.iterationStartUs + durationUs);
     if (inWindow <= 0) return;
     const share = inWindow / durationUs;
-    const shape = this.shape;
+    const shape = this.formed.shape;
     stats.iterations += steps * share;
     stats.busyUs += inWindow;
-    stats.seqUs += this.batch.length * inWindow;
+    stats.seqUs += this.formed.batch.length * inWindow;
     stats.kvBlockUs += this.kv.usedBlocks * inWindow;
     const decodeTokens = shape.decodeSeqs * steps;
     stats.prefillTokens += shape.prefillTokens * share;
@@ -604,16 +415,7 @@ export class BatchingReplica implements Replica {
 
   /** Throws if KV accounting broke: blocks held by running sequences must match the pool's count. */
   check(): void {
-    this.kv.check();
-    const requests = this.host.ctx.requests;
-    let held = 0;
-    for (const req of this.running) {
-      held += requests.blocks[req];
-      const needed = Math.ceil(requests.computed[req] / this.blockSize) - (requests.pinned[req]?.length ?? 0) * this.engine.blocksPerUnit;
-      if (requests.sharedBlocks[req] !== (requests.pinned[req]?.length ?? 0) * this.engine.blocksPerUnit) throw new Error(`request ${requests.serial[req]}: shared blocks out of step with its prefix units`);
-      if (requests.blocks[req] < needed) throw new Error(`request ${requests.serial[req]} holds ${requests.blocks[req]} blocks for ${requests.computed[req]} tokens`);
-      if (requests.decoding[req] && requests.firstTokenUs[req] < 0) throw new Error(`request ${requests.serial[req]} decodes before its first token`);
-    }
-    if (held !== this.kv.privateBlocks) throw new Error(`running sequences hold ${held} private blocks, the pool counts ${this.kv.privateBlocks}`);
+    const serials = this.host.ctx.requests.serial;
+    this.kvSeqs.check(this.running, (req) => serials[req]);
   }
 }

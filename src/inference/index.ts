@@ -4,7 +4,7 @@
  */
 import type { ModelSpec } from "../scenario/schema.js";
 import type { SimContext } from "../requests/context.js";
-import { BatchingEngine, type BatchingOptions } from "./batching-replica.js";
+import { BatchingEngine, type BatchingOptions } from "./batching-engine.js";
 import type { Deployed } from "./deployment.js";
 import { QueueEngine } from "./queue-replica.js";
 import type { ServingEngine } from "./replica.js";

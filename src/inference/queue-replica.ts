@@ -2,10 +2,11 @@
  * The `queue` engine: each replica has `concurrency` slots and a FIFO queue; a request holds one
  * slot for its service time, drawn at arrival from the model's service-time distribution.
  */
-import { IntFifo, Priority } from "../engine/index.js";
+import { Priority } from "../engine/index.js";
 import type { EngineSpec } from "../scenario/schema.js";
 import type { SimContext } from "../requests/context.js";
 import { makeSampler } from "../workload/distributions.js";
+import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
 import type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
 
@@ -42,14 +43,16 @@ export class QueueReplica implements Replica {
   waiting = 0;
   outstandingTokens = 0;
   private busy = 0;
-  private readonly queue = new IntFifo();
+  private readonly queue: RequestQueue;
   private readonly onServiceDone = (req: number) => this.finish(req);
 
   constructor(
     readonly index: number,
     private readonly concurrency: number,
     private readonly host: ReplicaHost,
-  ) {}
+  ) {
+    this.queue = new RequestQueue(host.ctx.requests);
+  }
 
   hasFreeSlot(): boolean {
     return this.busy < this.concurrency;
@@ -80,7 +83,7 @@ export class QueueReplica implements Replica {
     if (this.busy < this.concurrency) {
       this.start(req);
     } else {
-      requests.state[req] = RequestState.replicaQueue;
+      requests.moveTo(req, RequestState.replicaQueue);
       this.queue.push(req);
       this.waiting++;
       lifecycle.queueChanged(1, sim.nowUs);
@@ -91,9 +94,9 @@ export class QueueReplica implements Replica {
     const { requests, lifecycle, sim } = this.host.ctx;
     this.outstanding--;
     this.outstandingTokens -= this.tokensOf(req);
-    if (requests.state[req] === RequestState.replicaQueue) {
+    if (requests.stateOf(req) === RequestState.replicaQueue) {
       // Left in the FIFO and skipped (and its id recycled) when the queue reaches it.
-      requests.state[req] = RequestState.abandoned;
+      requests.moveTo(req, RequestState.abandoned);
       this.waiting--;
       lifecycle.queueChanged(-1, sim.nowUs);
     } else {
@@ -108,18 +111,16 @@ export class QueueReplica implements Replica {
     const { requests, lifecycle, sim } = this.host.ctx;
     this.alive = false;
     const lost: number[] = [];
-    for (let req = 0; req < requests.state.length; req++) {
+    for (let req = 0; req < requests.idLimit; req++) {
       if (requests.replica[req] !== this.index || requests.service[req] !== this.host.serviceId) continue;
-      if (requests.state[req] === RequestState.inService) {
+      const state = requests.stateOf(req);
+      if (state === RequestState.inService) {
         sim.cancel(requests.serviceEvent[req]);
         requests.serviceEvent[req] = -1;
         lost.push(req);
-      } else if (requests.state[req] === RequestState.replicaQueue) lost.push(req);
+      } else if (state === RequestState.replicaQueue) lost.push(req);
     }
-    while (this.queue.length > 0) {
-      const req = this.queue.shift();
-      if (requests.state[req] === RequestState.abandoned) requests.release(req);
-    }
+    this.queue.clear(() => {}); // the live ones are in `lost` already
     if (this.waiting > 0) lifecycle.queueChanged(-this.waiting, sim.nowUs);
     this.waiting = 0;
     this.busy = 0;
@@ -135,7 +136,7 @@ export class QueueReplica implements Replica {
   private start(req: number): void {
     const { requests, lifecycle, sim } = this.host.ctx;
     this.busy++;
-    requests.state[req] = RequestState.inService;
+    requests.moveTo(req, RequestState.inService);
     lifecycle.started(req, sim.nowUs);
     requests.serviceEvent[req] = sim.after(requests.workUs[req], Priority.completion, this.onServiceDone, req);
   }
@@ -152,12 +153,9 @@ export class QueueReplica implements Replica {
 
   private startWaiting(): void {
     const { requests, lifecycle, sim } = this.host.ctx;
-    while (this.busy < this.concurrency && this.queue.length > 0) {
+    while (this.busy < this.concurrency) {
       const req = this.queue.shift();
-      if (requests.state[req] === RequestState.abandoned) {
-        requests.release(req);
-        continue;
-      }
+      if (req < 0) break;
       this.waiting--;
       lifecycle.queueChanged(-1, sim.nowUs);
       this.start(req);

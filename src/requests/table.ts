@@ -1,21 +1,47 @@
 /**
  * The requests in flight, as columns indexed by request id. Ids are recycled when a request ends,
  * so memory follows the number in flight, not the number simulated.
+ *
+ * Where a request is (its state) changes only through `moveTo`, which refuses a move the lifecycle
+ * does not have (BLIS's INV-2): a request cannot, say, start service from nowhere or be freed twice.
+ * What a replica knows of a request while serving it (tokens computed, KV blocks) is not here: it
+ * belongs to the serving engine (inference/sequences.ts), so a retry simply starts a new sequence.
  */
 
 export const RequestState = {
   free: 0,
+  /** held by no queue and no replica: arriving, between attempts, or answered and about to end */
+  unassigned: 1,
   /** waiting in a model's central queue */
-  centralQueue: 1,
+  centralQueue: 2,
   /** waiting in a replica's own queue */
-  replicaQueue: 2,
+  replicaQueue: 3,
   /** being served by a replica */
-  inService: 3,
-  /** ended (timed out) while still listed in a queue; its id is recycled when the queue reaches it */
-  abandoned: 4,
-  /** allocated, not yet queued or in service */
-  arriving: 5,
+  inService: 4,
+  /** ended (timed out) while still listed in a queue or a batch; its id is recycled when that lets go of it */
+  abandoned: 5,
 } as const;
+export type RequestState = (typeof RequestState)[keyof typeof RequestState];
+
+const STATE_NAMES = ["free", "unassigned", "centralQueue", "replicaQueue", "inService", "abandoned"] as const;
+
+const S = RequestState;
+const bits = (...states: RequestState[]): number => states.reduce((mask: number, s) => mask | (1 << s), 0);
+/**
+ * The legal moves, by state of origin. Ending (to `free`) is legal from anywhere a request is not
+ * listed in a queue that would still hand it out: queued requests are abandoned first, or their
+ * queue was emptied (a replica failing) before they end.
+ */
+const LEGAL_MOVES: readonly number[] = [
+  /* free */ bits(S.unassigned),
+  /* unassigned: queued, started, retried before reaching a replica, or ended */ bits(S.centralQueue, S.replicaQueue, S.inService, S.unassigned, S.free),
+  /* centralQueue */ bits(S.replicaQueue, S.inService, S.abandoned),
+  /* replicaQueue: admitted, abandoned, or lost with its replica (retried or ended) */ bits(S.inService, S.abandoned, S.unassigned, S.free),
+  /* inService: preempted, answered, abandoned, or lost with its replica */ bits(S.replicaQueue, S.unassigned, S.abandoned, S.free),
+  /* abandoned */ bits(S.free),
+];
+
+export class IllegalTransitionError extends Error {}
 
 export class RequestTable {
   /** order of creation over the whole run (ids are recycled, serials are not) */
@@ -38,7 +64,8 @@ export class RequestTable {
   cachedTokens = new Int32Array(0);
   /** attempts so far (1 + retries) */
   attempts = new Int32Array(0);
-  state = new Uint8Array(0);
+  /** where each request is (RequestState): read with `stateOf`, changed only by `moveTo` */
+  private states = new Uint8Array(0);
   /** 1 if the request arrived after the warm-up and counts in the statistics */
   measured = new Uint8Array(0);
   /** service demand sampled at arrival (queue engine), so every variant of a scenario sees the same work */
@@ -49,25 +76,6 @@ export class RequestTable {
   serviceEvent = new Float64Array(0);
   /** keys of the prompt's prefix units (Mooncake hash ids or a tenant's shared prefix), for prefix caching */
   prefixKeys: (Float64Array | undefined)[] = [];
-  // LLM serving progress (continuous-batching replicas)
-  /** tokens whose KV is in the cache (prompt, then generated tokens) */
-  computed = new Int32Array(0);
-  /** output tokens produced so far */
-  generated = new Int32Array(0);
-  /** 1 once the prompt is prefilled and the sequence produces a token per iteration */
-  decoding = new Uint8Array(0);
-  /** private KV blocks held */
-  blocks = new Int32Array(0);
-  /** KV blocks of the shared prefix units it uses (pinned.length x blocks per unit) */
-  sharedBlocks = new Int32Array(0);
-  /** tokens scheduled for the iteration in progress */
-  chunk = new Int32Array(0);
-  firstTokenUs = new Float64Array(0);
-  lastTokenUs = new Float64Array(0);
-  /** when the request reached its replica */
-  submitUs = new Float64Array(0);
-  /** prefix units this request uses in its replica's cache */
-  pinned: (number[] | undefined)[] = [];
 
   private free: number[] = [];
   private capacity = 0;
@@ -79,6 +87,7 @@ export class RequestTable {
     this.grow(initialCapacity);
   }
 
+  /** A new request, `unassigned`. */
   allocate(): number {
     if (this.free.length === 0) this.grow(this.capacity * 2);
     const id = this.free.pop()!;
@@ -90,32 +99,49 @@ export class RequestTable {
     this.rttUs[id] = 0;
     this.attempts[id] = 1;
     this.service[id] = -1;
-    this.resetProgress(id);
+    this.forgetAttempt(id);
+    this.moveTo(id, RequestState.unassigned);
     return id;
   }
 
-  /** Clears serving progress so the request can be sent again (a client retry). */
-  resetProgress(id: number): void {
-    this.computed[id] = 0;
-    this.generated[id] = 0;
-    this.decoding[id] = 0;
-    this.blocks[id] = 0;
-    this.sharedBlocks[id] = 0;
-    this.chunk[id] = 0;
-    this.firstTokenUs[id] = -1;
-    this.cachedTokens[id] = 0;
-    this.pinned[id] = undefined;
-    this.replica[id] = -1;
-    this.serviceEvent[id] = -1;
-    this.state[id] = RequestState.arriving;
+  /** The only way a request changes state; throws on a move its lifecycle does not have. */
+  moveTo(req: number, to: RequestState): void {
+    const from = this.states[req] as RequestState;
+    if ((LEGAL_MOVES[from] & (1 << to)) === 0) {
+      throw new IllegalTransitionError(`request ${this.serial[req]} cannot move from ${STATE_NAMES[from]} to ${STATE_NAMES[to]}`);
+    }
+    this.states[req] = to;
   }
 
+  stateOf(req: number): RequestState {
+    return this.states[req] as RequestState;
+  }
+
+  /** Ids in use or free: every request in flight has an id below this. */
+  get idLimit(): number {
+    return this.capacity;
+  }
+
+  /** The client sends the request again after a server error: a new attempt, held by nothing yet. */
+  retry(req: number): void {
+    this.attempts[req]++;
+    this.forgetAttempt(req);
+    this.moveTo(req, RequestState.unassigned);
+  }
+
+  /** The request has ended: its id goes back to the pool. */
   release(id: number): void {
-    this.state[id] = RequestState.free;
+    this.moveTo(id, RequestState.free);
     this.prefixKeys[id] = undefined;
-    this.pinned[id] = undefined;
     this.free.push(id);
     this.inFlight--;
+  }
+
+  /** Clears what belonged to one attempt at serving the request. */
+  private forgetAttempt(id: number): void {
+    this.cachedTokens[id] = 0;
+    this.replica[id] = -1;
+    this.serviceEvent[id] = -1;
   }
 
   private grow(capacity: number): void {
@@ -137,22 +163,12 @@ export class RequestTable {
     this.rttUs = widen(this.rttUs, Float64Array);
     this.cachedTokens = widen(this.cachedTokens, Int32Array);
     this.attempts = widen(this.attempts, Int32Array);
-    this.state = widen(this.state, Uint8Array);
+    this.states = widen(this.states, Uint8Array);
     this.measured = widen(this.measured, Uint8Array);
     this.workUs = widen(this.workUs, Float64Array);
     this.timeoutEvent = widen(this.timeoutEvent, Float64Array);
     this.serviceEvent = widen(this.serviceEvent, Float64Array);
-    this.computed = widen(this.computed, Int32Array);
-    this.generated = widen(this.generated, Int32Array);
-    this.decoding = widen(this.decoding, Uint8Array);
-    this.blocks = widen(this.blocks, Int32Array);
-    this.sharedBlocks = widen(this.sharedBlocks, Int32Array);
-    this.chunk = widen(this.chunk, Int32Array);
-    this.firstTokenUs = widen(this.firstTokenUs, Float64Array);
-    this.lastTokenUs = widen(this.lastTokenUs, Float64Array);
-    this.submitUs = widen(this.submitUs, Float64Array);
     this.prefixKeys.length = capacity;
-    this.pinned.length = capacity;
     // Hand out low ids first (pop takes from the end).
     for (let id = capacity - 1; id >= this.capacity; id--) this.free.push(id);
     this.capacity = capacity;

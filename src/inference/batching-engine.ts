@@ -1,0 +1,70 @@
+/**
+ * The `continuous_batching` engine: what the replicas of one LLM deployment share — the engine's
+ * settings, the deployment plan (GPUs, KV capacity, latency model), the table of their sequences —
+ * and the one check made before routing: whether any replica could ever hold a request.
+ */
+import { activeParams } from "../catalog/models.js";
+import { PRECISIONS } from "../catalog/precisions.js";
+import type { SimContext } from "../requests/context.js";
+import type { BatchingEngineSpec } from "../scenario/schema.js";
+import type { BatchLimits } from "./batch-formation.js";
+import { BatchingReplica } from "./batching-replica.js";
+import type { Deployed } from "./deployment.js";
+import type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
+import { SequenceTable } from "./sequences.js";
+
+/** vLLM keeps 1 % of KV blocks free when admitting new requests, so running ones can grow. */
+const WATERMARK_FRACTION = 0.01;
+
+export interface BatchingOptions {
+  /** measurement window for replica statistics */
+  windowFromUs: number;
+  windowToUs: number;
+  scopeCount: number;
+  /** check KV-block conservation after every iteration (tests) */
+  debugChecks: boolean;
+}
+
+export class BatchingEngine implements ServingEngine {
+  /** KV blocks in one prefix-cache unit */
+  readonly blocksPerUnit: number;
+  readonly limits: BatchLimits;
+  /** the sequences of every replica of this engine (a request is at one replica at a time) */
+  readonly sequences = new SequenceTable();
+  /** FLOPs per token through the linear layers, and bytes of weights streamed per iteration, for utilisation figures */
+  readonly flopsPerToken: number;
+  readonly weightBytesPerIteration: number;
+  readonly kvBytesPerToken: number;
+
+  constructor(
+    readonly spec: BatchingEngineSpec,
+    readonly deployed: Deployed,
+    readonly ctx: SimContext,
+    readonly options: BatchingOptions,
+  ) {
+    this.blocksPerUnit = Math.max(1, Math.floor(spec.prefix_block_tokens / spec.block_size));
+    this.limits = {
+      maxSeqs: spec.max_num_seqs,
+      maxTokens: spec.max_batched_tokens,
+      chunkedPrefill: spec.chunked_prefill,
+      prefixCaching: spec.prefix_caching,
+      watermarkBlocks: Math.floor(deployed.memory.kvBlocks * WATERMARK_FRACTION),
+    };
+    const a = deployed.architecture;
+    this.flopsPerToken = 2 * activeParams(a);
+    this.weightBytesPerIteration = activeParams(a) * PRECISIONS[deployed.precision].weightBytes;
+    this.kvBytesPerToken = deployed.memory.kvBytesPerTokenPerGpu * deployed.gpusPerReplica;
+  }
+
+  prepare(): void {}
+
+  accepts(req: number): boolean {
+    const r = this.ctx.requests;
+    const tokens = r.inputTokens[req] + r.outputTokens[req];
+    return tokens <= this.deployed.architecture.maxContext && Math.ceil(tokens / this.spec.block_size) <= this.deployed.memory.kvBlocks - this.limits.watermarkBlocks;
+  }
+
+  createReplica(index: number, host: ReplicaHost): Replica {
+    return new BatchingReplica(index, this, host);
+  }
+}

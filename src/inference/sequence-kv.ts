@@ -1,0 +1,129 @@
+/**
+ * The KV cache as a sequence sees it: hold enough private blocks for its tokens, share the prefix
+ * units already cached, give it all back. KvCache counts blocks; this adds which sequence holds
+ * which (in the SequenceTable), so the replica never touches block counts itself.
+ */
+import { KvCache } from "./kv-cache.js";
+import type { SequenceTable } from "./sequences.js";
+
+export class SequenceKv {
+  private kv: KvCache;
+  /** tokens in one prefix unit */
+  readonly unitTokens: number;
+
+  constructor(
+    capacityBlocks: number,
+    readonly blocksPerUnit: number,
+    readonly blockSize: number,
+    private readonly seqs: SequenceTable,
+  ) {
+    this.kv = new KvCache(capacityBlocks, blocksPerUnit);
+    this.unitTokens = blocksPerUnit * blockSize;
+  }
+
+  /** The block pool (counts, prefix-cache hits and evictions). */
+  get cache(): KvCache {
+    return this.kv;
+  }
+
+  /** Loses every block and prefix unit (the replica went down). */
+  reset(): void {
+    this.kv = new KvCache(this.kv.capacity, this.blocksPerUnit);
+  }
+
+  /** Private blocks sequence `req` needs to hold `tokens` tokens, beyond the prefix units it shares. */
+  privateBlocksFor(req: number, tokens: number): number {
+    const blocks = (((tokens + this.blockSize - 1) / this.blockSize) | 0) - this.seqs.sharedBlocks[req];
+    return blocks > 0 ? blocks : 0;
+  }
+
+  /** Blocks `req` needs beyond those it holds to hold `tokens` tokens (negative if it holds more). */
+  shortfall(req: number, tokens: number): number {
+    return this.privateBlocksFor(req, tokens) - this.seqs.blocks[req];
+  }
+
+  /** Gives `req` `n` more private blocks; false, changing nothing, if the pool cannot. */
+  tryGrow(req: number, n: number): boolean {
+    if (!this.kv.allocate(n)) return false;
+    if (n > 0) this.seqs.blocks[req] += n;
+    return true;
+  }
+
+  /** Sets `req`'s private blocks to exactly what `tokens` tokens need, taking or giving back the difference. */
+  reserve(req: number, tokens: number): void {
+    const delta = this.shortfall(req, tokens);
+    if (delta > 0) this.kv.allocate(delta);
+    else if (delta < 0) this.kv.release(-delta);
+    this.seqs.blocks[req] += delta;
+  }
+
+  /** Leading prefix units of `keys` cached now, at most `maxUnits`. */
+  match(keys: Float64Array, maxUnits: number): number {
+    return this.kv.match(keys, maxUnits);
+  }
+
+  /**
+   * Starts `req` on the first `matched` cached units of `keys` plus `privateBlocks` blocks of its own;
+   * false, changing nothing, if the pool cannot give them. The matched units are pinned first, so
+   * making room for the rest cannot evict them.
+   */
+  admit(req: number, keys: Float64Array | undefined, matched: number, privateBlocks: number): boolean {
+    for (let u = 0; u < matched; u++) this.kv.pin(keys![u]);
+    if (!this.kv.allocate(privateBlocks)) {
+      for (let u = 0; u < matched; u++) this.kv.unpin(keys![u]);
+      return false;
+    }
+    const seqs = this.seqs;
+    seqs.pinned[req] = matched > 0 ? Array.from(keys!.subarray(0, matched)) : undefined;
+    seqs.sharedBlocks[req] = matched * this.blocksPerUnit;
+    seqs.blocks[req] = privateBlocks;
+    return true;
+  }
+
+  /**
+   * The prompt of `req` is computed: its first `units` whole units become shareable prefix-cache
+   * entries. A unit another sequence cached meanwhile is shared instead, and `req`'s copy freed.
+   */
+  sharePrompt(req: number, keys: Float64Array, units: number): void {
+    const seqs = this.seqs;
+    const pinned = seqs.pinned[req] ?? [];
+    for (let u = pinned.length; u < units; u++) {
+      const key = keys[u];
+      if (!this.kv.insert(key)) {
+        this.kv.pin(key);
+        this.kv.release(this.blocksPerUnit);
+      }
+      seqs.blocks[req] -= this.blocksPerUnit;
+      pinned.push(key);
+    }
+    seqs.pinned[req] = pinned;
+    seqs.sharedBlocks[req] = pinned.length * this.blocksPerUnit;
+  }
+
+  /** Gives back `req`'s private blocks and its hold on shared prefix units. */
+  drop(req: number): void {
+    const seqs = this.seqs;
+    this.kv.release(seqs.blocks[req]);
+    seqs.blocks[req] = 0;
+    const pinned = seqs.pinned[req];
+    if (pinned) for (const key of pinned) this.kv.unpin(key);
+    seqs.pinned[req] = undefined;
+    seqs.sharedBlocks[req] = 0;
+  }
+
+  /** Throws if the blocks the `running` sequences hold do not add up to the pool's count (KV-block conservation). */
+  check(running: readonly number[], serialOf: (req: number) => number): void {
+    this.kv.check();
+    const seqs = this.seqs;
+    let held = 0;
+    for (const req of running) {
+      held += seqs.blocks[req];
+      const units = seqs.pinned[req]?.length ?? 0;
+      const needed = Math.ceil(seqs.computed[req] / this.blockSize) - units * this.blocksPerUnit;
+      if (seqs.sharedBlocks[req] !== units * this.blocksPerUnit) throw new Error(`request ${serialOf(req)}: shared blocks out of step with its prefix units`);
+      if (seqs.blocks[req] < needed) throw new Error(`request ${serialOf(req)} holds ${seqs.blocks[req]} blocks for ${seqs.computed[req]} tokens`);
+      if (seqs.decoding[req] && seqs.firstTokenUs[req] < 0) throw new Error(`request ${serialOf(req)} decodes before its first token`);
+    }
+    if (held !== this.kv.privateBlocks) throw new Error(`running sequences hold ${held} private blocks, the pool counts ${this.kv.privateBlocks}`);
+  }
+}
