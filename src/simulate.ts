@@ -123,7 +123,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const drainUntilUs = scenario.drain === undefined ? Infinity : durationUs + secondsToUs(scenario.drain);
   sim.run(drainUntilUs);
   const endUs = Math.max(sim.nowUs, durationUs);
-  sim.nowUs = endUs;
+  sim.advanceTo(endUs);
   frontend.endRun();
   fleet.finish(endUs);
   return {

@@ -11,7 +11,9 @@ import type { SimContext } from "../requests/context.js";
 import { Outcome } from "../requests/outcomes.js";
 import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
-import { createRouter, HOLD, NO_REPLICA, type Router } from "./routers/index.js";
+import { createRouter, HOLD, NO_REPLICA, type ReplicaSnapshot, type Router } from "./routers/index.js";
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Where a model service hands requests that are done, one way or another. */
 export interface RequestSink {
@@ -27,6 +29,9 @@ export class ModelService implements ReplicaHost {
   /** replicas the load balancer sends to (it believes them healthy), in index order */
   readonly replicas: Replica[] = [];
   private readonly router: Router;
+  /** what the router sees of `replicas`, refreshed before each pick (records reused, not reallocated) */
+  private readonly snapshots: Writable<ReplicaSnapshot>[] = [];
+  private readonly routeRequest = { promptTokens: 0 };
   private readonly centralQueue: RequestQueue;
   private centralWaiting = 0;
   private readonly maxQueue: number;
@@ -50,7 +55,7 @@ export class ModelService implements ReplicaHost {
   ) {
     this.centralQueue = new RequestQueue(ctx.requests);
     this.maxQueue = spec.router.max_queue ?? Infinity;
-    this.router = createRouter({ spec: spec.router, replicas: this.replicas, rng: ctx.streams.get(`${streamName}/router`), ctx });
+    this.router = createRouter({ spec: spec.router, rng: ctx.streams.get(`${streamName}/router`) });
     this.healthRng = ctx.streams.get(`${streamName}/health_checks`);
     for (let i = 0; i < replicaCount; i++) {
       const replica = engine.createReplica(i, this);
@@ -80,7 +85,7 @@ export class ModelService implements ReplicaHost {
     }
     this.ctx.requests.service[req] = this.serviceId;
     this.engine.prepare(req);
-    const choice = this.router.pick(req);
+    const choice = this.router.pick(this.describe(req), this.snapshot(req));
     if (choice === NO_REPLICA) {
       this.sink.refused(req, Outcome.rejected);
     } else if (choice === HOLD) {
@@ -98,6 +103,33 @@ export class ModelService implements ReplicaHost {
       if (!replica.hasFreeSlot() && replica.waiting >= this.maxQueue) this.sink.refused(req, Outcome.rejected);
       else replica.submit(req);
     }
+  }
+
+  private describe(req: number): { promptTokens: number } {
+    this.routeRequest.promptTokens = this.ctx.requests.inputTokens[req];
+    return this.routeRequest;
+  }
+
+  /** What the router may read of each replica the balancer sends to, as of now. */
+  private snapshot(req: number): readonly ReplicaSnapshot[] {
+    const snapshots = this.snapshots;
+    const replicas = this.replicas;
+    const readsPrefix = this.router.readsPrefix === true;
+    while (snapshots.length < replicas.length) {
+      snapshots.push({ index: 0, healthy: true, hasFreeSlot: false, outstanding: 0, outstandingTokens: 0, kvLoad: 0, cachedPrefixTokens: 0 });
+    }
+    snapshots.length = replicas.length;
+    for (let i = 0; i < replicas.length; i++) {
+      const replica = replicas[i];
+      const s = snapshots[i];
+      s.index = replica.index;
+      s.hasFreeSlot = replica.hasFreeSlot();
+      s.outstanding = replica.outstanding;
+      s.outstandingTokens = replica.outstandingTokens;
+      s.kvLoad = replica.kvLoad();
+      s.cachedPrefixTokens = readsPrefix ? replica.prefixMatchTokens(req) : 0;
+    }
+    return snapshots;
   }
 
   /** The client gave up on a request that is still queued or in service here. */

@@ -9,25 +9,39 @@ import { EventQueue, type EventFn } from "./queue.js";
  * their handlers once and schedule millions of events without allocating.
  */
 export class Simulator {
-  /** Current simulated time, integer microseconds since the start of the run. */
-  nowUs = 0;
+  private clockUs = 0;
   /** Number of events handled so far. */
   eventsHandled = 0;
   private readonly queue = new EventQueue();
   private stopped = false;
 
+  /** Current simulated time, integer microseconds since the start of the run; only the kernel moves it. */
+  get nowUs(): number {
+    return this.clockUs;
+  }
+
+  /**
+   * Moves the clock forward to `timeUs` with no event (the end of a run); refuses to go back, and
+   * to pass a pending event, which would then run in the past.
+   */
+  advanceTo(timeUs: number): void {
+    if (timeUs < this.clockUs) throw new RangeError(`cannot move the clock back from ${this.clockUs} us to ${timeUs} us`);
+    if (this.queue.size > 0 && this.queue.peekTimeUs() < timeUs) throw new RangeError(`cannot move the clock to ${timeUs} us past an event pending at ${this.queue.peekTimeUs()} us`);
+    this.clockUs = timeUs;
+  }
+
   /** Runs `fn(arg)` at absolute time `atUs` (rounded to the microsecond, never in the past). */
   at(atUs: number, priority: number, fn: EventFn, arg = 0): number {
     const timeUs = Math.round(atUs);
-    if (!(timeUs >= this.nowUs)) {
-      throw new RangeError(`cannot schedule at ${atUs} us: the clock is already at ${this.nowUs} us`);
+    if (!(timeUs >= this.clockUs)) {
+      throw new RangeError(`cannot schedule at ${atUs} us: the clock is already at ${this.clockUs} us`);
     }
     return this.queue.push(timeUs, priority, fn, arg);
   }
 
   /** Runs `fn(arg)` after `delayUs` microseconds. */
   after(delayUs: number, priority: number, fn: EventFn, arg = 0): number {
-    return this.at(this.nowUs + delayUs, priority, fn, arg);
+    return this.at(this.clockUs + delayUs, priority, fn, arg);
   }
 
   /** Cancels a pending event by the handle `at`/`after` returned; false if it is no longer pending. */
@@ -46,11 +60,11 @@ export class Simulator {
     while (queue.size > 0 && !this.stopped) {
       if (queue.peekTimeUs() > untilUs) break;
       queue.pop();
-      this.nowUs = queue.poppedTimeUs;
+      this.clockUs = queue.poppedTimeUs;
       this.eventsHandled++;
       queue.poppedFn(queue.poppedArg);
     }
-    if (!this.stopped && untilUs !== Number.POSITIVE_INFINITY && untilUs > this.nowUs) this.nowUs = untilUs;
+    if (!this.stopped && untilUs !== Number.POSITIVE_INFINITY && untilUs > this.clockUs) this.clockUs = untilUs;
   }
 
   /** Makes `run` return after the current event. */

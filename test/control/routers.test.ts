@@ -1,64 +1,78 @@
 import { describe, expect, it } from "vitest";
 import { RandomStreams } from "../../src/engine/index.js";
 import { createRouter } from "../../src/control/routers/index.js";
-import { HOLD } from "../../src/control/routers/router.js";
-import type { Replica } from "../../src/inference/replica.js";
+import { HOLD, type ReplicaSnapshot } from "../../src/control/routers/router.js";
 import type { RouterSpec } from "../../src/scenario/schema.js";
 import { simulate } from "../../src/index.js";
 import { queueScenario } from "../support/scenarios.js";
 
-function fakeReplicas(loads: number[], free: boolean[] = loads.map(() => true)): Replica[] {
+/** Snapshots as a load balancer would give them: load `outstanding`, tokens 100 per request. */
+function snapshots(loads: number[], free: boolean[] = loads.map(() => true), cachedPrefix: number[] = loads.map(() => 0)): ReplicaSnapshot[] {
   return loads.map((outstanding, index) => ({
     index,
+    healthy: true,
+    hasFreeSlot: free[index],
     outstanding,
-    waiting: 0,
     outstandingTokens: outstanding * 100,
-    kvLoad: () => outstanding / 10,
-    prefixMatchTokens: () => 0,
-    hasFreeSlot: () => free[index],
-    submit: () => {},
-    abandon: () => {},
-    alive: true,
-    fail: () => {},
-    restart: () => {},
+    kvLoad: outstanding / 10,
+    cachedPrefixTokens: cachedPrefix[index],
   }));
 }
 
-function router(spec: RouterSpec, replicas: Replica[]) {
-  return createRouter({ spec, replicas, rng: new RandomStreams(1).get("r"), ctx: undefined as never });
+const request = { promptTokens: 1000 };
+
+function router(spec: RouterSpec) {
+  return createRouter({ spec, rng: new RandomStreams(1).get("r") });
 }
 
 describe("routers", () => {
   it("round_robin visits replicas in turn", () => {
-    const r = router({ kind: "round_robin" }, fakeReplicas([5, 0, 9]));
-    expect([0, 1, 2, 3, 4].map(() => r.pick(0))).toEqual([0, 1, 2, 0, 1]);
+    const r = router({ kind: "round_robin" });
+    const replicas = snapshots([5, 0, 9]);
+    expect([0, 1, 2, 3, 4].map(() => r.pick(request, replicas))).toEqual([0, 1, 2, 0, 1]);
   });
 
   it("least_outstanding sends to the replica with the fewest requests", () => {
-    const replicas = fakeReplicas([4, 2, 7, 2]);
-    const r = router({ kind: "least_outstanding" }, replicas);
-    expect(r.pick(0)).toBe(1);
+    const replicas = snapshots([4, 2, 7, 2]);
+    const r = router({ kind: "least_outstanding" });
+    expect(r.pick(request, replicas)).toBe(1);
     // Ties rotate: the next scan starts after the last pick, so the other least-loaded one wins.
-    expect(r.pick(0)).toBe(3);
+    expect(r.pick(request, replicas)).toBe(3);
   });
 
   it("central_queue picks a replica with a free slot, or holds the request", () => {
-    const r = router({ kind: "central_queue" }, fakeReplicas([1, 1, 0], [false, false, true]));
-    expect(r.pick(0)).toBe(2);
-    const full = router({ kind: "central_queue" }, fakeReplicas([1, 1], [false, false]));
-    expect(full.pick(0)).toBe(HOLD);
+    const r = router({ kind: "central_queue" });
+    expect(r.pick(request, snapshots([1, 1, 0], [false, false, true]))).toBe(2);
+    const full = router({ kind: "central_queue" });
+    expect(full.pick(request, snapshots([1, 1], [false, false]))).toBe(HOLD);
   });
 
   it("random spreads requests evenly", () => {
-    const r = router({ kind: "random" }, fakeReplicas([0, 0, 0, 0]));
+    const r = router({ kind: "random" });
+    const replicas = snapshots([0, 0, 0, 0]);
     const counts = [0, 0, 0, 0];
-    for (let i = 0; i < 40_000; i++) counts[r.pick(0)]++;
+    for (let i = 0; i < 40_000; i++) counts[r.pick(request, replicas)]++;
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(500); // 5 sigma
   });
 
   it("power_of_two never picks the most loaded replica of a pair", () => {
-    const r = router({ kind: "power_of_two", choices: 2 }, fakeReplicas([0, 9]));
-    for (let i = 0; i < 100; i++) expect(r.pick(0)).toBe(0);
+    const r = router({ kind: "power_of_two", choices: 2 });
+    for (let i = 0; i < 100; i++) expect(r.pick(request, snapshots([0, 9]))).toBe(0);
+  });
+
+  it("prefix_affinity prefers the cached prefix within the load bound, and the least loaded beyond it", () => {
+    const r = router({ kind: "prefix_affinity", load_slack: 0.5 });
+    // Loads 200, 300, 100 tokens: the bound is 150, so replica 1's longer prefix is out of reach...
+    expect(r.pick(request, snapshots([2, 3, 1], undefined, [0, 512, 0]))).toBe(2);
+    // ...and within it (loads 100, 140, 100 -> bound 150) the cached prefix wins over the lighter load.
+    expect(r.pick(request, snapshots([1, 1.4, 1], undefined, [0, 512, 0]))).toBe(1);
+  });
+
+  it("weighted subtracts the cached share of the prompt, so a half-cached replica beats an equal idle one", () => {
+    const r = router({ kind: "weighted", weights: { outstanding_tokens: 1, kv_load: 0, prefix: 1 } });
+    expect(r.readsPrefix).toBe(true);
+    expect(r.pick(request, snapshots([1, 1], undefined, [0, 500]))).toBe(1);
+    expect(router({ kind: "weighted", weights: { outstanding_tokens: 1, kv_load: 1, prefix: 0 } }).readsPrefix).toBe(false);
   });
 
   it("orders the policies as theory does: central queue <= least outstanding <= power of two <= random", () => {

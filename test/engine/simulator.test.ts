@@ -59,6 +59,21 @@ describe("Simulator", () => {
   });
 });
 
+describe("Simulator clock", () => {
+  it("is read-only outside the kernel: advanceTo moves it forward, never back and never past a pending event", () => {
+    const sim = new Simulator();
+    expect(() => ((sim as { nowUs: number }).nowUs = 5)).toThrow(TypeError);
+    sim.at(100, Priority.completion, () => {});
+    sim.advanceTo(100); // an event due exactly then still runs at its own time
+    expect(sim.nowUs).toBe(100);
+    expect(() => sim.advanceTo(101)).toThrow(/past an event pending at 100/);
+    sim.run();
+    sim.advanceTo(250);
+    expect(sim.nowUs).toBe(250);
+    expect(() => sim.advanceTo(249)).toThrow(/back/);
+  });
+});
+
 describe("EventQueue", () => {
   it("pops any mix of pushes and cancels in (time, priority, insertion) order", () => {
     const op = fc.oneof(

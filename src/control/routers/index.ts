@@ -10,20 +10,20 @@ import { PrefixAffinityRouter } from "./prefix-affinity.js";
 import { WeightedRouter } from "./weighted.js";
 import type { Router, RouterInputs } from "./router.js";
 
-export { HOLD, NO_REPLICA, type Router } from "./router.js";
+export { HOLD, NO_REPLICA, type ReplicaSnapshot, type RouteRequest, type Router } from "./router.js";
 
 type Factories = { [K in RouterSpec["kind"]]: (inputs: RouterInputs<Extract<RouterSpec, { kind: K }>>) => Router };
 
 const factories: Factories = {
-  central_queue: ({ replicas }) => new CentralQueueRouter(replicas),
-  round_robin: ({ replicas }) => new RoundRobinRouter(replicas),
-  least_outstanding: ({ replicas }) => new LeastOutstandingRouter(replicas),
-  random: ({ replicas, rng }) => new RandomRouter(replicas, rng),
-  power_of_two: ({ replicas, rng, spec }) => new PowerOfChoicesRouter(replicas, rng, spec.choices),
-  least_outstanding_tokens: ({ replicas }) => leastOutstandingTokens(replicas),
-  least_kv_load: ({ replicas }) => leastKvLoad(replicas),
-  prefix_affinity: ({ replicas, spec }) => new PrefixAffinityRouter(replicas, spec.load_slack),
-  weighted: ({ replicas, spec, ctx }) => new WeightedRouter(replicas, spec.weights, ctx),
+  central_queue: () => new CentralQueueRouter(),
+  round_robin: () => new RoundRobinRouter(),
+  least_outstanding: () => new LeastOutstandingRouter(),
+  random: ({ rng }) => new RandomRouter(rng),
+  power_of_two: ({ rng, spec }) => new PowerOfChoicesRouter(rng, spec.choices),
+  least_outstanding_tokens: () => leastOutstandingTokens(),
+  least_kv_load: () => leastKvLoad(),
+  prefix_affinity: ({ spec }) => new PrefixAffinityRouter(spec.load_slack),
+  weighted: ({ spec }) => new WeightedRouter(spec.weights),
 };
 
 export function createRouter(inputs: RouterInputs<RouterSpec>): Router {

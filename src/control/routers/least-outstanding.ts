@@ -1,25 +1,27 @@
-import type { Replica } from "../../inference/replica.js";
-import { NO_REPLICA, type Router } from "./router.js";
+import { NO_REPLICA, type ReplicaSnapshot, type RouteRequest, type Router } from "./router.js";
+
+/** A replica's load as a router compares it. */
+export type LoadSignal = (replica: ReplicaSnapshot) => number;
+
+export const outstandingRequests: LoadSignal = (replica) => replica.outstanding;
 
 /**
- * The replica with the fewest requests in service or queued. Ties go to the first in a scan that
- * starts one past the previous pick, so an idle fleet is filled evenly rather than from replica 0.
+ * The replica with the lowest load (by default the fewest requests in service or queued). Ties go
+ * to the first in a scan that starts one past the previous pick, so an idle fleet is filled evenly
+ * rather than from replica 0.
  */
 export class LeastOutstandingRouter implements Router {
   private next = 0;
-  constructor(
-    private readonly replicas: readonly Replica[],
-    private readonly load: (replica: Replica) => number = (replica) => replica.outstanding,
-  ) {}
+  constructor(private readonly load: LoadSignal = outstandingRequests) {}
 
-  pick(): number {
-    const n = this.replicas.length;
+  pick(_request: RouteRequest, replicas: readonly ReplicaSnapshot[]): number {
+    const n = replicas.length;
     if (n === 0) return NO_REPLICA;
     let best = -1;
     let bestLoad = Infinity;
     for (let k = 0; k < n; k++) {
       const i = (this.next + k) % n;
-      const load = this.load(this.replicas[i]);
+      const load = this.load(replicas[i]);
       if (load < bestLoad) {
         best = i;
         bestLoad = load;

@@ -1,6 +1,6 @@
 import type { Rng } from "../../engine/index.js";
-import type { Replica } from "../../inference/replica.js";
-import { NO_REPLICA, type Router } from "./router.js";
+import { outstandingRequests, type LoadSignal } from "./least-outstanding.js";
+import { NO_REPLICA, type ReplicaSnapshot, type RouteRequest, type Router } from "./router.js";
 
 /**
  * "The power of two choices" (Mitzenmacher 2001): sample `choices` distinct replicas at random and
@@ -9,14 +9,13 @@ import { NO_REPLICA, type Router } from "./router.js";
 export class PowerOfChoicesRouter implements Router {
   private readonly sampled: number[] = [];
   constructor(
-    private readonly replicas: readonly Replica[],
     private readonly rng: Rng,
     private readonly choices: number,
-    private readonly load: (replica: Replica) => number = (replica) => replica.outstanding,
+    private readonly load: LoadSignal = outstandingRequests,
   ) {}
 
-  pick(): number {
-    const n = this.replicas.length;
+  pick(_request: RouteRequest, replicas: readonly ReplicaSnapshot[]): number {
+    const n = replicas.length;
     if (n === 0) return NO_REPLICA;
     const k = Math.min(this.choices, n);
     const sampled = this.sampled;
@@ -27,7 +26,7 @@ export class PowerOfChoicesRouter implements Router {
       const i = Math.floor(this.rng() * n);
       if (sampled.includes(i)) continue;
       sampled.push(i);
-      const load = this.load(this.replicas[i]);
+      const load = this.load(replicas[i]);
       if (load < bestLoad) {
         best = i;
         bestLoad = load;

@@ -1,5 +1,4 @@
-import type { Replica } from "../../inference/replica.js";
-import { NO_REPLICA, type Router } from "./router.js";
+import { NO_REPLICA, type ReplicaSnapshot, type RouteRequest, type Router } from "./router.js";
 
 /**
  * Prefix affinity, bounded by load: among replicas whose outstanding tokens are within `slack` of
@@ -8,25 +7,23 @@ import { NO_REPLICA, type Router } from "./router.js";
  * its prefill; the bound keeps one popular prefix from piling all traffic on one replica.
  */
 export class PrefixAffinityRouter implements Router {
-  constructor(
-    private readonly replicas: readonly Replica[],
-    private readonly slack: number,
-  ) {}
+  readonly readsPrefix = true;
+  constructor(private readonly slack: number) {}
 
-  pick(req: number): number {
-    const n = this.replicas.length;
+  pick(_request: RouteRequest, replicas: readonly ReplicaSnapshot[]): number {
+    const n = replicas.length;
     if (n === 0) return NO_REPLICA;
     let minLoad = Infinity;
-    for (const r of this.replicas) minLoad = Math.min(minLoad, r.outstandingTokens);
+    for (const r of replicas) minLoad = Math.min(minLoad, r.outstandingTokens);
     const bound = minLoad * (1 + this.slack);
     let best = -1;
     let bestMatch = -1;
     let bestLoad = Infinity;
     for (let i = 0; i < n; i++) {
-      const replica = this.replicas[i];
+      const replica = replicas[i];
       const load = replica.outstandingTokens;
       if (load > bound) continue;
-      const match = replica.prefixMatchTokens(req);
+      const match = replica.cachedPrefixTokens;
       if (match > bestMatch || (match === bestMatch && load < bestLoad)) {
         best = i;
         bestMatch = match;

@@ -1,21 +1,45 @@
 import type { Rng } from "../../engine/index.js";
-import type { Replica } from "../../inference/replica.js";
-import type { SimContext } from "../../requests/context.js";
 
 /** Held in the model's central queue until a replica has room. */
 export const HOLD = -1;
 /** No replica can take the request at all. */
 export const NO_REPLICA = -2;
 
-/** Picks a replica for each request; reads the model's live replica list, which may change between calls. */
+/**
+ * What a router knows of one replica when it picks: a read-only record the load balancer refreshes
+ * before each pick (BLIS's RouterState), not the live replica, so a policy cannot change what it
+ * reads and its tests need no fakes.
+ */
+export interface ReplicaSnapshot {
+  /** the replica's index in its model's replica list */
+  readonly index: number;
+  /** what the load balancer's health checks believe (a replica that died looks healthy until they notice) */
+  readonly healthy: boolean;
+  /** a request sent now would start at once */
+  readonly hasFreeSlot: boolean;
+  /** requests in service or waiting there */
+  readonly outstanding: number;
+  /** tokens still to process there: prompt tokens not yet computed plus output tokens not yet generated */
+  readonly outstandingTokens: number;
+  /** share of its KV cache in use or wanted by its waiting requests (0 for engines without one) */
+  readonly kvLoad: number;
+  /** prompt tokens of this request it holds in its prefix cache (filled only for routers that read it) */
+  readonly cachedPrefixTokens: number;
+}
+
+/** What a router knows of the request. */
+export interface RouteRequest {
+  readonly promptTokens: number;
+}
+
+/** Picks a replica for each request, as a position in `replicas` (the ones the balancer may send to), or HOLD / NO_REPLICA. */
 export interface Router {
-  pick(req: number): number;
+  /** true if it reads `cachedPrefixTokens` (a prefix-cache lookup per replica per pick, skipped otherwise) */
+  readonly readsPrefix?: boolean;
+  pick(request: RouteRequest, replicas: readonly ReplicaSnapshot[]): number;
 }
 
 export interface RouterInputs<S> {
   spec: S;
-  /** the replicas that may receive traffic now (healthy and serving) */
-  replicas: readonly Replica[];
   rng: Rng;
-  ctx: SimContext;
 }

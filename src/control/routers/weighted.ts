@@ -1,6 +1,4 @@
-import type { Replica } from "../../inference/replica.js";
-import type { SimContext } from "../../requests/context.js";
-import { NO_REPLICA, type Router } from "./router.js";
+import { NO_REPLICA, type ReplicaSnapshot, type RouteRequest, type Router } from "./router.js";
 
 export interface ScorerWeights {
   outstanding_tokens: number;
@@ -14,25 +12,23 @@ export interface ScorerWeights {
  * prompt already cached there.
  */
 export class WeightedRouter implements Router {
-  constructor(
-    private readonly replicas: readonly Replica[],
-    private readonly weights: ScorerWeights,
-    private readonly ctx: SimContext,
-  ) {}
+  readonly readsPrefix: boolean;
+  constructor(private readonly weights: ScorerWeights) {
+    this.readsPrefix = weights.prefix > 0;
+  }
 
-  pick(req: number): number {
-    const n = this.replicas.length;
+  pick(request: RouteRequest, replicas: readonly ReplicaSnapshot[]): number {
+    const n = replicas.length;
     if (n === 0) return NO_REPLICA;
     let maxTokens = 1;
-    for (const r of this.replicas) maxTokens = Math.max(maxTokens, r.outstandingTokens);
-    const prompt = this.ctx.requests.inputTokens[req];
+    for (const r of replicas) maxTokens = Math.max(maxTokens, r.outstandingTokens);
+    const prompt = request.promptTokens;
     const w = this.weights;
     let best = -1;
     let bestScore = Infinity;
     for (let i = 0; i < n; i++) {
-      const r = this.replicas[i];
-      const score =
-        (w.outstanding_tokens * r.outstandingTokens) / maxTokens + w.kv_load * r.kvLoad() - (w.prefix > 0 ? (w.prefix * r.prefixMatchTokens(req)) / prompt : 0);
+      const r = replicas[i];
+      const score = (w.outstanding_tokens * r.outstandingTokens) / maxTokens + w.kv_load * r.kvLoad - (w.prefix > 0 ? (w.prefix * r.cachedPrefixTokens) / prompt : 0);
       if (score < bestScore) {
         best = i;
         bestScore = score;
