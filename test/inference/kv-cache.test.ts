@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { KvCache } from "../../src/inference/kv-cache.js";
+import { SequenceKv } from "../../src/inference/sequence-kv.js";
+import { SequenceTable } from "../../src/inference/sequences.js";
+
+const keys = (...k: number[]) => Float64Array.from(k);
+
+describe("KvCache", () => {
+  it("takes nothing when it cannot take all it is asked for", () => {
+    const kv = new KvCache(10, 2);
+    expect(kv.allocate(8)).toBe(true);
+    expect(kv.allocate(3)).toBe(false);
+    expect([kv.free, kv.privateBlocks]).toEqual([2, 8]);
+    kv.check();
+  });
+
+  it("evicts prefixes no sequence uses, least recently used first, and never a pinned one", () => {
+    const seqs = new SequenceTable();
+    const kv = new SequenceKv(6, 1, 16, seqs);
+    // Three sequences each cache one unit; unit 2 stays pinned by its running sequence.
+    for (const [req, key] of [[0, 1], [1, 2], [2, 3]]) {
+      seqs.open(req, 0);
+      expect(kv.admit(req, undefined, 0, 1)).toBe(true);
+      kv.sharePrompt(req, keys(key), 1);
+    }
+    kv.drop(0); // unit 1 unused first
+    kv.drop(2); // then unit 3
+    seqs.open(3, 0);
+    expect(kv.tryGrow(3, 4)).toBe(true); // 3 free + 1 evicted
+    expect(kv.cache.evictions).toBe(1);
+    expect(kv.match(keys(1), 1)).toBe(0); // the least recently used went first
+    expect(kv.match(keys(3), 1)).toBe(1);
+    expect(kv.tryGrow(3, 2)).toBe(false); // only unit 3 is evictable: unit 2 is pinned
+    expect(kv.match(keys(2), 1)).toBe(1);
+    kv.cache.check();
+  });
+
+  it("shares a prefix another sequence cached meanwhile and frees the duplicate's blocks", () => {
+    const seqs = new SequenceTable();
+    const kv = new SequenceKv(10, 2, 16, seqs);
+    for (const req of [0, 1]) {
+      seqs.open(req, 0);
+      kv.admit(req, undefined, 0, 3); // 48 tokens each, both computing unit 5 themselves
+      seqs.computed[req] = 48;
+    }
+    kv.sharePrompt(0, keys(5), 1);
+    kv.sharePrompt(1, keys(5), 1);
+    expect([seqs.blocks[0], seqs.blocks[1], seqs.sharedBlocks[1]]).toEqual([1, 1, 2]);
+    expect([kv.cache.privateBlocks, kv.cache.cachedBlocks, kv.cache.free]).toEqual([2, 2, 6]);
+    kv.check([0, 1], (req) => req);
+    kv.drop(0);
+    kv.drop(1);
+    expect(kv.cache.free + kv.cache.cachedBlocks).toBe(10);
+    expect(kv.cache.available()).toBe(10);
+  });
+
+  it("reserve gives back blocks a shorter horizon no longer needs", () => {
+    const seqs = new SequenceTable();
+    const kv = new SequenceKv(10, 1, 16, seqs);
+    seqs.open(0, 0);
+    kv.reserve(0, 80);
+    expect(seqs.blocks[0]).toBe(5);
+    kv.reserve(0, 33);
+    expect([seqs.blocks[0], kv.cache.free]).toEqual([3, 7]);
+  });
+});
