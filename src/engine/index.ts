@@ -8,6 +8,7 @@ export { EventQueue, type EventFn } from "./queue.js";
 export { RandomStreams, type Rng } from "./random.js";
 export { Priority } from "./priorities.js";
 export { IntFifo } from "./fifo.js";
+export { widen } from "./columns.js";
 export { TimeWeightedLevel } from "./level.js";
 export { BucketedLevel } from "./buckets.js";
 export { US_PER_S, US_PER_MS, secondsToUs, usToSeconds } from "./time.js";

@@ -12,7 +12,7 @@
 import { Priority } from "../engine/index.js";
 import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
-import { emptyBatch, formBatch, type WaitingLine } from "./batch-formation.js";
+import { emptyBatch, formBatch, maxPrefixUnits, type WaitingLine } from "./batch-formation.js";
 import type { BatchingEngine } from "./batching-engine.js";
 import { jumpDurationUs, jumpHalves, stepsCompleted, stepsKvAllows, type JumpCost } from "./decode-jump.js";
 import type { KvCache } from "./kv-cache.js";
@@ -81,7 +81,7 @@ export class BatchingReplica implements Replica {
   prefixMatchTokens(req: number): number {
     const keys = this.host.ctx.requests.prefixKeys[req];
     if (!keys || !this.engine.limits.prefixCaching) return 0;
-    return this.kvSeqs.match(keys, this.maxPrefixUnits(req)) * this.kvSeqs.unitTokens;
+    return this.kvSeqs.match(keys, maxPrefixUnits(this.host.ctx.requests.inputTokens[req], this.kvSeqs.unitTokens)) * this.kvSeqs.unitTokens;
   }
 
   summary(windowS: number): ReplicaSummary {
@@ -206,10 +206,6 @@ export class BatchingReplica implements Replica {
     return this.kv.available() - Math.ceil(tokens / this.kvSeqs.blockSize) >= this.engine.limits.watermarkBlocks;
   }
 
-  private maxPrefixUnits(req: number): number {
-    return Math.floor((this.host.ctx.requests.inputTokens[req] - 1) / this.kvSeqs.unitTokens);
-  }
-
   private remainingTokens(req: number): number {
     const r = this.host.ctx.requests;
     return this.seqs.remainingTokens(req, r.inputTokens[req], r.outputTokens[req]);
@@ -308,7 +304,7 @@ export class BatchingReplica implements Replica {
     const now = sim.nowUs;
     const durationUs = now - this.iterationStartUs;
     const steps = this.jumpSteps > 0 ? this.jumpSteps : 1;
-    this.recordIteration(durationUs, steps);
+    this.stats.recordIteration(this.iterationStartUs, durationUs, steps, this.formed.shape, this.formed.batch.length, this.kv.usedBlocks, this.engine);
     const scopeWeights = this.scopeWeights;
     scopeWeights.fill(0);
     let anyGaps = false;
@@ -393,24 +389,6 @@ export class BatchingReplica implements Replica {
     this.seqs.close(req);
     requests.moveTo(req, RequestState.unassigned); // answered: no longer held here
     this.host.completed(req, firstTokenUs);
-  }
-
-  private recordIteration(durationUs: number, steps: number): void {
-    const stats = this.stats;
-    const inWindow = stats.overlapUs(this.iterationStartUs, this.iterationStartUs + durationUs);
-    if (inWindow <= 0) return;
-    const share = inWindow / durationUs;
-    const shape = this.formed.shape;
-    stats.iterations += steps * share;
-    stats.busyUs += inWindow;
-    stats.seqUs += this.formed.batch.length * inWindow;
-    stats.kvBlockUs += this.kv.usedBlocks * inWindow;
-    const decodeTokens = shape.decodeSeqs * steps;
-    stats.prefillTokens += shape.prefillTokens * share;
-    stats.decodeTokens += decodeTokens * share;
-    const contextRead = steps * shape.decodeKvTokens + (shape.decodeSeqs * steps * (steps - 1)) / 2 + shape.prefillKvTokens;
-    stats.flops += this.engine.flopsPerToken * (shape.prefillTokens + decodeTokens) * share;
-    stats.bytes += (this.engine.weightBytesPerIteration * steps + this.engine.kvBytesPerToken * contextRead) * share;
   }
 
   /** Throws if KV accounting broke: blocks held by running sequences must match the pool's count. */

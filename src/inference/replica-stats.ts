@@ -2,6 +2,17 @@
 import { TimeWeightedLevel } from "../engine/index.js";
 import { PRECISIONS } from "../catalog/precisions.js";
 import type { Deployed } from "./deployment.js";
+import type { BatchShape } from "./latency/shape.js";
+
+/** What an iteration costs the GPUs beyond its time, for utilisation figures. */
+export interface IterationCosts {
+  /** FLOPs per token through the linear layers */
+  readonly flopsPerToken: number;
+  /** bytes of weights streamed per iteration */
+  readonly weightBytesPerIteration: number;
+  /** bytes of KV cache read per token of context */
+  readonly kvBytesPerToken: number;
+}
 
 /** Per-replica statistics, integrated over the measurement window. */
 export class ReplicaStats {
@@ -23,6 +34,26 @@ export class ReplicaStats {
 
   constructor(readonly fromUs: number, readonly toUs: number) {
     this.outstanding = new TimeWeightedLevel(fromUs, toUs);
+  }
+
+  /**
+   * Adds an iteration (or a jump of `steps` decode steps) that started at `startUs`, prorated by
+   * its share inside the window.
+   */
+  recordIteration(startUs: number, durationUs: number, steps: number, shape: BatchShape, seqs: number, kvBlocksUsed: number, costs: IterationCosts): void {
+    const inWindow = this.overlapUs(startUs, startUs + durationUs);
+    if (inWindow <= 0) return;
+    const share = inWindow / durationUs;
+    this.iterations += steps * share;
+    this.busyUs += inWindow;
+    this.seqUs += seqs * inWindow;
+    this.kvBlockUs += kvBlocksUsed * inWindow;
+    const decodeTokens = shape.decodeSeqs * steps;
+    this.prefillTokens += shape.prefillTokens * share;
+    this.decodeTokens += decodeTokens * share;
+    const contextRead = steps * shape.decodeKvTokens + (shape.decodeSeqs * steps * (steps - 1)) / 2 + shape.prefillKvTokens;
+    this.flops += costs.flopsPerToken * (shape.prefillTokens + decodeTokens) * share;
+    this.bytes += (costs.weightBytesPerIteration * steps + costs.kvBytesPerToken * contextRead) * share;
   }
 
   /** share of [startUs, endUs) inside the window */

@@ -5,6 +5,7 @@
  * the moment a replica takes the request (`open`) until it lets go of it (`close`). A retry on
  * another replica opens a new sequence there: nothing of the failed attempt carries over.
  */
+import { widen } from "../engine/columns.js";
 
 export class SequenceTable {
   /** tokens whose KV is in the cache (prompt, then generated tokens) */
@@ -62,21 +63,16 @@ export class SequenceTable {
   }
 
   private grow(capacity: number): void {
-    const widen = <T extends Int32Array | Float64Array | Uint8Array>(old: T, make: new (n: number) => T): T => {
-      const next = new make(capacity);
-      next.set(old);
-      return next;
-    };
-    this.computed = widen(this.computed, Int32Array);
-    this.generated = widen(this.generated, Int32Array);
-    this.decoding = widen(this.decoding, Uint8Array);
-    this.blocks = widen(this.blocks, Int32Array);
-    this.sharedBlocks = widen(this.sharedBlocks, Int32Array);
-    this.chunk = widen(this.chunk, Int32Array);
-    this.preemptions = widen(this.preemptions, Int32Array);
-    this.firstTokenUs = widen(this.firstTokenUs, Float64Array);
-    this.lastTokenUs = widen(this.lastTokenUs, Float64Array);
-    this.submitUs = widen(this.submitUs, Float64Array);
+    this.computed = widen(this.computed, capacity);
+    this.generated = widen(this.generated, capacity);
+    this.decoding = widen(this.decoding, capacity);
+    this.blocks = widen(this.blocks, capacity);
+    this.sharedBlocks = widen(this.sharedBlocks, capacity);
+    this.chunk = widen(this.chunk, capacity);
+    this.preemptions = widen(this.preemptions, capacity);
+    this.firstTokenUs = widen(this.firstTokenUs, capacity);
+    this.lastTokenUs = widen(this.lastTokenUs, capacity);
+    this.submitUs = widen(this.submitUs, capacity);
     this.pinned.length = capacity;
     this.capacity = capacity;
   }

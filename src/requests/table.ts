@@ -7,6 +7,7 @@
  * What a replica knows of a request while serving it (tokens computed, KV blocks) is not here: it
  * belongs to the serving engine (inference/sequences.ts), so a retry simply starts a new sequence.
  */
+import { widen } from "../engine/columns.js";
 
 export const RequestState = {
   free: 0,
@@ -145,29 +146,24 @@ export class RequestTable {
   }
 
   private grow(capacity: number): void {
-    const widen = <T extends Int32Array | Float64Array | Uint8Array>(old: T, make: new (n: number) => T): T => {
-      const next = new make(capacity);
-      next.set(old);
-      return next;
-    };
-    this.serial = widen(this.serial, Float64Array);
-    this.tenant = widen(this.tenant, Int32Array);
-    this.scope = widen(this.scope, Int32Array);
-    this.model = widen(this.model, Int32Array);
-    this.arrivalUs = widen(this.arrivalUs, Float64Array);
-    this.inputTokens = widen(this.inputTokens, Int32Array);
-    this.outputTokens = widen(this.outputTokens, Int32Array);
-    this.startUs = widen(this.startUs, Float64Array);
-    this.replica = widen(this.replica, Int32Array);
-    this.service = widen(this.service, Int32Array);
-    this.rttUs = widen(this.rttUs, Float64Array);
-    this.cachedTokens = widen(this.cachedTokens, Int32Array);
-    this.attempts = widen(this.attempts, Int32Array);
-    this.states = widen(this.states, Uint8Array);
-    this.measured = widen(this.measured, Uint8Array);
-    this.workUs = widen(this.workUs, Float64Array);
-    this.timeoutEvent = widen(this.timeoutEvent, Float64Array);
-    this.serviceEvent = widen(this.serviceEvent, Float64Array);
+    this.serial = widen(this.serial, capacity);
+    this.tenant = widen(this.tenant, capacity);
+    this.scope = widen(this.scope, capacity);
+    this.model = widen(this.model, capacity);
+    this.arrivalUs = widen(this.arrivalUs, capacity);
+    this.inputTokens = widen(this.inputTokens, capacity);
+    this.outputTokens = widen(this.outputTokens, capacity);
+    this.startUs = widen(this.startUs, capacity);
+    this.replica = widen(this.replica, capacity);
+    this.service = widen(this.service, capacity);
+    this.rttUs = widen(this.rttUs, capacity);
+    this.cachedTokens = widen(this.cachedTokens, capacity);
+    this.attempts = widen(this.attempts, capacity);
+    this.states = widen(this.states, capacity);
+    this.measured = widen(this.measured, capacity);
+    this.workUs = widen(this.workUs, capacity);
+    this.timeoutEvent = widen(this.timeoutEvent, capacity);
+    this.serviceEvent = widen(this.serviceEvent, capacity);
     this.prefixKeys.length = capacity;
     // Hand out low ids first (pop takes from the end).
     for (let id = capacity - 1; id >= this.capacity; id--) this.free.push(id);
