@@ -6,7 +6,7 @@
  * names the types the rest of the simulator uses.
  */
 import { z } from "zod";
-import { duration } from "./fields.js";
+import { defaultsFromFields, duration } from "./fields.js";
 import { EngineSchema } from "./schema/engine.js";
 import { FaultSchema } from "./schema/faults.js";
 import { NetworkSchema, RegionSchema, ServerTypeSchema } from "./schema/fleet.js";
@@ -34,17 +34,17 @@ export const ScenarioSchema = z
       .array(RegionSchema)
       .optional()
       .describe("where the fleet is. Default: one region with one AZ and as many servers as the replicas need"),
-    network: NetworkSchema.default({ rtt_ms: {}, default_rtt_ms: 60 }),
+    network: defaultsFromFields(NetworkSchema),
     models: z.array(ModelSchema).default([]).describe("deployed models and services"),
-    workload: WorkloadSchema.default({ tenants: [] }),
+    workload: defaultsFromFields(WorkloadSchema),
     faults: z.array(FaultSchema).default([]).describe("failures and outages"),
-    costs: CostsSchema.default({ gpu_pricing: "on_demand", amortization_years: 4, facility_usd_per_kw_month: 150, other: [] }),
-    slo: SloSchema.default({ ttft: 2, tpot: 0.2 }),
+    costs: defaultsFromFields(CostsSchema),
+    slo: defaultsFromFields(SloSchema),
     thresholds: z
       .record(z.string(), z.array(z.string().min(1)))
       .default({})
       .describe('pass/fail criteria, k6 style: { ttft: ["p(99) < 2s"], error_rate: ["rate < 0.001"], availability: ["value >= 99.9%"] }; `fleetsim check` exits 99 when one fails'),
-    report: ReportSchema.default({ interval: 60, requests_csv: false }),
+    report: defaultsFromFields(ReportSchema),
   })
   .describe("a fleetsim scenario");
 

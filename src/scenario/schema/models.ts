@@ -1,6 +1,6 @@
 /** Scenario format: deployed models, their architectures, GPUs, replicas, start-up, health checks and prices. */
 import { z } from "zod";
-import { duration, identifier, nonNegativeNumber, positiveNumber } from "../fields.js";
+import { defaultsFromFields, duration, identifier, nonNegativeNumber, positiveNumber } from "../fields.js";
 import { EngineSchema } from "./engine.js";
 import { RouterSchema } from "./routers.js";
 
@@ -71,31 +71,28 @@ export const ModelSchema = z
       .enum(["spread", "pack"])
       .default("spread")
       .describe("spread: replicas round-robin across the region's AZs; pack: fill the first AZ's servers first"),
-    startup: z
-      .strictObject({
+    startup: defaultsFromFields(
+      z.strictObject({
         engine: duration("engine start-up after the server is up (CUDA graphs, warm-up)").default(60),
         weight_load_gb_per_s: positiveNumber("speed of loading the model weights onto a replica's GPUs, GB/s").default(2),
-      })
-      .default({ engine: 60, weight_load_gb_per_s: 2 })
-      .describe("how long a replica takes to start on a server that just came up"),
-    health_check: z
-      .strictObject({
+      }),
+    ).describe("how long a replica takes to start on a server that just came up"),
+    health_check: defaultsFromFields(
+      z.strictObject({
         interval: duration("time between the load balancer's health checks of a replica", { positive: true }).default(10),
         unhealthy_threshold: z.int().min(1).default(3).describe("failed checks in a row before the load balancer stops sending to a replica"),
-      })
-      .default({ interval: 10, unhealthy_threshold: 3 })
-      .describe("load-balancer health checks: how fast a dead replica stops receiving traffic"),
-    price: z
-      .strictObject({
+      }),
+    ).describe("load-balancer health checks: how fast a dead replica stops receiving traffic"),
+    price: defaultsFromFields(
+      z.strictObject({
         input_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens, USD").default(0),
         output_usd_per_mtok: nonNegativeNumber("price of a million output tokens, USD").default(0),
         cached_input_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens served from the prefix cache. Default: the input price").optional(),
         batch_discount: z.number().min(0).max(1).default(0.5).describe("discount for tenants of the batch tier (Bedrock batch inference: 50 %)"),
-      })
-      .default({ input_usd_per_mtok: 0, output_usd_per_mtok: 0, batch_discount: 0.5 })
-      .describe("what customers pay per token"),
+      }),
+    ).describe("what customers pay per token"),
     revenue_share: z.number().min(0).max(1).default(0).describe("share of this model's revenue paid to its provider (a cost)"),
-    replicas: ReplicasSchema.default({ initial: 1 }),
+    replicas: defaultsFromFields(ReplicasSchema),
     router: RouterSchema.default({ kind: "least_outstanding" }),
   })
   .describe("a deployed model (or service): its serving engine, replica count and load balancer");

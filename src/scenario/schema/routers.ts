@@ -1,5 +1,6 @@
 /** Scenario format: the load balancers that pick a replica for each request. */
 import { z } from "zod";
+import { defaultsFromFields } from "../fields.js";
 
 const maxQueue = z
   .int()
@@ -35,14 +36,13 @@ export const RouterSchema = z
     z
       .strictObject({
         kind: z.literal("weighted"),
-        weights: z
-          .strictObject({
+        weights: defaultsFromFields(
+          z.strictObject({
             outstanding_tokens: z.number().min(0).default(1).describe("weight of the replica's outstanding tokens (relative to the most loaded)"),
             kv_load: z.number().min(0).default(1).describe("weight of its KV-cache commitment (0..1)"),
             prefix: z.number().min(0).default(1).describe("weight of the share of the prompt it has cached (subtracted)"),
-          })
-          .default({ outstanding_tokens: 1, kv_load: 1, prefix: 1 })
-          .describe("weights of the scorers; the lowest score wins"),
+          }),
+        ).describe("weights of the scorers; the lowest score wins"),
         max_queue: maxQueue,
       })
       .describe("scores every replica by a weighted sum of load signals (llm-d style) and picks the best"),
