@@ -14,6 +14,14 @@ const setOption = {
   describe: "override a scenario field, e.g. --set seed=7 --set workload.tenants[0].arrival.rate_per_s=9 (repeatable)",
 } as const;
 
+/** What the commands that load and run one scenario (run, check) share: the file, --seed and --set. */
+function scenarioOptions(y: Argv) {
+  return y
+    .positional("scenario", { type: "string", demandOption: true, describe: "scenario YAML file" })
+    .option("seed", { type: "number", describe: "seed for every random stream (overrides the scenario's)" })
+    .option("set", setOption);
+}
+
 async function main(): Promise<void> {
   const cli = yargs(hideBin(process.argv))
     .scriptName("fleetsim")
@@ -22,10 +30,7 @@ async function main(): Promise<void> {
       "run <scenario>",
       "simulate a scenario and write report.json, summary.md, timeseries.csv and report.html",
       (y: Argv) =>
-        y
-          .positional("scenario", { type: "string", demandOption: true, describe: "scenario YAML file" })
-          .option("seed", { type: "number", describe: "seed for every random stream (overrides the scenario's)" })
-          .option("set", setOption)
+        scenarioOptions(y)
           .option("out", { type: "string", describe: "report folder (default: reports/<scenario file name>)" })
           .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
       async (args) => {
@@ -37,10 +42,7 @@ async function main(): Promise<void> {
       "check <scenario>",
       "run a scenario and evaluate its thresholds: exit 0 if all pass, 99 if any fails, 2 on invalid input",
       (y: Argv) =>
-        y
-          .positional("scenario", { type: "string", demandOption: true, describe: "scenario YAML file" })
-          .option("seed", { type: "number", describe: "seed for every random stream (overrides the scenario's)" })
-          .option("set", setOption)
+        scenarioOptions(y)
           .option("junit", { type: "string", describe: "also write the results as JUnit XML to this file" })
           .option("out", { type: "string", describe: "also write the report to this folder" }),
       async (args) => {

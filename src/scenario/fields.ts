@@ -82,3 +82,12 @@ export const identifier = (description: string) =>
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a name of letters, digits, '.', '_' or '-'")
     .describe(description);
+
+/**
+ * A section that may be left out, and is then what its fields' own defaults make of `{}`: each
+ * default is written once, on its field. (zod's `.prefault({})` fills a section the same way, but it
+ * would change the exported JSON Schema: `{}` shown as the default instead of the filled-in section.)
+ */
+export function defaultsFromFields<Section extends z.ZodObject>(section: Section) {
+  return section.default(() => section.parse({}) as z.util.NoUndefined<z.output<Section>>);
+}

@@ -1,0 +1,63 @@
+/** Scenario format: the serving engines (how one replica serves requests). */
+import { z } from "zod";
+import { timeDistribution } from "../fields.js";
+
+const QueueEngine = z
+  .strictObject({
+    kind: z.literal("queue"),
+    concurrency: z.int().min(1).default(1).describe("requests one replica serves at the same time (slots)"),
+    service_time: timeDistribution("how long one request occupies a slot"),
+  })
+  .describe(
+    "a generic service: `concurrency` slots per replica, each request holding one slot for a sampled service time " +
+      "(also models non-LLM platform services: retrieval, guardrails, embeddings)",
+  );
+
+const ContinuousBatchingEngine = z
+  .strictObject({
+    kind: z.literal("continuous_batching"),
+    max_num_seqs: z.int().min(1).default(256).describe("most sequences in a batch (vLLM max_num_seqs)"),
+    max_batched_tokens: z.int().min(1).default(8192).describe("most tokens (prompt chunks + one per decoding sequence) in one iteration"),
+    chunked_prefill: z
+      .boolean()
+      .default(true)
+      .describe("split long prompts into chunks that share iterations with decoding sequences (Sarathi / vLLM chunked prefill)"),
+    prefix_caching: z
+      .boolean()
+      .default(true)
+      .describe("reuse the KV cache of prompt prefixes already computed (Mooncake hash_ids, or a tenant's `prefix`), evicting least recently used"),
+    prefix_block_tokens: z
+      .int()
+      .min(16)
+      .default(512)
+      .describe("tokens per prefix-cache unit: one hash id covers this many prompt tokens (Mooncake traces use 512)"),
+    block_size: z.int().min(1).default(16).describe("tokens per paged KV-cache block"),
+    gpu_memory_utilization: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.9)
+      .describe("share of GPU memory the engine may use for weights, activations and KV cache (vLLM's default 0.9)"),
+    stack: z
+      .enum(["trtllm", "vllm-2023"])
+      .default("trtllm")
+      .describe("serving software whose calibrated overheads and kernel efficiencies apply (see bench/calibration.md)"),
+    latency: z
+      .discriminatedUnion("kind", [
+        z.strictObject({ kind: z.literal("roofline") }).describe("the calibrated roofline model"),
+        z
+          .strictObject({
+            kind: z.literal("profile"),
+            file: z
+              .string()
+              .min(1)
+              .describe("CSV with columns phase (prefill|decode), batch_size, tokens (prompt tokens, prefill rows), context_tokens (per sequence, decode rows), iteration_ms"),
+          })
+          .describe("a measured profile table, interpolated, instead of the roofline"),
+      ])
+      .default({ kind: "roofline" })
+      .describe("how iteration times are computed"),
+  })
+  .describe("an LLM replica doing iteration-level (continuous) batching with a paged KV cache, vLLM-style");
+
+export const EngineSchema = z.discriminatedUnion("kind", [QueueEngine, ContinuousBatchingEngine]).describe("how a replica serves requests");

@@ -1,0 +1,98 @@
+/** Scenario format: deployed models, their architectures, GPUs, replicas, start-up, health checks and prices. */
+import { z } from "zod";
+import { defaultsFromFields, duration, identifier, nonNegativeNumber, positiveNumber } from "../fields.js";
+import { EngineSchema } from "./engine.js";
+import { RouterSchema } from "./routers.js";
+
+const ReplicasSchema = z
+  .strictObject({
+    initial: z.int().min(0).default(1).describe("replicas running at the start"),
+    min: z.int().min(0).optional().describe("fewest replicas an autoscaler may leave (default: initial)"),
+    max: z.int().min(0).optional().describe("most replicas an autoscaler may run (default: initial)"),
+  })
+  .describe("how many replicas serve the model");
+
+const InlineGpu = z
+  .strictObject({
+    id: z.string().min(1).describe("a name for this GPU"),
+    family: z.enum(["ampere", "hopper", "ada", "blackwell"]).describe("whose calibrated efficiency factors apply"),
+    bf16_tflops: positiveNumber("dense 16-bit tensor TFLOPS"),
+    fp8_tflops: positiveNumber("dense FP8 tensor TFLOPS, if it has FP8 units").optional(),
+    int8_tops: positiveNumber("dense INT8 tensor TOPS").optional(),
+    memory_gb: positiveNumber("GPU memory, GB"),
+    memory_tb_per_s: positiveNumber("memory bandwidth, TB/s"),
+    tdp_w: positiveNumber("thermal design power, W"),
+    interconnect_gb_per_s: positiveNumber("GPU-to-GPU bandwidth per direction, GB/s"),
+    interconnect: z.enum(["nvlink", "pcie"]).default("nvlink").describe("NVLink within a server, or PCIe"),
+  })
+  .describe("a GPU not in the catalog");
+
+const InlineArchitecture = z
+  .strictObject({
+    id: z.string().min(1).describe("a name for this architecture"),
+    layers: z.int().min(1).describe("transformer layers"),
+    hidden: z.int().min(1).describe("hidden size"),
+    heads: z.int().min(1).describe("attention heads"),
+    kv_heads: z.int().min(1).describe("key/value heads (fewer than heads for grouped-query attention)"),
+    head_dim: z.int().min(1).describe("size of one head"),
+    ffn: z.int().min(1).describe("MLP inner size (per expert)"),
+    gated_mlp: z.boolean().default(true).describe("SwiGLU-style MLP with three matrices"),
+    vocab: z.int().min(1).describe("vocabulary size"),
+    max_context: z.int().min(1).describe("longest sequence (prompt + output) the model accepts"),
+    experts: z.int().min(1).default(1).describe("MLP experts (1 = dense)"),
+    experts_per_token: z.int().min(1).default(1).describe("experts each token uses"),
+    tied_embeddings: z.boolean().default(false).describe("the output projection shares the embedding matrix"),
+  })
+  .describe("a model architecture not in the catalog");
+
+export const ModelSchema = z
+  .strictObject({
+    name: identifier("name tenants use to send requests to this model"),
+    model: z
+      .union([z.string().min(1), InlineArchitecture])
+      .optional()
+      .describe("architecture: a catalog id (llama-3.1-70b, mixtral-8x7b, ...) or an inline spec; required by LLM engines"),
+    gpu: z
+      .union([z.string().min(1), InlineGpu])
+      .optional()
+      .describe(
+        "GPU the replicas run on (catalog id such as h100-sxm, or an inline spec). Default: the GPU of the servers in the model's regions, or h100-sxm when the scenario has no regions",
+      ),
+    precision: z.enum(["fp16", "bf16", "fp8", "int8", "int4"]).default("bf16").describe("weight (and compute) precision"),
+    kv_cache_precision: z
+      .enum(["fp16", "bf16", "fp8"])
+      .optional()
+      .describe("KV-cache element type. Default: fp8 when precision is fp8 (TensorRT-LLM's FP8 recipe), else 16-bit"),
+    tensor_parallel: z.int().min(1).default(1).describe("GPUs one replica's layers are split across (within a server)"),
+    pipeline_parallel: z.int().min(1).default(1).describe("pipeline stages per replica (latency of one batch crosses all stages)"),
+    engine: EngineSchema,
+    regions: z.array(z.string().min(1)).optional().describe("regions the model is deployed in (replicas are per region). Default: all"),
+    placement: z
+      .enum(["spread", "pack"])
+      .default("spread")
+      .describe("spread: replicas round-robin across the region's AZs; pack: fill the first AZ's servers first"),
+    startup: defaultsFromFields(
+      z.strictObject({
+        engine: duration("engine start-up after the server is up (CUDA graphs, warm-up)").default(60),
+        weight_load_gb_per_s: positiveNumber("speed of loading the model weights onto a replica's GPUs, GB/s").default(2),
+      }),
+    ).describe("how long a replica takes to start on a server that just came up"),
+    health_check: defaultsFromFields(
+      z.strictObject({
+        interval: duration("time between the load balancer's health checks of a replica", { positive: true }).default(10),
+        unhealthy_threshold: z.int().min(1).default(3).describe("failed checks in a row before the load balancer stops sending to a replica"),
+      }),
+    ).describe("load-balancer health checks: how fast a dead replica stops receiving traffic"),
+    price: defaultsFromFields(
+      z.strictObject({
+        input_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens, USD").default(0),
+        output_usd_per_mtok: nonNegativeNumber("price of a million output tokens, USD").default(0),
+        cached_input_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens served from the prefix cache. Default: the input price").optional(),
+        batch_discount: z.number().min(0).max(1).default(0.5).describe("discount for tenants of the batch tier (Bedrock batch inference: 50 %)"),
+      }),
+    ).describe("what customers pay per token"),
+    revenue_share: z.number().min(0).max(1).default(0).describe("share of this model's revenue paid to its provider (a cost)"),
+    replicas: defaultsFromFields(ReplicasSchema),
+    router: RouterSchema.default({ kind: "least_outstanding" }),
+  })
+  .describe("a deployed model (or service): its serving engine, replica count and load balancer");

@@ -1,0 +1,30 @@
+/** Scenario format: how costs are counted, and the latency objectives (SLO) goodput is measured against. */
+import { z } from "zod";
+import { duration, identifier, nonNegativeNumber, positiveNumber } from "../fields.js";
+
+export const CostsSchema = z
+  .strictObject({
+    gpu_pricing: z.enum(["on_demand", "owned"]).default("on_demand").describe("rent servers by the hour, or own them (purchase price amortised, plus facility cost)"),
+    amortization_years: positiveNumber("years over which owned servers are written off").default(4),
+    facility_usd_per_kw_month: nonNegativeNumber("owned: data-centre space, power and cooling capacity, USD per kW of server nameplate power per month").default(150),
+    other: z
+      .array(
+        z
+          .strictObject({
+            name: identifier("cost item name (network, monitoring, security, gateway, load_balancers, database, ...)"),
+            usd_per_hour: nonNegativeNumber("a fixed cost, USD per hour").optional(),
+            fraction_of_compute: nonNegativeNumber("a cost proportional to the GPU-server cost").optional(),
+          })
+          .describe("another cost of running the service"),
+      )
+      .default([])
+      .describe("costs besides servers and electricity"),
+  })
+  .describe("how costs are counted");
+
+export const SloSchema = z
+  .strictObject({
+    ttft: duration("time-to-first-token target").default(2),
+    tpot: duration("time-per-output-token target (mean gap between tokens of a request)").default(0.2),
+  })
+  .describe("latency objectives: a request meeting both counts toward SLO attainment and goodput (DistServe's definition)");
