@@ -11,7 +11,7 @@ import { simulate } from "./index.js";
 import { deployModel } from "./inference/deployment.js";
 import { staticBatch } from "./inference/latency/static-batch.js";
 import { ScenarioError } from "./scenario/issues.js";
-import type { ModelSpec, ScenarioInput } from "./scenario/schema.js";
+import { ModelSchema, type BatchingEngineSpec, type ModelSpec, type ScenarioInput } from "./scenario/schema.js";
 import { DataFiles } from "./workload/datafiles.js";
 
 export type EstimateMode = { kind: "batch"; size: number } | { kind: "concurrency"; users: number } | { kind: "max_throughput" };
@@ -43,35 +43,21 @@ export class EstimateError extends Error {}
 
 export const PRECISION_NAMES: readonly Precision[] = ["fp16", "bf16", "fp8", "int8", "int4"];
 
+/** The model entry a one-model scenario would have: what the estimate sets, the schema's defaults for the rest. */
 function modelEntry(input: EstimateInput, maxNumSeqs: number): ModelSpec {
-  return {
+  const maxBatchedTokens = input.maxBatchedTokens ?? EngineDefaults.max_batched_tokens;
+  return ModelSchema.parse({
     name: "estimate",
     model: input.model,
     gpu: input.gpu,
     precision: input.precision,
     tensor_parallel: input.tp,
-    pipeline_parallel: 1,
-    replicas: { initial: 1 },
-    router: { kind: "least_outstanding" },
-    placement: "spread",
-    startup: { engine: 60, weight_load_gb_per_s: 2 },
-    health_check: { interval: 10, unhealthy_threshold: 3 },
-    price: { input_usd_per_mtok: 0, output_usd_per_mtok: 0, batch_discount: 0.5 },
-    revenue_share: 0,
-    engine: {
-      kind: "continuous_batching",
-      max_num_seqs: maxNumSeqs,
-      max_batched_tokens: Math.max(input.maxBatchedTokens ?? 8192, maxNumSeqs),
-      chunked_prefill: true,
-      prefix_caching: false,
-      prefix_block_tokens: 512,
-      block_size: 16,
-      gpu_memory_utilization: 0.9,
-      stack: input.stack ?? "trtllm",
-      latency: { kind: "roofline" },
-    },
-  };
+    engine: { kind: "continuous_batching", max_num_seqs: maxNumSeqs, max_batched_tokens: Math.max(maxBatchedTokens, maxNumSeqs), stack: input.stack },
+  });
 }
+
+/** The continuous-batching engine's defaults, read from the schema. */
+const EngineDefaults = ModelSchema.shape.engine.parse({ kind: "continuous_batching" }) as BatchingEngineSpec;
 
 function checkNames(input: EstimateInput): void {
   const problems: string[] = [];
