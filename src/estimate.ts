@@ -6,6 +6,7 @@
  *  - at maximum throughput: offline, many requests at once, in-flight batching limited by KV memory
  *    (simulated), the way TensorRT-LLM's and vLLM's throughput benchmarks run.
  */
+import { US_PER_S, usToSeconds } from "./engine/index.js";
 import type { Precision } from "./catalog/precisions.js";
 import { simulate } from "./index.js";
 import { deployModel } from "./inference/deployment.js";
@@ -106,7 +107,7 @@ export function estimate(input: EstimateInput): EstimateResult {
 
   // Simulated modes: size the run from the static-batch closed form so it reaches a steady state.
   const users = input.mode.kind === "concurrency" ? input.mode.users : maxNumSeqs;
-  const guess = staticBatch(deployed.latency, Math.min(users, 256), input.isl, input.osl).e2eUs / 1e6;
+  const guess = staticBatch(deployed.latency, Math.min(users, 256), input.isl, input.osl).e2eUs / US_PER_S;
   const fixed = (value: number) => ({ dist: "fixed" as const, value });
   const scenario: ScenarioInput =
     input.mode.kind === "concurrency"
@@ -140,7 +141,7 @@ export function estimate(input: EstimateInput): EstimateResult {
   const { report, run } = result;
   const l = report.latency;
   const throughput =
-    input.mode.kind === "concurrency" ? report.throughput.output_tokens_per_s : (report.requests.completed * input.osl) / (run.endUs / 1e6);
+    input.mode.kind === "concurrency" ? report.throughput.output_tokens_per_s : (report.requests.completed * input.osl) / usToSeconds(run.endUs);
   return {
     ttft_ms: (l.ttft_s.mean ?? NaN) * 1e3,
     tbt_ms: (l.tbt_s.mean ?? NaN) * 1e3,

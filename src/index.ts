@@ -2,6 +2,7 @@
  * fleetsim's library API: load or validate a scenario, simulate it, get the report.
  * The CLI is a thin layer over these functions, and tests use them directly.
  */
+import { secondsToUs } from "./engine/index.js";
 import { loadScenarioFile, validateScenarioObject, type LoadedScenario } from "./scenario/load.js";
 import { runSimulation, type SimulationOptions, type SimulationResult } from "./simulate.js";
 import { buildReport, type Report } from "./report/json.js";
@@ -28,7 +29,7 @@ export interface Result {
 export function simulate(scenario: LoadedScenario | object, options: SimulationOptions & { baseDir?: string } = {}): Result {
   const loaded = isLoaded(scenario) ? scenario : validateScenarioObject(scenario, options.baseDir);
   const run = runSimulation(loaded, options);
-  const intervalUs = run.scenario.report.interval * 1e6;
+  const intervalUs = secondsToUs(run.scenario.report.interval);
   return { report: buildReport(run), timeseries: addFleetColumns(run.recorder.series.rows(run.endUs), run.fleet, intervalUs, run.endUs), run };
 }
 

@@ -4,7 +4,7 @@
  * that died keeps receiving traffic (which fails) until enough checks in a row have failed, and a
  * replica that came back gets traffic after its next passing check.
  */
-import { Priority, type Rng } from "../engine/index.js";
+import { Priority, US_PER_S, type Rng } from "../engine/index.js";
 import type { Replica, ReplicaHost, ServingEngine } from "../inference/replica.js";
 import type { ModelSpec } from "../scenario/schema.js";
 import type { SimContext } from "../requests/context.js";
@@ -12,6 +12,10 @@ import { Outcome } from "../requests/outcomes.js";
 import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
 import { createRouter, HOLD, NO_REPLICA, type ReplicaSnapshot, type Router } from "./routers/index.js";
+
+/** A health-check event carries its replica and the replica's epoch in one number: index x span + epoch. */
+const CHECK_TAG_SPAN = 1e6;
+const checkTag = (replica: number, epoch: number) => replica * CHECK_TAG_SPAN + epoch;
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -61,7 +65,7 @@ export class ModelService implements ReplicaHost {
       const replica = engine.createReplica(i, this);
       this.all.push(replica);
       this.replicas.push(replica);
-      this.checkPhaseUs.push(Math.floor(this.healthRng() * spec.health_check.interval * 1e6));
+      this.checkPhaseUs.push(Math.floor(this.healthRng() * spec.health_check.interval * US_PER_S));
       this.epoch.push(0);
     }
   }
@@ -167,7 +171,7 @@ export class ModelService implements ReplicaHost {
 
   /** Time of this replica's first health check at or after `t`. */
   private nextCheckUs(index: number, t: number): number {
-    const intervalUs = this.spec.health_check.interval * 1e6;
+    const intervalUs = this.spec.health_check.interval * US_PER_S;
     const phase = this.checkPhaseUs[index];
     return phase + Math.ceil((t - phase) / intervalUs) * intervalUs;
   }
@@ -177,26 +181,26 @@ export class ModelService implements ReplicaHost {
     const epoch = ++this.epoch[i];
     const hc = this.spec.health_check;
     // The first failing check is the next one; the balancer gives up after `unhealthy_threshold` in a row.
-    const detectUs = this.nextCheckUs(i, this.ctx.sim.nowUs + 1) + (hc.unhealthy_threshold - 1) * hc.interval * 1e6;
-    this.ctx.sim.at(detectUs, Priority.control, this.onCheckDown, i * 1e6 + epoch);
+    const detectUs = this.nextCheckUs(i, this.ctx.sim.nowUs + 1) + (hc.unhealthy_threshold - 1) * hc.interval * US_PER_S;
+    this.ctx.sim.at(detectUs, Priority.control, this.onCheckDown, checkTag(i, epoch));
   }
 
   replicaUp(replica: Replica): void {
     const i = replica.index;
     const epoch = ++this.epoch[i];
-    this.ctx.sim.at(this.nextCheckUs(i, this.ctx.sim.nowUs + 1), Priority.control, this.onCheckUp, i * 1e6 + epoch);
+    this.ctx.sim.at(this.nextCheckUs(i, this.ctx.sim.nowUs + 1), Priority.control, this.onCheckUp, checkTag(i, epoch));
   }
 
   private detectedDown(arg: number): void {
-    const i = Math.floor(arg / 1e6);
-    if (this.epoch[i] !== arg - i * 1e6) return; // it came back before the checks gave up on it
+    const i = Math.floor(arg / CHECK_TAG_SPAN);
+    if (this.epoch[i] !== arg - i * CHECK_TAG_SPAN) return; // it came back before the checks gave up on it
     const k = this.replicas.indexOf(this.all[i]);
     if (k >= 0) this.replicas.splice(k, 1);
   }
 
   private detectedUp(arg: number): void {
-    const i = Math.floor(arg / 1e6);
-    if (this.epoch[i] !== arg - i * 1e6) return;
+    const i = Math.floor(arg / CHECK_TAG_SPAN);
+    if (this.epoch[i] !== arg - i * CHECK_TAG_SPAN) return;
     const replica = this.all[i];
     if (this.replicas.includes(replica)) return;
     let k = 0;

@@ -9,7 +9,7 @@
  * iterations in one event. An arrival that could join, or a client giving up, cuts the jump at the
  * next iteration boundary.
  */
-import { Priority } from "../engine/index.js";
+import { Priority, usToSeconds } from "../engine/index.js";
 import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
 import { emptyBatch, formBatch, maxPrefixUnits, type WaitingLine } from "./batch-formation.js";
@@ -346,15 +346,15 @@ export class BatchingReplica implements Replica {
     const lifecycle = this.host.ctx.lifecycle;
     const w = this.scopeWeights;
     if (this.jumpSteps <= 1) {
-      for (let s = 0; s < w.length; s++) if (w[s] > 0) lifecycle.tokenGaps(s, durationUs / 1e6, w[s]);
+      for (let s = 0; s < w.length; s++) if (w[s] > 0) lifecycle.tokenGaps(s, usToSeconds(durationUs), w[s]);
       return;
     }
     const { firstSteps, firstUs, secondUs } = jumpHalves(this.jump, steps);
     for (let s = 0; s < w.length; s++) {
       if (w[s] === 0) continue;
       const perStep = w[s] / steps;
-      if (firstSteps > 0) lifecycle.tokenGaps(s, firstUs / 1e6, perStep * firstSteps);
-      lifecycle.tokenGaps(s, secondUs / 1e6, perStep * (steps - firstSteps));
+      if (firstSteps > 0) lifecycle.tokenGaps(s, usToSeconds(firstUs), perStep * firstSteps);
+      lifecycle.tokenGaps(s, usToSeconds(secondUs), perStep * (steps - firstSteps));
     }
   }
 
@@ -367,7 +367,7 @@ export class BatchingReplica implements Replica {
     if (seqs.firstTokenUs[req] < 0) seqs.firstTokenUs[req] = now;
     else if (requests.measured[req]) {
       // Recomputed after a preemption: the wait for this token is one (long) gap between tokens.
-      this.host.ctx.lifecycle.tokenGaps(requests.scope[req], (now - seqs.lastTokenUs[req]) / 1e6, 1);
+      this.host.ctx.lifecycle.tokenGaps(requests.scope[req], usToSeconds(now - seqs.lastTokenUs[req]), 1);
     }
     seqs.lastTokenUs[req] = now;
     const keys = this.engine.limits.prefixCaching ? requests.prefixKeys[req] : undefined;

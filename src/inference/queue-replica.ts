@@ -2,7 +2,7 @@
  * The `queue` engine: each replica has `concurrency` slots and a FIFO queue; a request holds one
  * slot for its service time, drawn at arrival from the model's service-time distribution.
  */
-import { Priority } from "../engine/index.js";
+import { Priority, secondsToUs } from "../engine/index.js";
 import type { EngineSpec } from "../scenario/schema.js";
 import type { SimContext } from "../requests/context.js";
 import { makeSampler } from "../workload/distributions.js";
@@ -24,7 +24,7 @@ export class QueueEngine implements ServingEngine {
   }
 
   prepare(req: number): void {
-    this.ctx.requests.workUs[req] = Math.round(this.serviceTimeS() * 1e6);
+    this.ctx.requests.workUs[req] = secondsToUs(this.serviceTimeS());
   }
 
   accepts(): boolean {

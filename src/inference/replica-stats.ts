@@ -1,5 +1,5 @@
 /** What an LLM replica measured over the measurement window, and the summary the report shows of it. */
-import { TimeWeightedLevel } from "../engine/index.js";
+import { TimeWeightedLevel, US_PER_S, usToSeconds } from "../engine/index.js";
 import { PRECISIONS } from "../catalog/precisions.js";
 import type { Deployed } from "./deployment.js";
 import type { BatchShape } from "./latency/shape.js";
@@ -98,7 +98,7 @@ export function summarizeReplica(s: ReplicaStats, kv: KvCounters, deployed: Depl
   const compute = PRECISIONS[deployed.precision].compute;
   const peakFlops = (deployed.gpu.tflops[compute] ?? deployed.gpu.tflops.bf16) * 1e12 * gpus;
   return {
-    busy_fraction: busyUs / (windowS * 1e6),
+    busy_fraction: busyUs / (windowS * US_PER_S),
     mean_batch_size: busyUs > 0 ? s.seqUs / busyUs : 0,
     mean_kv_utilization: busyUs > 0 ? s.kvBlockUs / busyUs / kv.capacity : 0,
     tokens_per_s: (s.prefillTokens + s.decodeTokens) / windowS,
@@ -110,6 +110,6 @@ export function summarizeReplica(s: ReplicaStats, kv: KvCounters, deployed: Depl
     prefix_cache_evictions: kv.evictions,
     mean_outstanding: s.outstanding.mean(s.toUs),
     completed: s.completed,
-    mean_residence_s: s.completed > 0 ? s.residenceUs / s.completed / 1e6 : null,
+    mean_residence_s: s.completed > 0 ? usToSeconds(s.residenceUs / s.completed) : null,
   };
 }

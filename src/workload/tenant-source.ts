@@ -3,7 +3,7 @@
  * streams and creates requests. Open-loop tenants keep exactly one arrival event pending; closed-loop
  * tenants keep one per user, and a user's next request follows the end of the previous one.
  */
-import { Priority } from "../engine/index.js";
+import { Priority, secondsToUs, US_PER_S } from "../engine/index.js";
 import type { TenantSpec } from "../scenario/schema.js";
 import { makeArrivalProcess, type ArrivalProcess } from "./arrivals.js";
 import type { SimContext } from "../requests/context.js";
@@ -72,7 +72,7 @@ export class TenantSource {
       return;
     }
     for (let user = 0; user < arrival.concurrency; user++) {
-      const atUs = Math.round((arrival.ramp_up * 1e6 * user) / arrival.concurrency);
+      const atUs = Math.round((arrival.ramp_up * US_PER_S * user) / arrival.concurrency);
       if (atUs < this.wiring.endUs) this.ctx.sim.at(atUs, Priority.arrival, this.onArrival);
     }
   }
@@ -80,12 +80,12 @@ export class TenantSource {
   /** A request of this tenant ended (any outcome): a closed-loop user thinks, then sends the next. */
   ended(): void {
     if (!this.thinkTimeS) return;
-    const atUs = this.ctx.sim.nowUs + Math.round(this.thinkTimeS() * 1e6);
+    const atUs = this.ctx.sim.nowUs + secondsToUs(this.thinkTimeS());
     if (atUs < this.wiring.endUs) this.ctx.sim.at(atUs, Priority.arrival, this.onArrival);
   }
 
   private scheduleNext(): void {
-    const tUs = Math.round(this.arrivals!.next() * 1e6);
+    const tUs = secondsToUs(this.arrivals!.next());
     if (tUs < this.wiring.endUs) this.ctx.sim.at(Math.max(tUs, this.ctx.sim.nowUs), Priority.arrival, this.onArrival);
   }
 
