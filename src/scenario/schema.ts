@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { duration, identifier, nonNegativeNumber, positiveNumber, timeDistribution, tokenDistribution } from "./fields.js";
+import { parseThresholds } from "../metrics/thresholds.js";
 
 // --- serving engines -------------------------------------------------------------------------
 
@@ -478,7 +479,9 @@ export const ScenarioSchema = z
     thresholds: z
       .record(z.string(), z.array(z.string().min(1)))
       .default({})
-      .describe('pass/fail criteria, k6 style: { ttft: ["p(99) < 2s"], error_rate: ["rate < 0.001"], availability: ["value >= 99.9%"] }; `fleetsim check` exits 99 when one fails'),
+      .describe('pass/fail criteria, k6 style: { ttft: ["p(99) < 2s"], error_rate: ["rate < 0.001"], availability: ["value >= 99.9%"] }; `fleetsim check` exits 99 when one fails')
+      // Parsed once here; checkScenario reports the expressions that did not parse.
+      .transform(parseThresholds),
     report: ReportSchema.default({ interval: 60, requests_csv: false }),
   })
   .describe("a fleetsim scenario");
