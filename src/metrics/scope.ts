@@ -1,6 +1,6 @@
 /** Statistics of one group of requests (a tenant in a region), the (tenant, region) grid they form, and roll-ups over it. */
 import { LatencySketch } from "./sketch.js";
-import { OUTCOMES, type OutcomeKey } from "../requests/outcomes.js";
+import { OUTCOMES, serverErrors, type OutcomeKey } from "../requests/outcomes.js";
 
 export const LATENCY_METRICS = ["queue_s", "ttft_s", "tbt_s", "tpot_s", "e2e_s"] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
@@ -113,4 +113,9 @@ export class Scopes {
   total<T, A>(values: readonly T[], reduce: (parts: T[]) => A): A {
     return reduce([...values]);
   }
+}
+
+/** Server errors among named counts: the one definition (requests/outcomes.ts) applied to a report's `requests`. */
+export function serverErrorsOf(counts: RequestCounts): number {
+  return serverErrors(OUTCOMES.map((outcome) => counts[outcome.key]));
 }
