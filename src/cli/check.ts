@@ -7,6 +7,7 @@ import { simulate } from "../index.js";
 import { loadScenarioFile } from "../scenario/load.js";
 import { StagedFiles, stageReport } from "../report/index.js";
 import type { Report } from "../report/json.js";
+import { thresholdActual } from "../report/format.js";
 import { exitCodes } from "./errors.js";
 
 export interface CheckOptions {
@@ -49,8 +50,7 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
   if (entries.length === 0) process.stdout.write(`${report.scenario.name}: no thresholds to check\n`);
   for (const [metric, results] of entries) {
     for (const r of results) {
-      const actual = r.actual === null ? "no data" : Number(r.actual.toPrecision(4));
-      process.stdout.write(`${r.ok ? "✓" : "✗"} ${metric}: ${r.expression} (actual ${actual})\n`);
+      process.stdout.write(`${r.ok ? "✓" : "✗"} ${metric}: ${r.expression} (actual ${thresholdActual(r.actual)})\n`);
     }
   }
   if (options.out) {

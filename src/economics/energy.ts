@@ -1,5 +1,7 @@
 /** Energy from the fleet's integrated power: IT and facility kWh, electricity cost, carbon, peaks. */
 import type { Fleet } from "../fleet/fleet.js";
+import { pueAt, worstPue } from "../fleet/power.js";
+import { sum } from "../metrics/scope.js";
 import type { RegionPlan } from "../fleet/topology.js";
 
 /** W x microseconds in a kWh. */
@@ -10,12 +12,6 @@ export interface AzEnergy {
   facilityKwh: number;
   peakItKw: number;
   peakFacilityKw: number;
-}
-
-function pueAt(region: RegionPlan, timeUs: number): number {
-  if (typeof region.pue === "number") return region.pue;
-  const hour = Math.floor(timeUs / 3.6e9) % 24;
-  return region.pue[hour];
 }
 
 /** Energy of each AZ over the window [fromUs, toUs]: facility energy applies the PUE of each report interval's hour. */
@@ -40,10 +36,33 @@ export function azEnergy(fleet: Fleet, bucketUs: number, fromUs: number, toUs: n
         const width = Math.min(bucketUs, endUs - start);
         if (inside > 0 && width > 0) facilityKwh += ((area * inside) / width / WUS_PER_KWH) * pueAt(region, start);
       });
-      peakFacilityW = level.peak * Math.max(...region.pue);
+      peakFacilityW = level.peak * worstPue(region);
     }
     return { itKwh, facilityKwh, peakItKw: level.peak / 1e3, peakFacilityKw: peakFacilityW / 1e3 };
   });
 }
 
-export { pueAt };
+export interface RegionEnergy {
+  it_kwh: number;
+  facility_kwh: number;
+  electricity_usd: number;
+  carbon_kg: number;
+}
+
+/** A region's energy: its AZs' kWh summed in AZ order, priced and converted to CO2 at the region's rates. */
+export function regionEnergy(region: RegionPlan, azs: readonly AzEnergy[]): RegionEnergy {
+  const mine = region.azs.map((a) => azs[a]);
+  const it = sum(mine.map((e) => e.itKwh));
+  const facility = sum(mine.map((e) => e.facilityKwh));
+  return { it_kwh: it, facility_kwh: facility, electricity_usd: facility * region.electricityUsdPerKwh, carbon_kg: (facility * region.carbonGPerKwh) / 1e3 };
+}
+
+/** The fleet's energy: regions summed in region order. */
+export function totalEnergy(regions: readonly RegionEnergy[]): RegionEnergy {
+  return {
+    it_kwh: sum(regions.map((e) => e.it_kwh)),
+    facility_kwh: sum(regions.map((e) => e.facility_kwh)),
+    electricity_usd: sum(regions.map((e) => e.electricity_usd)),
+    carbon_kg: sum(regions.map((e) => e.carbon_kg)),
+  };
+}

@@ -3,18 +3,14 @@
  * providers' share, SLA credits), what its customers pay per token, and the margin between them.
  * Every figure covers the measurement window [warmup, duration].
  */
-import { GPUS } from "../catalog/gpus.js";
 import { SERVER_TYPES, type ServerType } from "../catalog/servers.js";
-import type { ScopeStats } from "../metrics/scope.js";
+import { sum, type ScopeStats } from "../metrics/scope.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { Topology } from "../fleet/topology.js";
 import type { AzEnergy } from "./energy.js";
+import { serverNameplateKw } from "../fleet/power.js";
 
 export const HOURS_PER_MONTH = 730;
-
-export function serverNameplateKw(type: ServerType): number {
-  return (type.hostMaxW + type.gpus * GPUS[type.gpu].tdpW) / 1e3;
-}
 
 /** USD per server-hour of owning a server: amortised purchase plus facility capacity. */
 export function ownedUsdPerHour(type: ServerType, scenario: Scenario): number | undefined {
@@ -29,14 +25,6 @@ export function tokenRevenue(stats: ScopeStats, price: Scenario["models"][number
   const usd =
     ((stats.inputTokens - stats.cachedInputTokens) * price.input_usd_per_mtok + stats.cachedInputTokens * cachedPrice + stats.outputTokens * price.output_usd_per_mtok) / 1e6;
   return batch ? usd * (1 - price.batch_discount) : usd;
-}
-
-/** AWS-style service credit for a region's monthly uptime (Bedrock SLA tiers), percent of its revenue. */
-export function slaCreditPct(uptimePct: number): number {
-  if (uptimePct < 95) return 100;
-  if (uptimePct < 99) return 25;
-  if (uptimePct < 99.9) return 10;
-  return 0;
 }
 
 export interface BreakEven {
@@ -73,10 +61,29 @@ export function breakEven(type: ServerType, scenario: Scenario, energyUsdPerServ
   };
 }
 
+/**
+ * Break-even of each server type in the fleet (first-seen order), at the fleet's own facility energy per
+ * server-hour priced in the region of the type's first server; types without a rent or an owned price are left out.
+ */
+export function breakEvenByServerType(scenario: Scenario, topology: Topology, energy: readonly AzEnergy[], windowHours: number): BreakEven[] {
+  const result: BreakEven[] = [];
+  const seen = new Set<string>();
+  const kwhPerServerHour =
+    windowHours > 0 && topology.servers.length > 0 ? sum(energy.map((e) => e.facilityKwh)) / (topology.servers.length * windowHours) : 0;
+  for (const server of topology.servers) {
+    if (seen.has(server.type.id)) continue;
+    seen.add(server.type.id);
+    const region = topology.regions[topology.azs[server.az].region];
+    const b = breakEven(server.type, scenario, kwhPerServerHour * region.electricityUsdPerKwh);
+    if (b) result.push(b);
+  }
+  return result;
+}
+
 export interface CostInputs {
   scenario: Scenario;
   topology: Topology;
-  energy: AzEnergy[];
+  energy: readonly AzEnergy[];
   windowHours: number;
   /** revenue per model and per region, USD */
   revenueByModel: number[];
@@ -121,7 +128,7 @@ export function costs(inputs: CostInputs): CostBreakdown {
     const credit = (inputs.slaCreditPctByRegion[r] / 100) * inputs.revenueByRegion[r];
     if (credit > 0) add("sla_credits", credit, r);
   });
-  const total = Object.values(items).reduce((s, x) => s + x, 0);
+  const total = sum(Object.values(items));
   return {
     total_usd: total,
     items,

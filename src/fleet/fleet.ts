@@ -13,6 +13,7 @@ import { gpuPower, type GpuPower } from "../catalog/power.js";
 import type { Replica } from "../inference/replica.js";
 import type { SimContext } from "../requests/context.js";
 import type { ReplicaPlacement, Topology } from "./topology.js";
+import { bootingServerWatts, gpuWatts, hostWatts, hostWattsPerBusyGpu } from "./power.js";
 
 export const GPU_STATES = ["free", "booting", "loading", "serving", "failed"] as const;
 export type GpuState = (typeof GPU_STATES)[number];
@@ -135,8 +136,7 @@ export class Fleet {
    * hottest path of the fleet, so it moves the server's power by the difference instead of recounting.
    */
   private replicaPower(slot: ReplicaSlot, fractionPrompt: number, busy: boolean): void {
-    const p = slot.power;
-    const watts = busy ? fractionPrompt * p.promptW + (1 - fractionPrompt) * p.tokenW : p.idleW;
+    const watts = gpuWatts(slot.power, fractionPrompt, busy);
     if (watts === slot.wattsPerGpu && busy === slot.busy) return;
     const s = slot.placement.server;
     const server = this.servers[s];
@@ -147,7 +147,7 @@ export class Fleet {
       return;
     }
     const type = this.topology.servers[s].type;
-    const hostPerBusyGpuW = (type.hostMaxW - type.hostIdleW) / type.gpus;
+    const hostPerBusyGpuW = hostWattsPerBusyGpu(type);
     const delta = (watts - slot.wattsPerGpu) * slot.placement.gpus + (Number(busy) - Number(slot.busy)) * slot.placement.gpus * hostPerBusyGpuW;
     slot.wattsPerGpu = watts;
     slot.busy = busy;
@@ -166,7 +166,7 @@ export class Fleet {
     if (server.status === "failed") {
       states[FAILED] = type.gpus;
     } else if (server.status === "booting") {
-      itW = type.hostIdleW + type.gpus * server.power.idleW;
+      itW = bootingServerWatts(type, server.power.idleW);
       for (let g = 0; g < type.gpus; g++) states[server.failedGpus[g] ? FAILED : BOOTING]++;
     } else {
       const inSlot = new Int32Array(type.gpus).fill(-1);
@@ -193,7 +193,7 @@ export class Fleet {
           itW += server.power.idleW;
         }
       }
-      itW += type.hostIdleW + ((type.hostMaxW - type.hostIdleW) * busyGpus) / type.gpus;
+      itW += hostWatts(type, busyGpus);
     }
     const az = plan.az;
     this.itPower[az].add(itW - server.itW, now);

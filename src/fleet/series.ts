@@ -1,6 +1,6 @@
 /** The fleet's columns of timeseries.csv: power and GPU states averaged over each report interval. */
 import type { TimeSeriesRow } from "../metrics/timeseries.js";
-import { pueAt } from "../economics/energy.js";
+import { pueAt } from "./power.js";
 import { GPU_STATES, type Fleet } from "./fleet.js";
 
 export function addFleetColumns(rows: TimeSeriesRow[], fleet: Fleet, intervalUs: number, endUs: number): TimeSeriesRow[] {

@@ -6,7 +6,8 @@
 import type { RequestTable } from "../requests/table.js";
 import type { RequestLifecycle } from "../requests/context.js";
 import { isServerError, Outcome } from "../requests/outcomes.js";
-import { ScopeStats } from "./scope.js";
+import { Scopes, ScopeStats } from "./scope.js";
+import { RegionAvailability } from "./availability.js";
 import { TimeSeries } from "./timeseries.js";
 import { BucketedLevel } from "../engine/index.js";
 
@@ -27,24 +28,6 @@ export interface RequestRecord {
   output_tokens: number;
 }
 
-/** AWS computes availability over 5-minute intervals. */
-export const AVAILABILITY_INTERVAL_US = 300e6;
-
-/** Requests and server errors of one region, by 5-minute interval of their end. */
-export class RegionAvailability {
-  readonly total: number[] = [];
-  readonly errors: number[] = [];
-  count(nowUs: number, error: boolean): void {
-    const bucket = Math.floor(nowUs / AVAILABILITY_INTERVAL_US);
-    while (this.total.length <= bucket) {
-      this.total.push(0);
-      this.errors.push(0);
-    }
-    this.total[bucket]++;
-    if (error) this.errors[bucket]++;
-  }
-}
-
 export interface SloTargets {
   ttftS: number;
   tpotS: number;
@@ -53,7 +36,9 @@ export interface SloTargets {
 export class Recorder implements RequestLifecycle {
   /** receives every request as it ends, when per-request output is asked for */
   onRequestEnd?: (record: RequestRecord) => void;
-  /** one per (tenant, region): scope = tenant x regions + region */
+  /** the (tenant, region) grid that `scopes` is laid out on */
+  readonly grid: Scopes;
+  /** one per (tenant, region), indexed as `grid` says */
   readonly scopes: ScopeStats[];
   readonly availability: RegionAvailability[];
   /** requests in the system (queued or in service) and waiting, integrated over [warmup, duration] and per interval */
@@ -66,13 +51,14 @@ export class Recorder implements RequestLifecycle {
   constructor(
     private readonly requests: RequestTable,
     tenantCount: number,
-    readonly regionCount: number,
+    regionCount: number,
     private readonly slo: SloTargets,
     warmupUs: number,
     durationUs: number,
     intervalUs: number,
   ) {
-    this.scopes = Array.from({ length: tenantCount * regionCount }, () => new ScopeStats());
+    this.grid = new Scopes(tenantCount, regionCount);
+    this.scopes = Array.from({ length: this.grid.size }, () => new ScopeStats());
     this.availability = Array.from({ length: regionCount }, () => new RegionAvailability());
     this.inSystem = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.queued = new BucketedLevel(intervalUs, warmupUs, durationUs);
@@ -107,7 +93,7 @@ export class Recorder implements RequestLifecycle {
     const r = this.requests;
     const ttftS = (firstTokenUs + r.rttUs[req] - r.arrivalUs[req]) / 1e6;
     const e2eS = (nowUs + r.rttUs[req] - r.arrivalUs[req]) / 1e6;
-    this.availability[r.scope[req] % this.regionCount].count(nowUs, false);
+    this.availability[this.grid.regionOf(r.scope[req])].count(nowUs, false);
     if (r.measured[req]) {
       const scope = this.scopes[r.scope[req]];
       scope.outcomes[Outcome.ok]++;
@@ -134,7 +120,7 @@ export class Recorder implements RequestLifecycle {
     if (outcome !== Outcome.inFlight) {
       const serverError = isServerError(outcome);
       if (serverError) this.series.error(nowUs);
-      this.availability[r.scope[req] % this.regionCount].count(nowUs, serverError);
+      this.availability[this.grid.regionOf(r.scope[req])].count(nowUs, serverError);
     }
     if (this.onRequestEnd) this.log(req, outcome, NaN, nowUs);
     this.inSystem.add(-1, nowUs);
@@ -147,7 +133,7 @@ export class Recorder implements RequestLifecycle {
     this.onRequestEnd!({
       serial: r.serial[req],
       tenant: r.tenant[req],
-      region: r.scope[req] % this.regionCount,
+      region: this.grid.regionOf(r.scope[req]),
       model: r.model[req],
       replica: r.replica[req],
       measured: r.measured[req] === 1,

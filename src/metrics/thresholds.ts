@@ -1,11 +1,75 @@
 /**
- * Pass/fail thresholds, k6 style: `{ ttft: ["p(99) < 2s"], error_rate: ["rate < 0.001"] }`.
- * A metric is a latency distribution (ttft, tbt, tpot, e2e, queue), whose statistics are p(N),
- * avg, med, min-free max; or a single value (error_rate, availability, slo_attainment, goodput,
- * margin_pct, cost_per_mtok) read with `rate` or `value`. Values may carry units: "2s", "250ms", "99.9%".
+ * Pass/fail thresholds, k6 style: `{ ttft: ["p(99) < 2s"], error_rate: ["rate < 0.001"] }`, parsed once
+ * (when the scenario is validated) into typed expressions that the report evaluates.
+ *
+ * Grammar of one expression (k6's metrics/thresholds_parser.go, cut down to what we report):
+ *
+ *   threshold  = statistic operator bound                 (blanks allowed around each part)
+ *   statistic  = "p(" percentile ")" | "avg" | "med" | "max" | "rate" | "value"
+ *   percentile = "50" | "90" | "95" | "99" | "99.9"        (the columns a DistributionSummary has)
+ *   operator   = "<" | "<=" | ">" | ">=" | "=="
+ *   bound      = number "%"                                (percent points, as written: "99.9%" is 99.9)
+ *              | duration                                 (seconds: "2s", "250ms", "1m30s", or a bare number)
+ *
+ * A distribution metric takes p(N), avg, med or max; a single-value metric takes rate or value.
  */
 import { parseDurationSeconds } from "../scenario/units.js";
 import type { DistributionSummary } from "./sketch.js";
+
+/** The one list of metrics a threshold may name, and whether each is a latency distribution or a single value. */
+export const THRESHOLD_METRICS = {
+  ttft: "distribution",
+  tbt: "distribution",
+  tpot: "distribution",
+  e2e: "distribution",
+  queue: "distribution",
+  error_rate: "value",
+  availability: "value",
+  slo_attainment: "value",
+  goodput: "value",
+  margin_pct: "value",
+  cost_per_mtok: "value",
+} as const;
+export type ThresholdMetric = keyof typeof THRESHOLD_METRICS;
+type MetricKind = (typeof THRESHOLD_METRICS)[ThresholdMetric];
+
+/** What the report supplies for each metric: a distribution's summary or a single value (null without data). */
+export type MetricReadings = {
+  [M in ThresholdMetric]: (typeof THRESHOLD_METRICS)[M] extends "distribution" ? DistributionSummary : number | null;
+};
+
+type Statistic = "p" | "avg" | "med" | "max" | "rate" | "value";
+type Operator = "<" | "<=" | ">" | ">=" | "==";
+
+/** The DistributionSummary column each percentile reads. */
+const PERCENTILE_COLUMNS = { "50": "p50", "90": "p90", "95": "p95", "99": "p99", "99.9": "p999" } as const;
+type Percentile = keyof typeof PERCENTILE_COLUMNS;
+const STATISTIC_COLUMNS = { avg: "mean", med: "p50", max: "max" } as const;
+
+const STATISTICS_OF: Record<MetricKind, readonly Statistic[]> = { distribution: ["p", "avg", "med", "max"], value: ["rate", "value"] };
+
+export interface ThresholdExpression {
+  /** the text as written, echoed in report.json */
+  source: string;
+  metric: ThresholdMetric;
+  statistic: Statistic;
+  percentile: Percentile | null;
+  /** the DistributionSummary column read, for a distribution metric */
+  column: keyof DistributionSummary | null;
+  operator: Operator;
+  /** in seconds when written as a duration, in percent points when written with "%" */
+  bound: number;
+  /** how the bound was written: "%" for percent, "s" for a duration with a unit (converted to seconds), "" for a bare number */
+  unit: "%" | "s" | "";
+}
+
+/** An expression the parser could not read, with the reason. */
+export interface ThresholdProblem {
+  source: string;
+  problem: string;
+}
+
+export type ParsedThreshold = ThresholdExpression | ThresholdProblem;
 
 export interface ThresholdResult {
   expression: string;
@@ -13,48 +77,81 @@ export interface ThresholdResult {
   ok: boolean;
 }
 
-export const DISTRIBUTION_METRICS = ["ttft", "tbt", "tpot", "e2e", "queue"] as const;
-export const VALUE_METRICS = ["error_rate", "availability", "slo_attainment", "goodput", "margin_pct", "cost_per_mtok"] as const;
-
 const EXPRESSION = /^\s*(p\(\s*(\d+(?:\.\d+)?)\s*\)|avg|med|max|rate|value)\s*(<=|>=|<|>|==)\s*(\S+)\s*$/;
 
-/** Checks an expression's form; returns a message if it is not one this module evaluates. */
-export function checkThreshold(metric: string, expression: string): string | undefined {
-  const isDistribution = (DISTRIBUTION_METRICS as readonly string[]).includes(metric);
-  const isValue = (VALUE_METRICS as readonly string[]).includes(metric);
-  if (!isDistribution && !isValue) return `unknown metric '${metric}' (expected one of: ${[...DISTRIBUTION_METRICS, ...VALUE_METRICS].join(", ")})`;
-  const m = EXPRESSION.exec(expression);
-  if (!m) return `cannot read ${JSON.stringify(expression)}: expected e.g. "p(99) < 2s", "avg < 500ms", "rate < 0.001", "value >= 99.9%"`;
-  const stat = m[1].startsWith("p(") ? "p" : m[1];
-  if (isDistribution && !["p", "avg", "med", "max"].includes(stat)) return `${metric} is a distribution: use p(N), avg, med or max, not ${stat}`;
-  if (isValue && !["rate", "value"].includes(stat)) return `${metric} is a single value: use rate or value, not ${stat}`;
-  if (stat === "p" && !["50", "90", "95", "99", "99.9"].includes(m[2])) return `p(${m[2]}) is not reported: use p(50), p(90), p(95), p(99) or p(99.9)`;
-  if (parseBound(m[4]) === undefined) return `cannot read the bound ${JSON.stringify(m[4])}: a number, a duration ("2s") or a percentage ("99.9%")`;
-  return undefined;
-}
-
-function parseBound(text: string): number | undefined {
+function parseBound(text: string): { bound: number; unit: ThresholdExpression["unit"] } | undefined {
   if (text.endsWith("%")) {
     const n = Number(text.slice(0, -1));
-    return Number.isFinite(n) ? n : undefined;
+    return Number.isFinite(n) ? { bound: n, unit: "%" } : undefined;
   }
-  return parseDurationSeconds(text);
+  const seconds = parseDurationSeconds(text);
+  return seconds === undefined ? undefined : { bound: seconds, unit: /[a-zµ]/i.test(text) ? "s" : "" };
 }
 
-function statOf(d: DistributionSummary, stat: string, percentile?: string): number | null {
-  if (stat === "avg") return d.mean;
-  if (stat === "med") return d.p50;
-  if (stat === "max") return d.max;
-  const key = ({ "50": "p50", "90": "p90", "95": "p95", "99": "p99", "99.9": "p999" } as const)[percentile as "50"];
-  return d[key];
+function isMetric(name: string): name is ThresholdMetric {
+  return Object.hasOwn(THRESHOLD_METRICS, name);
 }
 
-export function evaluateThreshold(expression: string, read: { distribution?: DistributionSummary; value?: number | null }): ThresholdResult {
-  const m = EXPRESSION.exec(expression)!;
-  const stat = m[1].startsWith("p(") ? "p" : m[1];
-  const actual = read.distribution ? statOf(read.distribution, stat, m[2]) : (read.value ?? null);
-  const bound = parseBound(m[4])!;
-  if (actual === null) return { expression, actual, ok: false };
-  const ok = m[3] === "<" ? actual < bound : m[3] === "<=" ? actual <= bound : m[3] === ">" ? actual > bound : m[3] === ">=" ? actual >= bound : actual === bound;
-  return { expression, actual, ok };
+/** Reads one expression for a metric; a problem says what is wrong in words a scenario author acts on. */
+export function parseThreshold(metric: string, source: string): ParsedThreshold {
+  const fail = (problem: string): ThresholdProblem => ({ source, problem });
+  if (!isMetric(metric)) return fail(`unknown metric '${metric}' (expected one of: ${Object.keys(THRESHOLD_METRICS).join(", ")})`);
+  const kind = THRESHOLD_METRICS[metric];
+  const m = EXPRESSION.exec(source);
+  if (!m) return fail(`cannot read ${JSON.stringify(source)}: expected e.g. "p(99) < 2s", "avg < 500ms", "rate < 0.001", "value >= 99.9%"`);
+  const statistic = (m[1].startsWith("p(") ? "p" : m[1]) as Statistic;
+  if (!STATISTICS_OF[kind].includes(statistic)) {
+    return fail(kind === "distribution" ? `${metric} is a distribution: use p(N), avg, med or max, not ${statistic}` : `${metric} is a single value: use rate or value, not ${statistic}`);
+  }
+  const percentile = statistic === "p" ? m[2] : null;
+  if (percentile !== null && !Object.hasOwn(PERCENTILE_COLUMNS, percentile)) return fail(`p(${percentile}) is not reported: use p(50), p(90), p(95), p(99) or p(99.9)`);
+  const bound = parseBound(m[4]);
+  if (bound === undefined) return fail(`cannot read the bound ${JSON.stringify(m[4])}: a number, a duration ("2s") or a percentage ("99.9%")`);
+  const column =
+    kind === "value" ? null : percentile !== null ? PERCENTILE_COLUMNS[percentile as Percentile] : STATISTIC_COLUMNS[statistic as keyof typeof STATISTIC_COLUMNS];
+  return { source, metric, statistic, percentile: percentile as Percentile | null, column, operator: m[3] as Operator, ...bound };
+}
+
+/** Parses every expression of a scenario's `thresholds:`, keeping metrics and expressions in their order. */
+export function parseThresholds(written: Record<string, string[]>): Record<string, ParsedThreshold[]> {
+  return Object.fromEntries(Object.entries(written).map(([metric, sources]) => [metric, sources.map((source) => parseThreshold(metric, source))]));
+}
+
+export function isThresholdProblem(parsed: ParsedThreshold): parsed is ThresholdProblem {
+  return "problem" in parsed;
+}
+
+function compare(actual: number, operator: Operator, bound: number): boolean {
+  switch (operator) {
+    case "<":
+      return actual < bound;
+    case "<=":
+      return actual <= bound;
+    case ">":
+      return actual > bound;
+    case ">=":
+      return actual >= bound;
+    case "==":
+      return actual === bound;
+  }
+}
+
+/** Reads the expression's statistic from the readings and compares it with the bound; no data fails. */
+export function evaluateThreshold(t: ThresholdExpression, readings: MetricReadings): ThresholdResult {
+  const reading = readings[t.metric];
+  const actual = t.column !== null ? (reading as DistributionSummary)[t.column] : ((reading as number | null) ?? null);
+  if (actual === null) return { expression: t.source, actual, ok: false };
+  return { expression: t.source, actual, ok: compare(actual, t.operator, t.bound) };
+}
+
+/** Evaluates every threshold of a validated scenario; an unparsed one means validation was skipped. */
+export function evaluateThresholds(thresholds: Record<string, ParsedThreshold[]>, readings: MetricReadings): Record<string, ThresholdResult[]> {
+  const results: Record<string, ThresholdResult[]> = {};
+  for (const [metric, parsed] of Object.entries(thresholds)) {
+    results[metric] = parsed.map((t) => {
+      if (isThresholdProblem(t)) throw new Error(`threshold ${metric}: ${t.problem}`);
+      return evaluateThreshold(t, readings);
+    });
+  }
+  return results;
 }

@@ -7,7 +7,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { DistributionSummary } from "../metrics/sketch.js";
 import type { TimeSeriesRow } from "../metrics/timeseries.js";
+import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
+import { count, percent, percentPoints, seconds, thresholdActual, usd } from "./format.js";
 
 const require = createRequire(import.meta.url);
 
@@ -27,12 +29,6 @@ function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replaceAll("<", "\\u003c");
 }
 
-function seconds(value: number | null): string {
-  if (value === null) return "–";
-  if (value === 0) return "0";
-  return value < 1 ? `${(value * 1000).toPrecision(3)} ms` : `${value.toPrecision(3)} s`;
-}
-
 const LATENCY_LABELS: [keyof GroupReport["latency"], string][] = [
   ["queue_s", "queue"],
   ["ttft_s", "time to first token"],
@@ -43,7 +39,7 @@ const LATENCY_LABELS: [keyof GroupReport["latency"], string][] = [
 
 function latencyTable(latency: GroupReport["latency"]): string {
   const row = (label: string, d: DistributionSummary) =>
-    `<tr><td>${label}</td><td>${d.count.toLocaleString("en-US")}</td>${[d.mean, d.p50, d.p90, d.p99, d.p999, d.max]
+    `<tr><td>${label}</td><td>${count(d.count)}</td>${[d.mean, d.p50, d.p90, d.p99, d.p999, d.max]
       .map((v) => `<td>${seconds(v)}</td>`)
       .join("")}</tr>`;
   return `<table><thead><tr><th>metric</th><th>count</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr></thead><tbody>${LATENCY_LABELS.map(
@@ -54,7 +50,7 @@ function latencyTable(latency: GroupReport["latency"]): string {
 function groupsTable(groups: Record<string, GroupReport>): string {
   const rows = Object.entries(groups).map(([name, g]) => {
     const r = g.requests;
-    return `<tr><td>${escapeHtml(name)}</td><td>${r.arrived}</td><td>${r.completed}</td><td>${r.throttled + r.rejected + r.failed + r.timed_out}</td><td>${g.throughput.requests_per_s.toFixed(2)}</td><td>${seconds(g.latency.ttft_s.p50)}</td><td>${seconds(g.latency.ttft_s.p99)}</td><td>${seconds(g.latency.e2e_s.p99)}</td></tr>`;
+    return `<tr><td>${escapeHtml(name)}</td><td>${count(r.arrived)}</td><td>${count(r.completed)}</td><td>${count(serverErrorsOf(r))}</td><td>${g.throughput.requests_per_s.toFixed(2)}</td><td>${seconds(g.latency.ttft_s.p50)}</td><td>${seconds(g.latency.ttft_s.p99)}</td><td>${seconds(g.latency.e2e_s.p99)}</td></tr>`;
   });
   return `<table><thead><tr><th>name</th><th>arrived</th><th>completed</th><th>errors</th><th>req/s</th><th>TTFT p50</th><th>TTFT p99</th><th>E2E p99</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
@@ -102,7 +98,7 @@ function thresholdList(report: Report): string {
   const entries = Object.entries(report.thresholds);
   if (entries.length === 0) return "";
   const items = entries.flatMap(([metric, results]) =>
-    results.map((r) => `<li class="${r.ok ? "pass" : "fail"}">${r.ok ? "pass" : "FAIL"}: ${escapeHtml(metric)} ${escapeHtml(r.expression)} (actual ${r.actual === null ? "no data" : Number(r.actual.toPrecision(4))})</li>`),
+    results.map((r) => `<li class="${r.ok ? "pass" : "fail"}">${r.ok ? "pass" : "FAIL"}: ${escapeHtml(metric)} ${escapeHtml(r.expression)} (actual ${thresholdActual(r.actual)})</li>`),
   );
   return `<h2>Thresholds</h2><ul class="thresholds">${items.join("")}</ul>`;
 }
@@ -110,14 +106,14 @@ function thresholdList(report: Report): string {
 function moneySection(report: Report): string {
   const rows = Object.entries(report.cost.items)
     .sort((a, b) => b[1] - a[1])
-    .map(([name, usd]) => `<tr><td>${escapeHtml(name.replaceAll("_", " "))}</td><td>$${usd.toFixed(2)}</td></tr>`);
+    .map(([name, value]) => `<tr><td>${escapeHtml(name.replaceAll("_", " "))}</td><td>${usd(value)}</td></tr>`);
   const regions = Object.entries(report.availability.by_region).map(
-    ([name, a]) => `<tr><td>${escapeHtml(name)}</td><td>${a.uptime_pct.toFixed(3)} %</td><td>${a.sla_credit_pct} %</td><td>${(100 * a.error_rate).toFixed(3)} %</td></tr>`,
+    ([name, a]) => `<tr><td>${escapeHtml(name)}</td><td>${percentPoints(a.uptime_pct, 3)}</td><td>${percentPoints(a.sla_credit_pct, 0)}</td><td>${percent(a.error_rate, 3)}</td></tr>`,
   );
-  return `<h2>Money</h2><table><thead><tr><th>cost item</th><th>USD</th></tr></thead><tbody>${rows.join("")}<tr><td><b>total</b></td><td><b>$${report.cost.total_usd.toFixed(2)}</b></td></tr></tbody></table>
-<p>Revenue $${report.revenue.total_usd.toFixed(2)} · margin $${report.margin.gross_usd.toFixed(2)} · cost per million tokens ${report.margin.cost_per_mtok_usd === null ? "–" : `$${report.margin.cost_per_mtok_usd.toFixed(3)}`}</p>
+  return `<h2>Money</h2><table><thead><tr><th>cost item</th><th>USD</th></tr></thead><tbody>${rows.join("")}<tr><td><b>total</b></td><td><b>${usd(report.cost.total_usd)}</b></td></tr></tbody></table>
+<p>Revenue ${usd(report.revenue.total_usd)} · margin ${usd(report.margin.gross_usd)} · cost per million tokens ${report.margin.cost_per_mtok_usd === null ? "–" : usd(report.margin.cost_per_mtok_usd)}</p>
 <h2>Availability</h2><table><thead><tr><th>region</th><th>uptime</th><th>SLA credit</th><th>error rate</th></tr></thead><tbody>${regions.join("")}</tbody></table>
-<p>SLO attainment ${report.availability.slo_attainment === null ? "–" : `${(100 * report.availability.slo_attainment).toFixed(2)} %`} · goodput ${report.availability.goodput_per_s.toFixed(2)} requests/s</p>`;
+<p>SLO attainment ${report.availability.slo_attainment === null ? "–" : percent(report.availability.slo_attainment, 2)} · goodput ${report.availability.goodput_per_s.toFixed(2)} requests/s</p>`;
 }
 
 function replicasSection(report: Report): string {
@@ -125,14 +121,13 @@ function replicasSection(report: Report): string {
   for (const [name, model] of Object.entries(report.by_model)) {
     if (!model.deployment || model.replicas_detail.length === 0) continue;
     const d = model.deployment;
-    const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
     parts.push(
       `<h2>Replicas of ${escapeHtml(name)}</h2>`,
-      `<p class="muted">${model.replicas} x ${d.gpus_per_replica} ${escapeHtml(d.gpu)} · ${d.weights_gb_per_gpu.toFixed(1)} GB weights and ${d.kv_cache_gb_per_gpu.toFixed(1)} GB KV cache per GPU · ${d.kv_tokens_per_replica.toLocaleString("en-US")} KV tokens per replica</p>`,
+      `<p class="muted">${model.replicas} x ${d.gpus_per_replica} ${escapeHtml(d.gpu)} · ${d.weights_gb_per_gpu.toFixed(1)} GB weights and ${d.kv_cache_gb_per_gpu.toFixed(1)} GB KV cache per GPU · ${count(d.kv_tokens_per_replica)} KV tokens per replica</p>`,
       `<table><thead><tr><th>replica</th><th>region / AZ</th><th>busy</th><th>batch</th><th>KV used</th><th>tokens/s</th><th>compute</th><th>bandwidth</th><th>preemptions</th><th>prefix hits</th></tr></thead><tbody>${model.replicas_detail
         .map(
           (r) =>
-            `<tr><td>${r.index}</td><td>${escapeHtml(r.region)} / ${escapeHtml(r.az)}</td><td>${pct(r.busy_fraction)}</td><td>${r.mean_batch_size.toFixed(1)}</td><td>${pct(r.mean_kv_utilization)}</td><td>${r.tokens_per_s.toFixed(0)}</td><td>${pct(r.compute_utilization)}</td><td>${pct(r.bandwidth_utilization)}</td><td>${r.preemptions}</td><td>${r.prefix_cache_hits}</td></tr>`,
+            `<tr><td>${r.index}</td><td>${escapeHtml(r.region)} / ${escapeHtml(r.az)}</td><td>${percent(r.busy_fraction)}</td><td>${r.mean_batch_size.toFixed(1)}</td><td>${percent(r.mean_kv_utilization)}</td><td>${r.tokens_per_s.toFixed(0)}</td><td>${percent(r.compute_utilization)}</td><td>${percent(r.bandwidth_utilization)}</td><td>${r.preemptions}</td><td>${r.prefix_cache_hits}</td></tr>`,
         )
         .join("")}</tbody></table>`,
     );
@@ -151,7 +146,7 @@ export function htmlReport(report: Report, rows: readonly TimeSeriesRow[]): stri
     lines("GPUs by state", rows, ["gpus_serving", "gpus_free", "gpus_loading", "gpus_booting", "gpus_failed"], "GPUs (interval average)"),
   ];
   const name = escapeHtml(report.scenario.name);
-  const errors = r.throttled + r.rejected + r.failed + r.timed_out;
+  const errors = serverErrorsOf(r);
   const card = (label: string, value: string) => `<div class="card"><div class="v">${value}</div><div class="l">${label}</div></div>`;
   return `<!doctype html>
 <html lang="en">
@@ -173,19 +168,19 @@ th:first-child, td:first-child { text-align: left; }
 </head>
 <body>
 <h1>${name}</h1>
-<p class="muted">${report.scenario.description ? `${escapeHtml(report.scenario.description)}<br>` : ""}seed ${report.scenario.seed} · ${report.scenario.duration_s} s simulated · statistics from ${report.scenario.warmup_s} s · ${report.run.events.toLocaleString("en-US")} events</p>
+<p class="muted">${report.scenario.description ? `${escapeHtml(report.scenario.description)}<br>` : ""}seed ${report.scenario.seed} · ${report.scenario.duration_s} s simulated · statistics from ${report.scenario.warmup_s} s · ${count(report.run.events)} events</p>
 <div class="cards">
-${card("requests arrived", r.arrived.toLocaleString("en-US"))}
-${card("completed", r.completed.toLocaleString("en-US"))}
-${card("errors (throttled, rejected, failed, timed out)", errors.toLocaleString("en-US"))}
+${card("requests arrived", count(r.arrived))}
+${card("completed", count(r.completed))}
+${card("server errors (rejected, failed, timed out)", count(errors))}
 ${card("TTFT p99", seconds(report.latency.ttft_s.p99))}
 ${card("E2E p99", seconds(report.latency.e2e_s.p99))}
 ${card("requests / s", report.throughput.requests_per_s.toFixed(2))}
-${card("revenue", `$${report.revenue.total_usd.toFixed(2)}`)}
-${card("cost", `$${report.cost.total_usd.toFixed(2)}`)}
-${card("gross margin", report.margin.gross_pct === null ? "–" : `${report.margin.gross_pct.toFixed(1)} %`)}
+${card("revenue", usd(report.revenue.total_usd))}
+${card("cost", usd(report.cost.total_usd))}
+${card("gross margin", report.margin.gross_pct === null ? "–" : percentPoints(report.margin.gross_pct))}
 ${card("facility energy", `${report.energy.facility_kwh.toFixed(1)} kWh`)}
-${card("lowest regional uptime", `${Math.min(...Object.values(report.availability.by_region).map((r) => r.uptime_pct)).toFixed(3)} %`)}
+${card("lowest regional uptime", percentPoints(Math.min(...Object.values(report.availability.by_region).map((r) => r.uptime_pct)), 3))}
 </div>
 ${thresholdList(report)}
 <h2>Latency</h2>

@@ -1,20 +1,20 @@
-/** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), built from a finished run. */
-import { LATENCY_METRICS, ScopeStats, type LatencyMetric } from "../metrics/scope.js";
+/** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), named, laid out and rounded from figures computed next to their data. */
+import { LATENCY_METRICS, requestCounts, sum, waitedFraction, ScopeStats, type LatencyMetric, type RequestCounts } from "../metrics/scope.js";
 import type { DistributionSummary } from "../metrics/sketch.js";
-import { AVAILABILITY_INTERVAL_US } from "../metrics/recorder.js";
-import { evaluateThreshold, type ThresholdResult } from "../metrics/thresholds.js";
-import { OUTCOME_REPORT_KEYS } from "../requests/outcomes.js";
+import { lowestUptimePct, regionUptime, type RegionUptime } from "../metrics/availability.js";
+import { evaluateThresholds, type MetricReadings, type ThresholdResult } from "../metrics/thresholds.js";
+import { Outcome, serverErrors } from "../requests/outcomes.js";
 import type { SimulationResult } from "../simulate.js";
 import type { ReplicaSummary } from "../inference/replica-stats.js";
-import type { Deployed } from "../inference/deployment.js";
-import { PRECISIONS } from "../catalog/precisions.js";
-import { GPU_STATES } from "../fleet/fleet.js";
-import { azEnergy } from "../economics/energy.js";
-import { breakEven, costs, serverNameplateKw, slaCreditPct, tokenRevenue, type BreakEven, type CostBreakdown } from "../economics/money.js";
+import type { GPU_STATES } from "../fleet/fleet.js";
+import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus, type AzInventory } from "../fleet/inventory.js";
+import { azEnergy, regionEnergy, totalEnergy, type RegionEnergy } from "../economics/energy.js";
+import { breakEvenByServerType, costs, type CostBreakdown } from "../economics/money.js";
+import { margin, revenueByScope, rollUpRevenue, type Margin } from "../economics/revenue.js";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
-export type RequestCounts = { arrived: number } & Record<(typeof OUTCOME_REPORT_KEYS)[number], number>;
+export type { RequestCounts };
 
 export interface GroupReport {
   requests: RequestCounts;
@@ -58,7 +58,7 @@ export interface Report extends GroupReport {
   fleet: {
     gpus: number;
     servers: number;
-    regions: Record<string, { azs: Record<string, { servers: Record<string, number>; gpus: number }> }>;
+    regions: Record<string, { azs: Record<string, AzInventory> }>;
     replicas_placed: Record<string, Record<string, Record<string, number>>>;
     /** GPU slots by state, averaged over the window; each slot is in exactly one state */
     gpu_states_mean: Record<(typeof GPU_STATES)[number], number>;
@@ -70,7 +70,7 @@ export interface Report extends GroupReport {
     carbon_kg: number;
     peak_it_kw: number;
     peak_facility_kw: number;
-    by_region: Record<string, { it_kwh: number; facility_kwh: number; electricity_usd: number; carbon_kg: number }>;
+    by_region: Record<string, RegionEnergy>;
     by_az: Record<
       string,
       {
@@ -89,16 +89,9 @@ export interface Report extends GroupReport {
   };
   cost: CostBreakdown;
   revenue: { total_usd: number; by_model: Record<string, number>; by_region: Record<string, number>; by_tenant: Record<string, number> };
-  margin: {
-    gross_usd: number;
-    gross_pct: number | null;
-    cost_per_mtok_usd: number | null;
-    revenue_per_mtok_usd: number | null;
-    cost_per_request_usd: number | null;
-    break_even: BreakEven[];
-  };
+  margin: Margin;
   availability: {
-    by_region: Record<string, { uptime_pct: number; sla_credit_pct: number; error_rate: number; intervals: number }>;
+    by_region: Record<string, RegionUptime>;
     slo: { ttft_s: number; tpot_s: number };
     /** share of completed requests meeting both objectives */
     slo_attainment: number | null;
@@ -111,8 +104,7 @@ export interface Report extends GroupReport {
 }
 
 function group(stats: ScopeStats, windowS: number): GroupReport {
-  const requests = { arrived: stats.arrived } as RequestCounts;
-  OUTCOME_REPORT_KEYS.forEach((key, i) => (requests[key] = stats.outcomes[i]));
+  const requests = requestCounts(stats);
   const latency = {} as Record<LatencyMetric, DistributionSummary>;
   for (const metric of LATENCY_METRICS) latency[metric] = stats.latency[metric].summary();
   return {
@@ -131,7 +123,45 @@ function roundNumbers<T>(value: T): T {
   return JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === "number" && Number.isFinite(v) ? Number(v.toPrecision(10)) : v)));
 }
 
-const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
+/** Names each value after its item: `{ [nameOf(items[i])]: values[i] }`, in item order. */
+function named<T, V>(items: readonly T[], nameOf: (item: T) => string, values: readonly V[]): Record<string, V> {
+  return Object.fromEntries(items.map((item, i) => [nameOf(item), values[i]]));
+}
+
+const byName = (x: { name: string }) => x.name;
+
+function modelReport(result: SimulationResult, m: number, stats: ScopeStats, windowS: number): ModelReport {
+  const { topology } = result;
+  const deployed = result.deployments[m];
+  const services = result.services[m];
+  const detail: ReplicaReport[] = [];
+  if (deployed) {
+    services.forEach((service, k) => {
+      const placements = topology.placements[m][k];
+      service.all.forEach((replica, i) => {
+        const summary = replica.summary?.(windowS);
+        if (summary) detail.push({ index: replica.index, region: topology.regions[service.regionIndex].name, az: topology.azs[placements[i].az].name, ...summary });
+      });
+    });
+  }
+  return {
+    replicas: sum(services.map((s) => s.all.length)),
+    ...group(stats, windowS),
+    ...(deployed
+      ? {
+          deployment: {
+            gpu: deployed.gpu.id,
+            gpus_per_replica: deployed.gpusPerReplica,
+            weights_gb_per_gpu: deployed.memory.weightsGb,
+            kv_cache_gb_per_gpu: deployed.memory.kvGb,
+            kv_blocks_per_replica: deployed.memory.kvBlocks,
+            kv_tokens_per_replica: deployed.memory.kvBlocks * deployed.memory.blockSize,
+          },
+        }
+      : {}),
+    replicas_detail: detail,
+  };
+}
 
 export function buildReport(result: SimulationResult): Report {
   const { scenario, recorder, topology, fleet } = result;
@@ -142,174 +172,57 @@ export function buildReport(result: SimulationResult): Report {
   const endUs = result.endUs;
   const tenants = scenario.workload.tenants;
   const regions = topology.regions;
-  const R = regions.length;
-  const scope = (t: number, r: number) => recorder.scopes[t * R + r];
-  const total = ScopeStats.merged(recorder.scopes);
+  const grid = recorder.grid;
+  const scopes = recorder.scopes;
+  const total = grid.total(scopes, ScopeStats.merged);
+  const statsByTenant = grid.byTenant(scopes, ScopeStats.merged);
+  const statsByModel = grid.byModel(scopes, scenario.models.map(byName), tenants.map((t) => t.model), ScopeStats.merged);
+  const statsByRegion = grid.byRegion(scopes, ScopeStats.merged);
 
   const byTenant: Report["by_tenant"] = {};
-  tenants.forEach((tenant, t) => (byTenant[tenant.name] = { model: tenant.model, ...group(ScopeStats.merged(regions.map((_, r) => scope(t, r))), windowS) }));
-
+  tenants.forEach((tenant, t) => (byTenant[tenant.name] = { model: tenant.model, ...group(statsByTenant[t], windowS) }));
   const byModel: Report["by_model"] = {};
-  scenario.models.forEach((model, m) => {
-    const stats = ScopeStats.merged(tenants.flatMap((tenant, t) => (tenant.model === model.name ? regions.map((_, r) => scope(t, r)) : [])));
-    const deployed = result.deployments[m];
-    const services = result.services[m];
-    const detail: ReplicaReport[] = [];
-    if (deployed) {
-      services.forEach((service, k) => {
-        const placements = topology.placements[m][k];
-        service.all.forEach((replica, i) => {
-          const summary = replica.summary?.(windowS);
-          if (summary) detail.push({ index: replica.index, region: regions[service.regionIndex].name, az: topology.azs[placements[i].az].name, ...summary });
-        });
-      });
-    }
-    byModel[model.name] = {
-      replicas: sum(services.map((s) => s.all.length)),
-      ...group(stats, windowS),
-      ...(deployed
-        ? {
-            deployment: {
-              gpu: deployed.gpu.id,
-              gpus_per_replica: deployed.gpusPerReplica,
-              weights_gb_per_gpu: deployed.memory.weightsGb,
-              kv_cache_gb_per_gpu: deployed.memory.kvGb,
-              kv_blocks_per_replica: deployed.memory.kvBlocks,
-              kv_tokens_per_replica: deployed.memory.kvBlocks * deployed.memory.blockSize,
-            },
-          }
-        : {}),
-      replicas_detail: detail,
-    };
-  });
-
-  // Availability per region over the 5-minute intervals of the window.
-  const firstInterval = Math.floor(fromUs / AVAILABILITY_INTERVAL_US);
-  const lastInterval = Math.max(firstInterval, Math.ceil(toUs / AVAILABILITY_INTERVAL_US) - 1);
-  const availability = regions.map((_, r) => {
-    const a = recorder.availability[r];
-    let errorRateSum = 0;
-    let intervals = 0;
-    let errors = 0;
-    let requests = 0;
-    for (let b = firstInterval; b <= lastInterval; b++) {
-      const n = a.total[b] ?? 0;
-      const e = a.errors[b] ?? 0;
-      errorRateSum += n > 0 ? e / n : 0;
-      intervals++;
-      errors += e;
-      requests += n;
-    }
-    const uptime = 100 * (1 - errorRateSum / intervals);
-    return { uptime_pct: uptime, sla_credit_pct: slaCreditPct(uptime), error_rate: requests > 0 ? errors / requests : 0, intervals };
-  });
-
+  scenario.models.forEach((model, m) => (byModel[model.name] = modelReport(result, m, statsByModel[m], windowS)));
+  const availability = regions.map((_, r) => regionUptime(recorder.availability[r], fromUs, toUs));
   const byRegion: Report["by_region"] = {};
   regions.forEach((region, r) => {
-    byRegion[region.name] = {
-      ...group(ScopeStats.merged(tenants.map((_, t) => scope(t, r))), windowS),
-      uptime_pct: availability[r].uptime_pct,
-      sla_credit_pct: availability[r].sla_credit_pct,
-    };
+    byRegion[region.name] = { ...group(statsByRegion[r], windowS), uptime_pct: availability[r].uptime_pct, sla_credit_pct: availability[r].sla_credit_pct };
   });
 
-  // Energy.
   const energy = azEnergy(fleet, scenario.report.interval * 1e6, fromUs, toUs, endUs);
-  const regionEnergy = regions.map((region) => {
-    const azs = region.azs.map((a) => energy[a]);
-    const it = sum(azs.map((e) => e.itKwh));
-    const facility = sum(azs.map((e) => e.facilityKwh));
-    return { it_kwh: it, facility_kwh: facility, electricity_usd: facility * region.electricityUsdPerKwh, carbon_kg: (facility * region.carbonGPerKwh) / 1e3 };
-  });
-  const totalPeakIt = sum(fleet.itPower.map((l) => l.peak)) / 1e3;
+  const energyByRegion = regions.map((region) => regionEnergy(region, energy));
+  const plannedKw = plannedMaxFacilityKwByAz(topology);
 
   // Revenue, then costs (SLA credits and provider shares depend on revenue).
-  const revenueByScope = recorder.scopes.map((stats, i) => {
-    const tenant = tenants[Math.floor(i / R)];
-    const model = scenario.models.find((m) => m.name === tenant.model)!;
-    return tokenRevenue(stats, model.price, tenant.tier === "batch");
-  });
-  const revenueByModel = scenario.models.map((model) => sum(revenueByScope.filter((_, i) => tenants[Math.floor(i / R)].model === model.name)));
-  const revenueByRegion = regions.map((_, r) => sum(revenueByScope.filter((_, i) => i % R === r)));
-  const revenueTotal = sum(revenueByScope);
+  const revenue = rollUpRevenue(revenueByScope(scopes, grid, scenario), grid, scenario);
   const cost = costs({
     scenario,
     topology,
     energy,
     windowHours,
-    revenueByModel,
-    revenueByRegion,
+    revenueByModel: revenue.byModel,
+    revenueByRegion: revenue.byRegion,
     slaCreditPctByRegion: availability.map((a) => a.sla_credit_pct),
   });
-  const tokens = total.inputTokens + total.outputTokens;
-  const completed = total.outcomes[0];
-
-  // Break-even per server type in use, at the fleet's own energy per server-hour.
-  const breakEvens: BreakEven[] = [];
-  const seen = new Set<string>();
-  const kwhPerServerHour = windowHours > 0 && topology.servers.length > 0 ? sum(energy.map((e) => e.facilityKwh)) / (topology.servers.length * windowHours) : 0;
-  for (const server of topology.servers) {
-    if (seen.has(server.type.id)) continue;
-    seen.add(server.type.id);
-    const region = regions[topology.azs[server.az].region];
-    const b = breakEven(server.type, scenario, kwhPerServerHour * region.electricityUsdPerKwh);
-    if (b) breakEvens.push(b);
-  }
-
-  const gpuStatesMean = Object.fromEntries(
-    GPU_STATES.map((state, k) => [state, sum(fleet.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / (windowS * 1e6)]),
-  ) as Report["fleet"]["gpu_states_mean"];
-
-  const fleetRegions: Report["fleet"]["regions"] = {};
-  regions.forEach((region) => {
-    const azs: Record<string, { servers: Record<string, number>; gpus: number }> = {};
-    for (const a of region.azs) {
-      const servers: Record<string, number> = {};
-      let gpus = 0;
-      for (const s of topology.azs[a].servers) {
-        const type = topology.servers[s].type;
-        servers[type.id] = (servers[type.id] ?? 0) + 1;
-        gpus += type.gpus;
-      }
-      azs[topology.azs[a].name] = { servers, gpus };
-    }
-    fleetRegions[region.name] = { azs };
-  });
-  const replicasPlaced: Report["fleet"]["replicas_placed"] = {};
-  scenario.models.forEach((model, m) => {
-    const perRegion: Record<string, Record<string, number>> = {};
-    topology.modelRegions[m].forEach((r, k) => {
-      const counts: Record<string, number> = {};
-      for (const p of topology.placements[m][k]) counts[topology.azs[p.az].name] = (counts[topology.azs[p.az].name] ?? 0) + 1;
-      perRegion[regions[r].name] = counts;
-    });
-    replicasPlaced[model.name] = perRegion;
-  });
+  const completed = total.outcomes[Outcome.ok];
+  const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, completed, breakEvenByServerType(scenario, topology, energy, windowHours));
 
   const totals = group(total, windowS);
   const sloAttainment = completed > 0 ? total.sloMet / completed : null;
-  const errors = total.outcomes[2] + total.outcomes[3] + total.outcomes[4];
-  const marginPct = revenueTotal > 0 ? (100 * (revenueTotal - cost.total_usd)) / revenueTotal : null;
-  const costPerMtok = tokens > 0 ? cost.total_usd / (tokens / 1e6) : null;
-  const values: Record<string, number | null> = {
-    error_rate: total.arrived > 0 ? errors / total.arrived : 0,
-    availability: availability.length > 0 ? Math.min(...availability.map((a) => a.uptime_pct)) : null,
-    slo_attainment: sloAttainment,
-    goodput: total.sloMet / windowS,
-    margin_pct: marginPct,
-    cost_per_mtok: costPerMtok,
-  };
-  const distributions: Record<string, DistributionSummary> = {
+  const readings: MetricReadings = {
     ttft: totals.latency.ttft_s,
     tbt: totals.latency.tbt_s,
     tpot: totals.latency.tpot_s,
     e2e: totals.latency.e2e_s,
     queue: totals.latency.queue_s,
+    error_rate: total.arrived > 0 ? serverErrors(total.outcomes) / total.arrived : 0,
+    availability: lowestUptimePct(availability),
+    slo_attainment: sloAttainment,
+    goodput: total.sloMet / windowS,
+    margin_pct: margins.gross_pct,
+    cost_per_mtok: margins.cost_per_mtok_usd,
   };
-  const thresholds: Record<string, ThresholdResult[]> = {};
-  for (const [metric, expressions] of Object.entries(scenario.thresholds)) {
-    thresholds[metric] = expressions.map((e) => evaluateThreshold(e, metric in distributions ? { distribution: distributions[metric] } : { value: values[metric] }));
-  }
+  const thresholds = evaluateThresholds(scenario.thresholds, readings);
 
   return roundNumbers({
     schema_version: REPORT_SCHEMA_VERSION,
@@ -330,63 +243,47 @@ export function buildReport(result: SimulationResult): Report {
     occupancy: {
       mean_in_system: recorder.inSystem.windowMean(endUs),
       mean_queued: recorder.queued.windowMean(endUs),
-      // Share of requests that started service later than they arrived (Erlang C's P(wait > 0)).
-      waited_fraction: total.latency.queue_s.count > 0 ? 1 - total.latency.queue_s.zeros / total.latency.queue_s.count : null,
+      waited_fraction: waitedFraction(total),
     },
     by_tenant: byTenant,
     by_model: byModel,
     by_region: byRegion,
     fleet: {
-      gpus: sum(topology.servers.map((s) => s.type.gpus)),
+      gpus: totalGpus(topology),
       servers: topology.servers.length,
-      regions: fleetRegions,
-      replicas_placed: replicasPlaced,
-      gpu_states_mean: gpuStatesMean,
+      regions: inventoryByRegion(topology),
+      replicas_placed: replicasPlaced(topology, scenario.models.map(byName)),
+      gpu_states_mean: meanGpusByState(fleet, windowS, endUs),
     },
     energy: {
-      it_kwh: sum(regionEnergy.map((e) => e.it_kwh)),
-      facility_kwh: sum(regionEnergy.map((e) => e.facility_kwh)),
-      electricity_usd: sum(regionEnergy.map((e) => e.electricity_usd)),
-      carbon_kg: sum(regionEnergy.map((e) => e.carbon_kg)),
-      peak_it_kw: totalPeakIt,
+      ...totalEnergy(energyByRegion),
+      peak_it_kw: summedPeakItKw(fleet),
       peak_facility_kw: sum(energy.map((e) => e.peakFacilityKw)),
-      by_region: Object.fromEntries(regions.map((r, i) => [r.name, regionEnergy[i]])),
-      by_az: Object.fromEntries(
-        topology.azs.map((az, a) => {
-          const pue = topology.regions[az.region].pue;
-          const plannedKw = sum(az.servers.map((s) => serverNameplateKw(topology.servers[s].type))) * (typeof pue === "number" ? pue : Math.max(...pue));
-          return [
-            az.name,
-            {
-              it_kwh: energy[a].itKwh,
-              facility_kwh: energy[a].facilityKwh,
-              peak_facility_kw: energy[a].peakFacilityKw,
-              planned_max_facility_kw: plannedKw,
-              power_capacity_kw: az.powerCapacityKw ?? null,
-              exceeds_capacity: az.powerCapacityKw !== undefined && energy[a].peakFacilityKw > az.powerCapacityKw,
-              plan_exceeds_capacity: az.powerCapacityKw !== undefined && plannedKw > az.powerCapacityKw,
-            },
-          ];
-        }),
+      by_region: named(regions, byName, energyByRegion),
+      by_az: named(
+        topology.azs,
+        byName,
+        topology.azs.map((az, a) => ({
+          it_kwh: energy[a].itKwh,
+          facility_kwh: energy[a].facilityKwh,
+          peak_facility_kw: energy[a].peakFacilityKw,
+          planned_max_facility_kw: plannedKw[a],
+          power_capacity_kw: az.powerCapacityKw ?? null,
+          exceeds_capacity: az.powerCapacityKw !== undefined && energy[a].peakFacilityKw > az.powerCapacityKw,
+          plan_exceeds_capacity: az.powerCapacityKw !== undefined && plannedKw[a] > az.powerCapacityKw,
+        })),
       ),
     },
     cost,
     revenue: {
-      total_usd: revenueTotal,
-      by_model: Object.fromEntries(scenario.models.map((m, i) => [m.name, revenueByModel[i]])),
-      by_region: Object.fromEntries(regions.map((r, i) => [r.name, revenueByRegion[i]])),
-      by_tenant: Object.fromEntries(tenants.map((t, i) => [t.name, sum(regions.map((_, r) => revenueByScope[i * R + r]))])),
+      total_usd: revenue.total_usd,
+      by_model: named(scenario.models, byName, revenue.byModel),
+      by_region: named(regions, byName, revenue.byRegion),
+      by_tenant: named(tenants, byName, revenue.byTenant),
     },
-    margin: {
-      gross_usd: revenueTotal - cost.total_usd,
-      gross_pct: marginPct,
-      cost_per_mtok_usd: costPerMtok,
-      revenue_per_mtok_usd: tokens > 0 ? revenueTotal / (tokens / 1e6) : null,
-      cost_per_request_usd: completed > 0 ? cost.total_usd / completed : null,
-      break_even: breakEvens,
-    },
+    margin: margins,
     availability: {
-      by_region: Object.fromEntries(regions.map((r, i) => [r.name, availability[i]])),
+      by_region: named(regions, byName, availability),
       slo: { ttft_s: scenario.slo.ttft, tpot_s: scenario.slo.tpot },
       slo_attainment: sloAttainment,
       goodput_per_s: total.sloMet / windowS,

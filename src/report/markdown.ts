@@ -1,21 +1,8 @@
 /** summary.md: the headline figures of a run in a page a person reads. */
 import type { DistributionSummary } from "../metrics/sketch.js";
+import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
-
-function seconds(value: number | null): string {
-  if (value === null) return "–";
-  if (value === 0) return "0";
-  if (value < 1) return `${(value * 1000).toPrecision(3)} ms`;
-  return `${value.toPrecision(3)} s`;
-}
-
-function count(value: number): string {
-  return value.toLocaleString("en-US");
-}
-
-function percent(part: number, whole: number): string {
-  return whole > 0 ? `${((100 * part) / whole).toFixed(2)} %` : "–";
-}
+import { count, percent, percentOf, percentPoints, seconds, thresholdActual, usd } from "./format.js";
 
 function latencyRow(name: string, d: DistributionSummary): string {
   return `| ${name} | ${count(d.count)} | ${seconds(d.mean)} | ${seconds(d.p50)} | ${seconds(d.p90)} | ${seconds(d.p99)} | ${seconds(d.p999)} | ${seconds(d.max)} |`;
@@ -28,7 +15,7 @@ function groupTable(title: string, groups: Record<string, GroupReport>): string[
   for (const name of names) {
     const g = groups[name];
     const r = g.requests;
-    const errors = r.rejected + r.failed + r.timed_out + r.throttled;
+    const errors = serverErrorsOf(r);
     lines.push(
       `| ${name} | ${count(r.arrived)} | ${count(r.completed)} | ${count(errors)} | ${g.throughput.requests_per_s.toFixed(2)} | ${seconds(g.latency.ttft_s.p50)} | ${seconds(g.latency.ttft_s.p99)} | ${seconds(g.latency.e2e_s.p99)} |`,
     );
@@ -47,26 +34,20 @@ function replicaTables(report: Report): string[] {
       `## Replicas of ${name}`,
       "",
       `${model.replicas} replicas of ${d.gpus_per_replica} x ${d.gpu}: ${d.weights_gb_per_gpu.toFixed(1)} GB of weights and ${d.kv_cache_gb_per_gpu.toFixed(1)} GB of KV cache per GPU ` +
-        `(${count(d.kv_tokens_per_replica)} tokens per replica). On average a replica was busy ${(100 * mean((r) => r.busy_fraction)).toFixed(1)} % of the time ` +
-        `with ${mean((r) => r.mean_batch_size).toFixed(1)} sequences per iteration, used ${(100 * mean((r) => r.mean_kv_utilization)).toFixed(1)} % of its KV cache, ` +
-        `and reached ${(100 * mean((r) => r.compute_utilization)).toFixed(1)} % of peak compute and ${(100 * mean((r) => r.bandwidth_utilization)).toFixed(1)} % of memory bandwidth.`,
+        `(${count(d.kv_tokens_per_replica)} tokens per replica). On average a replica was busy ${percent(mean((r) => r.busy_fraction))} of the time ` +
+        `with ${mean((r) => r.mean_batch_size).toFixed(1)} sequences per iteration, used ${percent(mean((r) => r.mean_kv_utilization))} of its KV cache, ` +
+        `and reached ${percent(mean((r) => r.compute_utilization))} of peak compute and ${percent(mean((r) => r.bandwidth_utilization))} of memory bandwidth.`,
       "",
       "| replica | region / AZ | busy | batch | KV used | tokens/s | output tokens/s | compute | bandwidth | preemptions | prefix hits |",
       "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...rs.map(
         (r) =>
-          `| ${r.index} | ${r.region} / ${r.az} | ${(100 * r.busy_fraction).toFixed(1)} % | ${r.mean_batch_size.toFixed(1)} | ${(100 * r.mean_kv_utilization).toFixed(1)} % | ${r.tokens_per_s.toFixed(0)} | ${r.output_tokens_per_s.toFixed(0)} | ${(100 * r.compute_utilization).toFixed(1)} % | ${(100 * r.bandwidth_utilization).toFixed(1)} % | ${r.preemptions} | ${r.prefix_cache_hits} |`,
+          `| ${r.index} | ${r.region} / ${r.az} | ${percent(r.busy_fraction)} | ${r.mean_batch_size.toFixed(1)} | ${percent(r.mean_kv_utilization)} | ${r.tokens_per_s.toFixed(0)} | ${r.output_tokens_per_s.toFixed(0)} | ${percent(r.compute_utilization)} | ${percent(r.bandwidth_utilization)} | ${r.preemptions} | ${r.prefix_cache_hits} |`,
       ),
       "",
     );
   }
   return lines;
-}
-
-function usd(x: number): string {
-  const abs = Math.abs(x);
-  const text = abs >= 100 ? abs.toLocaleString("en-US", { maximumFractionDigits: 0 }) : abs.toFixed(abs >= 0.1 ? 2 : 4);
-  return `${x < 0 ? "-" : ""}$${text}`;
 }
 
 function moneySection(report: Report): string[] {
@@ -78,14 +59,14 @@ function moneySection(report: Report): string[] {
     "## Money",
     "",
     `Over the ${hours.toFixed(2)} hours measured, the service earned ${usd(report.revenue.total_usd)} and cost ${usd(c.total_usd)}: ` +
-      `a gross margin of ${usd(m.gross_usd)}${m.gross_pct === null ? "" : ` (${m.gross_pct.toFixed(1)} % of revenue)`}. ` +
+      `a gross margin of ${usd(m.gross_usd)}${m.gross_pct === null ? "" : ` (${percentPoints(m.gross_pct)} of revenue)`}. ` +
       (m.cost_per_mtok_usd !== null
         ? `Serving a million tokens cost ${usd(m.cost_per_mtok_usd)} and earned ${usd(m.revenue_per_mtok_usd ?? 0)}; a request cost ${usd(m.cost_per_request_usd ?? 0)} on average.`
         : "No tokens were served."),
     "",
     "| cost item | USD | share |",
     "|---|---:|---:|",
-    ...items.map(([name, value]) => `| ${name.replaceAll("_", " ")} | ${usd(value)} | ${c.total_usd > 0 ? ((100 * value) / c.total_usd).toFixed(1) : "0"} % |`),
+    ...items.map(([name, value]) => `| ${name.replaceAll("_", " ")} | ${usd(value)} | ${c.total_usd > 0 ? percentOf(value, c.total_usd, 1) : "0 %"} |`),
     "",
   ];
   if (c.unpriced_server_types.length > 0) lines.push(`Server types without a price (counted as free): ${c.unpriced_server_types.join(", ")}.`, "");
@@ -93,8 +74,8 @@ function moneySection(report: Report): string[] {
     lines.push(
       b.break_even_gpu_hours_per_month === null
         ? `Owning ${b.server_type}-class servers never beats renting them at ${usd(b.rent_usd_per_server_hour)}/h: energy alone costs more.`
-        : `Owning instead of renting ${b.server_type} (${usd(b.rent_usd_per_server_hour)}/h) pays off above ${Math.round(b.break_even_gpu_hours_per_month).toLocaleString("en-US")} GPU-hours a month per server, ` +
-            `${(100 * (b.break_even_utilization ?? 0)).toFixed(0)} % utilisation (ownership ${usd(b.own_usd_per_month)} a month per server).`,
+        : `Owning instead of renting ${b.server_type} (${usd(b.rent_usd_per_server_hour)}/h) pays off above ${count(Math.round(b.break_even_gpu_hours_per_month))} GPU-hours a month per server, ` +
+            `${percent(b.break_even_utilization ?? 0, 0)} utilisation (ownership ${usd(b.own_usd_per_month)} a month per server).`,
     );
   }
   if (m.break_even.length > 0) lines.push("");
@@ -130,9 +111,9 @@ function availabilitySection(report: Report): string[] {
     "",
     "| region | uptime | SLA credit | error rate |",
     "|---|---:|---:|---:|",
-    ...Object.entries(a.by_region).map(([name, r]) => `| ${name} | ${r.uptime_pct.toFixed(3)} % | ${r.sla_credit_pct} % | ${(100 * r.error_rate).toFixed(3)} % |`),
+    ...Object.entries(a.by_region).map(([name, r]) => `| ${name} | ${percentPoints(r.uptime_pct, 3)} | ${percentPoints(r.sla_credit_pct, 0)} | ${percent(r.error_rate, 3)} |`),
     "",
-    `${a.slo_attainment === null ? "No request completed" : `${(100 * a.slo_attainment).toFixed(2)} % of completed requests`} met the objectives (TTFT <= ${a.slo.ttft_s} s and time per output token <= ${a.slo.tpot_s} s): ` +
+    `${a.slo_attainment === null ? "No request completed" : `${percent(a.slo_attainment, 2)} of completed requests`} met the objectives (TTFT <= ${a.slo.ttft_s} s and time per output token <= ${a.slo.tpot_s} s): ` +
       `a goodput of ${a.goodput_per_s.toFixed(2)} requests/s.`,
     "",
   ];
@@ -153,7 +134,7 @@ function thresholdSection(report: Report): string[] {
     report.thresholds_ok ? "All thresholds passed." : "**Some thresholds failed.**",
     "",
     ...entries.flatMap(([metric, results]) =>
-      results.map((r) => `- ${r.ok ? "pass" : "**FAIL**"}: ${metric} ${r.expression} (actual ${r.actual === null ? "no data" : Number(r.actual.toPrecision(4))})`),
+      results.map((r) => `- ${r.ok ? "pass" : "**FAIL**"}: ${metric} ${r.expression} (actual ${thresholdActual(r.actual)})`),
     ),
     "",
   ];
@@ -170,7 +151,7 @@ export function summaryMarkdown(report: Report): string {
     "",
     "## Requests",
     "",
-    `${count(r.arrived)} requests arrived after the warm-up: ${count(r.completed)} completed (${percent(r.completed, r.arrived)}), ` +
+    `${count(r.arrived)} requests arrived after the warm-up: ${count(r.completed)} completed (${percentOf(r.completed, r.arrived)}), ` +
       `${count(r.throttled)} throttled, ${count(r.rejected)} rejected, ${count(r.failed)} failed, ${count(r.timed_out)} timed out, ` +
       `${count(r.in_flight_at_end)} still in flight at the end.`,
     "",

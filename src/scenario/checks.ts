@@ -2,7 +2,7 @@
 import type { PathSegment } from "./issues.js";
 import { unknownName } from "./issues.js";
 import type { Scenario } from "./schema.js";
-import { checkThreshold } from "../metrics/thresholds.js";
+import { isThresholdProblem } from "../metrics/thresholds.js";
 
 type Report = (path: PathSegment[], message: string) => void;
 
@@ -47,10 +47,10 @@ export function checkScenario(s: Scenario, report: Report): void {
     if (!modelNames.includes(tenant.model)) report(["workload", "tenants", i, "model"], unknownName("model", tenant.model, modelNames));
   });
   checkBounds(s, [], report);
-  for (const [metric, expressions] of Object.entries(s.thresholds)) {
-    expressions.forEach((expression, i) => {
-      const problem = checkThreshold(metric, expression);
-      if (problem) report(["thresholds", metric, i], problem);
+  // The schema parsed every threshold; here the ones it could not read become problems.
+  for (const [metric, parsed] of Object.entries(s.thresholds)) {
+    parsed.forEach((threshold, i) => {
+      if (isThresholdProblem(threshold)) report(["thresholds", metric, i], threshold.problem);
     });
   }
 }

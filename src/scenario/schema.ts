@@ -6,6 +6,7 @@
  * names the types the rest of the simulator uses.
  */
 import { z } from "zod";
+import { parseThresholds } from "../metrics/thresholds.js";
 import { defaultsFromFields, duration } from "./fields.js";
 import { EngineSchema } from "./schema/engine.js";
 import { FaultSchema } from "./schema/faults.js";
@@ -43,7 +44,9 @@ export const ScenarioSchema = z
     thresholds: z
       .record(z.string(), z.array(z.string().min(1)))
       .default({})
-      .describe('pass/fail criteria, k6 style: { ttft: ["p(99) < 2s"], error_rate: ["rate < 0.001"], availability: ["value >= 99.9%"] }; `fleetsim check` exits 99 when one fails'),
+      .describe('pass/fail criteria, k6 style: { ttft: ["p(99) < 2s"], error_rate: ["rate < 0.001"], availability: ["value >= 99.9%"] }; `fleetsim check` exits 99 when one fails')
+      // Parsed once here; checkScenario reports the expressions that did not parse.
+      .transform(parseThresholds),
     report: defaultsFromFields(ReportSchema),
   })
   .describe("a fleetsim scenario");

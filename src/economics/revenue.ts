@@ -1,0 +1,61 @@
+/** Revenue per (tenant, region) scope and its roll-ups by model, region and tenant; the margin between revenue and cost. */
+import { sum, type Scopes, type ScopeStats } from "../metrics/scope.js";
+import type { Scenario } from "../scenario/schema.js";
+import { tokenRevenue, type BreakEven } from "./money.js";
+
+/** Token revenue of every scope, USD, at its tenant's model price (batch tenants at the batch discount). */
+export function revenueByScope(scopes: readonly ScopeStats[], grid: Scopes, scenario: Pick<Scenario, "models" | "workload">): number[] {
+  const tenants = scenario.workload.tenants;
+  return scopes.map((stats, i) => {
+    const tenant = tenants[grid.tenantOf(i)];
+    const model = scenario.models.find((m) => m.name === tenant.model)!;
+    return tokenRevenue(stats, model.price, tenant.tier === "batch");
+  });
+}
+
+export interface RevenueRollUp {
+  total_usd: number;
+  /** in the order of scenario.models, workload.tenants and the topology's regions */
+  byModel: number[];
+  byRegion: number[];
+  byTenant: number[];
+}
+
+/** Revenue summed by model, region and tenant, each sum over its scopes in scope order. */
+export function rollUpRevenue(byScope: readonly number[], grid: Scopes, scenario: Pick<Scenario, "models" | "workload">): RevenueRollUp {
+  return {
+    total_usd: grid.total(byScope, sum),
+    byModel: grid.byModel(
+      byScope,
+      scenario.models.map((m) => m.name),
+      scenario.workload.tenants.map((t) => t.model),
+      sum,
+    ),
+    byRegion: grid.byRegion(byScope, sum),
+    byTenant: grid.byTenant(byScope, sum),
+  };
+}
+
+export interface Margin {
+  gross_usd: number;
+  /** percent of revenue; null without revenue */
+  gross_pct: number | null;
+  /** per million tokens served (input and output); null without tokens */
+  cost_per_mtok_usd: number | null;
+  revenue_per_mtok_usd: number | null;
+  /** per completed request; null without any */
+  cost_per_request_usd: number | null;
+  break_even: BreakEven[];
+}
+
+/** Gross margin and unit economics of a window's revenue and cost. */
+export function margin(revenueUsd: number, costUsd: number, tokens: number, completed: number, breakEven: BreakEven[]): Margin {
+  return {
+    gross_usd: revenueUsd - costUsd,
+    gross_pct: revenueUsd > 0 ? (100 * (revenueUsd - costUsd)) / revenueUsd : null,
+    cost_per_mtok_usd: tokens > 0 ? costUsd / (tokens / 1e6) : null,
+    revenue_per_mtok_usd: tokens > 0 ? revenueUsd / (tokens / 1e6) : null,
+    cost_per_request_usd: completed > 0 ? costUsd / completed : null,
+    break_even: breakEven,
+  };
+}
