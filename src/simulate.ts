@@ -71,7 +71,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     refused: (req: number, outcome: Outcome) => frontend!.refused(req, outcome),
     failed: (req: number) => frontend!.failed(req),
   };
-  const engineOptions = { windowFromUs: warmupUs, windowToUs: durationUs, scopeCount: tenants.length * regionCount, debugChecks: options.debugChecks ?? false };
+  const engineOptions = { windowFromUs: warmupUs, windowToUs: durationUs, scopeCount: recorder.grid.size, debugChecks: options.debugChecks ?? false };
   let serviceId = 0;
   const services = scenario.models.map((spec, m) => {
     const engine = createEngine(spec, ctx, deployments[m], engineOptions);
@@ -100,7 +100,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
       .sort((a, b) => a.rttUs - b.rttUs || a.region - b.region);
     return { choices, timeoutUs: t.timeout === undefined ? Infinity : secondsToUs(t.timeout), retries: t.retries };
   });
-  frontend = new Frontend(ctx, routing, regionCount, (req) => sources[requests.tenant[req]].ended());
+  frontend = new Frontend(ctx, routing, recorder.grid, (req) => sources[requests.tenant[req]].ended());
   const submit = (req: number) => frontend!.submit(req);
   tenants.forEach((spec, i) => {
     const m = scenario.models.findIndex((model) => model.name === spec.model);

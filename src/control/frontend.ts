@@ -7,6 +7,7 @@
 import { Priority } from "../engine/index.js";
 import type { SimContext } from "../requests/context.js";
 import { Outcome } from "../requests/outcomes.js";
+import type { Scopes } from "../requests/scopes.js";
 import { RequestState } from "../requests/table.js";
 import type { ModelService, RequestSink } from "./model-service.js";
 
@@ -30,7 +31,7 @@ export class Frontend implements RequestSink {
   constructor(
     private readonly ctx: SimContext,
     private readonly tenants: readonly TenantRouting[],
-    private readonly regionCount: number,
+    private readonly scopes: Scopes,
     /** told when a request has ended, whatever its outcome (closed-loop clients send their next) */
     private readonly onEnded: (req: number) => void = () => {},
   ) {}
@@ -41,11 +42,11 @@ export class Frontend implements RequestSink {
     const choices = this.tenants[requests.tenant[req]].choices;
     if (choices.length === 0) {
       // The model is deployed nowhere: counted in the first region.
-      requests.scope[req] = requests.tenant[req] * this.regionCount;
+      requests.scope[req] = this.scopes.at(requests.tenant[req], 0);
       return undefined;
     }
     const choice = choices.find((c) => c.service.routable) ?? choices[0];
-    requests.scope[req] = requests.tenant[req] * this.regionCount + choice.region;
+    requests.scope[req] = this.scopes.at(requests.tenant[req], choice.region);
     requests.rttUs[req] = choice.rttUs;
     return choice;
   }

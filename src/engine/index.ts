@@ -9,6 +9,4 @@ export { RandomStreams, type Rng } from "./random.js";
 export { Priority } from "./priorities.js";
 export { IntFifo } from "./fifo.js";
 export { widen } from "./columns.js";
-export { TimeWeightedLevel } from "./level.js";
-export { BucketedLevel } from "./buckets.js";
 export { US_PER_S, US_PER_MS, secondsToUs, usToSeconds } from "./time.js";

@@ -4,7 +4,7 @@
  * outages. Each process draws from its own named random streams, one per AZ.
  */
 import { gamma as gammaFunction } from "simple-statistics";
-import { Priority, type Rng } from "../engine/index.js";
+import { Priority, type Rng, secondsToUs } from "../engine/index.js";
 import type { FaultSpec } from "../scenario/schema.js";
 import type { SimContext } from "../requests/context.js";
 import { makeSampler, standardExponential } from "../workload/distributions.js";
@@ -24,7 +24,7 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
       if (ctx.sim.nowUs + delayUs < endUs) ctx.sim.after(delayUs, priority, fn, arg);
     },
   };
-  const us = (seconds: number) => Math.round(seconds * 1e6);
+  const us = secondsToUs;
   const azIndex = (name: string) => t.azs.findIndex((a) => a.name === name);
   const serversOf = (azs: number[]) => azs.flatMap((a) => t.azs[a].servers);
   const scopeAzs = (names: string[] | undefined) => (names ? names.map(azIndex) : t.azs.map((_, i) => i));

@@ -7,7 +7,8 @@
  * then serves; when its server or one of its GPUs fails it goes down and its requests fail.
  * Every GPU slot is always in exactly one state: free, booting, loading, serving or failed.
  */
-import { BucketedLevel, Priority } from "../engine/index.js";
+import { Priority, secondsToUs, usToSeconds } from "../engine/index.js";
+import { BucketedLevel } from "../metrics/bucketed-level.js";
 import { GPUS, type GpuSpec } from "../catalog/gpus.js";
 import { gpuPower, type GpuPower } from "../catalog/power.js";
 import type { Replica } from "../inference/replica.js";
@@ -117,7 +118,7 @@ export class Fleet {
       replica,
       owner,
       status: "serving",
-      startUs: Math.round(startS * 1e6),
+      startUs: secondsToUs(startS),
       wattsPerGpu: server.power.idleW,
       busy: false,
       loadEvent: -1,
@@ -214,7 +215,7 @@ export class Fleet {
   // --- failures and recovery -----------------------------------------------------------------
 
   log(kind: string, target: string): void {
-    this.events.push({ t_s: this.ctx.sim.nowUs / 1e6, kind, target });
+    this.events.push({ t_s: usToSeconds(this.ctx.sim.nowUs), kind, target });
   }
 
   /** A cause takes the server down (its own failure, an outage); nothing happens if it already is. */
@@ -237,7 +238,7 @@ export class Fleet {
     if (server.downCauses > 0) return;
     if (cause === "server_failure") this.log("server_repaired", this.serverName(s));
     server.status = "booting";
-    server.bootEvent = this.ctx.sim.after(Math.round(this.topology.servers[s].type.bootS * 1e6), Priority.fault, this.onBoot, s);
+    server.bootEvent = this.ctx.sim.after(secondsToUs(this.topology.servers[s].type.bootS), Priority.fault, this.onBoot, s);
     this.refresh(s);
   }
 

@@ -1,5 +1,6 @@
 /** What an LLM replica measured over the measurement window, and the summary the report shows of it. */
-import { TimeWeightedLevel, US_PER_S, usToSeconds } from "../engine/index.js";
+import { US_PER_S, usToSeconds } from "../engine/index.js";
+import { TimeWeightedLevel } from "../metrics/level.js";
 import { PRECISIONS } from "../catalog/precisions.js";
 import type { Deployed } from "./deployment.js";
 import type { BatchShape } from "./latency/shape.js";

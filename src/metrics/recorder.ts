@@ -3,13 +3,14 @@
  * time-weighted levels for Little's law, and the time series. Requests that arrived during the
  * warm-up are served and tracked in levels but left out of counts and distributions.
  */
+import { usToSeconds } from "../engine/index.js";
 import type { RequestTable } from "../requests/table.js";
 import type { RequestLifecycle } from "../requests/context.js";
 import { isServerError, Outcome } from "../requests/outcomes.js";
 import { Scopes, ScopeStats } from "./scope.js";
 import { RegionAvailability } from "./availability.js";
 import { TimeSeries } from "./timeseries.js";
-import { BucketedLevel } from "../engine/index.js";
+import { BucketedLevel } from "./bucketed-level.js";
 
 /** One finished request, for the optional per-request CSV. Times in seconds; NaN where a step never happened. */
 export interface RequestRecord {
@@ -80,7 +81,7 @@ export class Recorder implements RequestLifecycle {
   started(req: number, nowUs: number): void {
     const r = this.requests;
     r.startUs[req] = nowUs;
-    if (r.measured[req]) this.scopes[r.scope[req]].latency.queue_s.add((nowUs - r.arrivalUs[req]) / 1e6);
+    if (r.measured[req]) this.scopes[r.scope[req]].latency.queue_s.add(usToSeconds(nowUs - r.arrivalUs[req]));
   }
 
   /** Token-level statistics added in bulk: `count` gaps of `gapS` in one group (callers count only measured requests). */
@@ -91,8 +92,8 @@ export class Recorder implements RequestLifecycle {
   /** Latencies are as the client sees them: the network round trip is added to TTFT and E2E. */
   completed(req: number, firstTokenUs: number, nowUs: number): void {
     const r = this.requests;
-    const ttftS = (firstTokenUs + r.rttUs[req] - r.arrivalUs[req]) / 1e6;
-    const e2eS = (nowUs + r.rttUs[req] - r.arrivalUs[req]) / 1e6;
+    const ttftS = usToSeconds(firstTokenUs + r.rttUs[req] - r.arrivalUs[req]);
+    const e2eS = usToSeconds(nowUs + r.rttUs[req] - r.arrivalUs[req]);
     this.availability[this.grid.regionOf(r.scope[req])].count(nowUs, false);
     if (r.measured[req]) {
       const scope = this.scopes[r.scope[req]];
@@ -101,7 +102,7 @@ export class Recorder implements RequestLifecycle {
       scope.latency.e2e_s.add(e2eS);
       const output = r.outputTokens[req];
       // Only streamed responses have a time per output token; a one-piece answer has none.
-      const tpotS = output > 1 && nowUs > firstTokenUs ? (nowUs - firstTokenUs) / 1e6 / (output - 1) : 0;
+      const tpotS = output > 1 && nowUs > firstTokenUs ? usToSeconds(nowUs - firstTokenUs) / (output - 1) : 0;
       if (tpotS > 0) scope.latency.tpot_s.add(tpotS);
       if (ttftS <= this.slo.ttftS && tpotS <= this.slo.tpotS) scope.sloMet++;
       scope.inputTokens += r.inputTokens[req];
@@ -137,11 +138,11 @@ export class Recorder implements RequestLifecycle {
       model: r.model[req],
       replica: r.replica[req],
       measured: r.measured[req] === 1,
-      arrival_s: arrivalUs / 1e6,
+      arrival_s: usToSeconds(arrivalUs),
       outcome,
-      queue_s: startUs >= 0 ? (startUs - arrivalUs) / 1e6 : NaN,
-      ttft_s: (firstTokenUs + r.rttUs[req] - arrivalUs) / 1e6,
-      e2e_s: outcome === Outcome.ok ? (nowUs + r.rttUs[req] - arrivalUs) / 1e6 : NaN,
+      queue_s: startUs >= 0 ? usToSeconds(startUs - arrivalUs) : NaN,
+      ttft_s: usToSeconds(firstTokenUs + r.rttUs[req] - arrivalUs),
+      e2e_s: outcome === Outcome.ok ? usToSeconds(nowUs + r.rttUs[req] - arrivalUs) : NaN,
       input_tokens: r.inputTokens[req],
       output_tokens: r.outputTokens[req],
     });

@@ -2,6 +2,8 @@
 import { LatencySketch } from "./sketch.js";
 import { OUTCOMES, serverErrors, type OutcomeKey } from "../requests/outcomes.js";
 
+export { Scopes } from "../requests/scopes.js";
+
 export const LATENCY_METRICS = ["queue_s", "ttft_s", "tbt_s", "tpot_s", "e2e_s"] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
@@ -59,60 +61,6 @@ export function waitedFraction(stats: ScopeStats): number | null {
 /** Adds numbers left to right from 0: every float sum of the report keeps this order. */
 export function sum(values: readonly number[]): number {
   return values.reduce((total, x) => total + x, 0);
-}
-
-/**
- * The (tenant, region) grid of scopes: scope i is tenant ⌊i / regions⌋ in region i mod regions. Roll-ups
- * hand each group its values in scope order, so merges and float sums keep the order they always had.
- */
-export class Scopes {
-  constructor(
-    readonly tenantCount: number,
-    readonly regionCount: number,
-  ) {}
-
-  get size(): number {
-    return this.tenantCount * this.regionCount;
-  }
-
-  at(tenant: number, region: number): number {
-    return tenant * this.regionCount + region;
-  }
-
-  tenantOf(scope: number): number {
-    return Math.floor(scope / this.regionCount);
-  }
-
-  regionOf(scope: number): number {
-    return scope % this.regionCount;
-  }
-
-  /** Reduces per-scope values into `groupCount` groups; `groupOf` returns -1 to leave a scope out. */
-  rollUp<T, A>(values: readonly T[], groupCount: number, groupOf: (scope: number) => number, reduce: (parts: T[]) => A): A[] {
-    const groups: T[][] = Array.from({ length: groupCount }, () => []);
-    values.forEach((value, scope) => {
-      const group = groupOf(scope);
-      if (group >= 0) groups[group].push(value);
-    });
-    return groups.map(reduce);
-  }
-
-  byTenant<T, A>(values: readonly T[], reduce: (parts: T[]) => A): A[] {
-    return this.rollUp(values, this.tenantCount, (scope) => this.tenantOf(scope), reduce);
-  }
-
-  byRegion<T, A>(values: readonly T[], reduce: (parts: T[]) => A): A[] {
-    return this.rollUp(values, this.regionCount, (scope) => this.regionOf(scope), reduce);
-  }
-
-  /** Groups by the model each tenant calls (`tenantModels[t]`, one of `modelNames`); a model no tenant calls gets an empty group. */
-  byModel<T, A>(values: readonly T[], modelNames: readonly string[], tenantModels: readonly string[], reduce: (parts: T[]) => A): A[] {
-    return this.rollUp(values, modelNames.length, (scope) => modelNames.indexOf(tenantModels[this.tenantOf(scope)]), reduce);
-  }
-
-  total<T, A>(values: readonly T[], reduce: (parts: T[]) => A): A {
-    return reduce([...values]);
-  }
 }
 
 /** Server errors among named counts: the one definition (requests/outcomes.ts) applied to a report's `requests`. */

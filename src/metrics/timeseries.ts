@@ -3,7 +3,8 @@
  * averages of levels (integrated at every change), and latency quantiles of the requests that
  * finished in the interval.
  */
-import type { BucketedLevel } from "../engine/index.js";
+import { usToSeconds } from "../engine/index.js";
+import type { BucketedLevel } from "./bucketed-level.js";
 import { LatencySketch } from "./sketch.js";
 
 export interface TimeSeriesRow {
@@ -101,10 +102,10 @@ export class TimeSeries {
     const rows: TimeSeriesRow[] = [];
     for (let b = 0; b < n; b++) {
       const widthUs = Math.min(this.intervalUs, endUs - b * this.intervalUs);
-      const widthS = widthUs / 1e6;
+      const widthS = usToSeconds(widthUs);
       const completed = this.completed[b] ?? 0;
       rows.push({
-        time_s: (b * this.intervalUs) / 1e6,
+        time_s: usToSeconds(b * this.intervalUs),
         arrivals: this.arrivals[b] ?? 0,
         completed,
         errors: this.errors[b] ?? 0,

@@ -1,4 +1,5 @@
 /** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), named, laid out and rounded from figures computed next to their data. */
+import { US_PER_S, usToSeconds } from "../engine/index.js";
 import { LATENCY_METRICS, requestCounts, sum, waitedFraction, ScopeStats, type LatencyMetric, type RequestCounts } from "../metrics/scope.js";
 import type { DistributionSummary } from "../metrics/sketch.js";
 import { lowestUptimePct, regionUptime, type RegionUptime } from "../metrics/availability.js";
@@ -167,8 +168,8 @@ export function buildReport(result: SimulationResult): Report {
   const { scenario, recorder, topology, fleet } = result;
   const windowS = scenario.duration - scenario.warmup;
   const windowHours = windowS / 3600;
-  const fromUs = scenario.warmup * 1e6;
-  const toUs = scenario.duration * 1e6;
+  const fromUs = scenario.warmup * US_PER_S;
+  const toUs = scenario.duration * US_PER_S;
   const endUs = result.endUs;
   const tenants = scenario.workload.tenants;
   const regions = topology.regions;
@@ -189,7 +190,7 @@ export function buildReport(result: SimulationResult): Report {
     byRegion[region.name] = { ...group(statsByRegion[r], windowS), uptime_pct: availability[r].uptime_pct, sla_credit_pct: availability[r].sla_credit_pct };
   });
 
-  const energy = azEnergy(fleet, scenario.report.interval * 1e6, fromUs, toUs, endUs);
+  const energy = azEnergy(fleet, scenario.report.interval * US_PER_S, fromUs, toUs, endUs);
   const energyByRegion = regions.map((region) => regionEnergy(region, energy));
   const plannedKw = plannedMaxFacilityKwByAz(topology);
 
@@ -234,7 +235,7 @@ export function buildReport(result: SimulationResult): Report {
       warmup_s: scenario.warmup,
     },
     run: {
-      simulated_s: endUs / 1e6,
+      simulated_s: usToSeconds(endUs),
       events: result.events,
       requests_generated: result.generated,
       warmup_requests_excluded: recorder.warmupArrivals,

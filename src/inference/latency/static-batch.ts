@@ -3,6 +3,7 @@
  * decode steps, and a static batch (all prompts prefilled, then all decoded together), the way
  * TensorRT-LLM's gptSessionBenchmark and Splitwise's profiling measure them.
  */
+import { usToSeconds } from "../../engine/index.js";
 import { addPrefill, emptyShape, type LatencyModel } from "./shape.js";
 
 /** Time to prefill `batch` prompts of `promptTokens`, packed into iterations of at most `maxBatchedTokens`. */
@@ -55,5 +56,5 @@ export function staticBatch(model: LatencyModel, batch: number, isl: number, osl
   const ttftUs = prefillUs(model, isl, batch, maxBatchedTokens);
   const decodeUs = decodeStepsUs(model, batch, isl + 1, osl - 1);
   const e2eUs = ttftUs + decodeUs;
-  return { ttftUs, tbtUs: osl > 1 ? decodeUs / (osl - 1) : 0, e2eUs, outputTokensPerS: (batch * osl) / (e2eUs / 1e6) };
+  return { ttftUs, tbtUs: osl > 1 ? decodeUs / (osl - 1) : 0, e2eUs, outputTokensPerS: (batch * osl) / usToSeconds(e2eUs) };
 }
