@@ -42,8 +42,7 @@ export function junitXml(report: Report): string {
 }
 
 export async function checkCommand(options: CheckOptions): Promise<number> {
-  const sets = options.seed === undefined ? options.sets : [...options.sets, `seed=${options.seed}`];
-  const loaded = loadScenarioFile(options.scenario, { sets });
+  const loaded = loadScenarioFile(options.scenario, { sets: options.sets, seed: options.seed });
   const result = simulate(loaded);
   const report = result.report;
   const entries = Object.entries(report.thresholds);

@@ -13,8 +13,7 @@ export interface RunOptions {
 
 export async function runCommand(options: RunOptions): Promise<void> {
   const started = performance.now();
-  const sets = options.seed === undefined ? options.sets : [...options.sets, `seed=${options.seed}`];
-  const loaded = loadScenarioFile(options.scenario, { sets });
+  const loaded = loadScenarioFile(options.scenario, { sets: options.sets, seed: options.seed });
   const out = options.out ?? join("reports", basename(options.scenario, extname(options.scenario)));
   const files = new StagedFiles(out);
   let written: string[];

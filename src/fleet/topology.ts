@@ -6,6 +6,7 @@ import { GPUS } from "../catalog/gpus.js";
 import { defaultServerFor, SERVER_TYPES, type ServerType } from "../catalog/servers.js";
 import { unknownName, type PathSegment } from "../scenario/issues.js";
 import type { ModelSpec, RegionSpec, Scenario } from "../scenario/schema.js";
+import { RegionSchema } from "../scenario/schema/fleet.js";
 
 export interface RegionPlan {
   name: string;
@@ -95,9 +96,8 @@ export function planTopology(scenario: Scenario): { topology?: Topology; problem
     if (!GPUS[t.gpu]) problems.push({ path: ["server_types", id, "gpu"], message: unknownName("GPU", t.gpu, Object.keys(GPUS)) });
   }
 
-  const regionSpecs: RegionSpec[] = scenario.regions ?? [
-    { name: "default", geo: "default", pue: 1.15, electricity_usd_per_kwh: 0.0895, carbon_g_per_kwh: 380, azs: [{ name: "default-a", servers: [] }] },
-  ];
+  // Without `regions`, one region with the schema's defaults for its power, price and carbon.
+  const regionSpecs: RegionSpec[] = scenario.regions ?? [RegionSchema.parse({ name: "default", geo: "default", azs: [{ name: "default-a", servers: [] }] })];
   const azNames = new Map<string, number[]>();
   regionSpecs.forEach((r, ri) => {
     const region: RegionPlan = {

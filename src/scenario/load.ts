@@ -30,6 +30,8 @@ export interface LoadedScenario {
 export interface LoadOptions {
   /** `--set path=value` overrides, applied in order */
   sets?: readonly string[];
+  /** `--seed N`: the same as a last `--set seed=N` */
+  seed?: number;
 }
 
 /** Maps field paths to positions in the YAML source. */
@@ -98,7 +100,8 @@ export function loadScenarioText(text: string, file: string, options: LoadOption
   if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
 
   const overrides: Override[] = [];
-  for (const text of options.sets ?? []) {
+  const sets = options.seed === undefined ? (options.sets ?? []) : [...(options.sets ?? []), `seed=${options.seed}`];
+  for (const text of sets) {
     const parsed = parseOverride(text);
     const problem = typeof parsed === "string" ? parsed : applyOverride(doc, parsed);
     if (problem) issues.push({ file: `--set ${text}`, path: "", message: problem });
