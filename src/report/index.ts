@@ -2,7 +2,7 @@
 import type { Result } from "../index.js";
 import type { RequestRecord } from "../metrics/recorder.js";
 import type { Scenario } from "../scenario/schema.js";
-import { OUTCOME_REPORT_KEYS } from "../requests/outcomes.js";
+import { OUTCOMES } from "../requests/outcomes.js";
 import { timeSeriesCsv } from "./csv.js";
 import { summaryMarkdown } from "./markdown.js";
 import { StagedFiles } from "./write.js";
@@ -28,11 +28,10 @@ function num(x: number): string {
 export function requestCsvWriter(scenario: Scenario, sink: { write(text: string): void }): (r: RequestRecord) => void {
   const tenants = scenario.workload.tenants.map((t) => t.name);
   const models = scenario.models.map((m) => m.name);
-  const outcomes = OUTCOME_REPORT_KEYS.map((k) => (k === "completed" ? "ok" : k));
   sink.write(REQUEST_COLUMNS);
   return (r) =>
     sink.write(
       `${r.serial},${tenants[r.tenant]},${models[r.model]},${r.replica},${r.measured ? 1 : 0},${num(r.arrival_s)},` +
-        `${outcomes[r.outcome]},${num(r.queue_s)},${num(r.ttft_s)},${num(r.e2e_s)},${r.input_tokens},${r.output_tokens}\n`,
+        `${OUTCOMES[r.outcome].csvName},${num(r.queue_s)},${num(r.ttft_s)},${num(r.e2e_s)},${r.input_tokens},${r.output_tokens}\n`,
     );
 }

@@ -25,6 +25,8 @@ export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 interface OutcomeInfo {
   /** key in report.json's `requests` counts */
   readonly key: string;
+  /** name in requests.csv's `outcome` column */
+  readonly csvName: string;
   /** status the API answers with; null where it answers nothing (the client gave up, the run ended) */
   readonly httpStatus: number | null;
   /**
@@ -36,16 +38,14 @@ interface OutcomeInfo {
 
 /** Indexed by Outcome. */
 export const OUTCOMES = [
-  { key: "completed", httpStatus: 200, serverError: false },
-  { key: "throttled", httpStatus: 429, serverError: false },
-  { key: "rejected", httpStatus: 503, serverError: true },
-  { key: "failed", httpStatus: 500, serverError: true },
-  { key: "timed_out", httpStatus: null, serverError: true },
-  { key: "in_flight_at_end", httpStatus: null, serverError: false },
+  { key: "completed", csvName: "ok", httpStatus: 200, serverError: false },
+  { key: "throttled", csvName: "throttled", httpStatus: 429, serverError: false },
+  { key: "rejected", csvName: "rejected", httpStatus: 503, serverError: true },
+  { key: "failed", csvName: "failed", httpStatus: 500, serverError: true },
+  { key: "timed_out", csvName: "timed_out", httpStatus: null, serverError: true },
+  { key: "in_flight_at_end", csvName: "in_flight_at_end", httpStatus: null, serverError: false },
 ] as const satisfies readonly OutcomeInfo[];
 
-/** report.json's `requests` keys, indexed by Outcome. */
-export const OUTCOME_REPORT_KEYS = OUTCOMES.map((o) => o.key);
 export type OutcomeKey = (typeof OUTCOMES)[number]["key"];
 
 /** Outcomes that count against availability and in the "errors" of every report. */
