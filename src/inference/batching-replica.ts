@@ -16,17 +16,12 @@ import { emptyBatch, formBatch, maxPrefixUnits, type WaitingLine } from "./batch
 import type { BatchingEngine } from "./batching-engine.js";
 import { jumpDurationUs, jumpHalves, stepsCompleted, stepsKvAllows, type JumpCost } from "./decode-jump.js";
 import type { KvCache } from "./kv-cache.js";
-import type { Replica, ReplicaHost } from "./replica.js";
+import { ReplicaBase, type Replica, type ReplicaHost } from "./replica.js";
 import { ReplicaStats, summarizeReplica, type ReplicaSummary } from "./replica-stats.js";
 import { SequenceKv } from "./sequence-kv.js";
 import type { SequenceTable } from "./sequences.js";
 
-export class BatchingReplica implements Replica {
-  alive = true;
-  onPower?: (fractionPrompt: number, busy: boolean) => void;
-  outstanding = 0;
-  waiting = 0;
-  outstandingTokens = 0;
+export class BatchingReplica extends ReplicaBase implements Replica {
   /** KV blocks the waiting requests' prompts need */
   private waitingBlocks = 0;
   readonly stats: ReplicaStats;
@@ -50,10 +45,11 @@ export class BatchingReplica implements Replica {
   private readonly onIterationEnd = () => this.finishIteration();
 
   constructor(
-    readonly index: number,
+    index: number,
     private readonly engine: BatchingEngine,
-    private readonly host: ReplicaHost,
+    host: ReplicaHost,
   ) {
+    super(index, host);
     const spec = engine.spec;
     this.seqs = engine.sequences;
     this.kvSeqs = new SequenceKv(engine.deployed.memory.kvBlocks, engine.blocksPerUnit, spec.block_size, this.seqs);
@@ -95,15 +91,9 @@ export class BatchingReplica implements Replica {
   // --- requests in and out -------------------------------------------------------------------
 
   submit(req: number): void {
-    const { requests, lifecycle, sim } = this.host.ctx;
-    if (!this.alive) {
-      this.host.failed(req);
-      return;
-    }
-    this.outstanding++;
+    const { requests, sim } = this.host.ctx;
+    if (!this.takeIn(req)) return;
     this.stats.outstanding.add(1, sim.nowUs);
-    this.outstandingTokens += requests.inputTokens[req] + requests.outputTokens[req];
-    requests.replica[req] = this.index;
     this.seqs.open(req, sim.nowUs);
     requests.moveTo(req, RequestState.replicaQueue);
     this.queue.push(req);
@@ -166,10 +156,6 @@ export class BatchingReplica implements Replica {
       this.seqs.close(req);
       this.host.failed(req);
     }
-  }
-
-  restart(): void {
-    this.alive = true;
   }
 
   // --- the waiting line ----------------------------------------------------------------------

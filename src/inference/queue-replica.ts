@@ -8,7 +8,7 @@ import type { SimContext } from "../requests/context.js";
 import { makeSampler } from "../workload/distributions.js";
 import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
-import type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
+import { ReplicaBase, type Replica, type ReplicaHost, type ServingEngine } from "./replica.js";
 
 type QueueEngineSpec = Extract<EngineSpec, { kind: "queue" }>;
 
@@ -36,21 +36,17 @@ export class QueueEngine implements ServingEngine {
   }
 }
 
-export class QueueReplica implements Replica {
-  alive = true;
-  onPower?: (fractionPrompt: number, busy: boolean) => void;
-  outstanding = 0;
-  waiting = 0;
-  outstandingTokens = 0;
+export class QueueReplica extends ReplicaBase implements Replica {
   private busy = 0;
   private readonly queue: RequestQueue;
   private readonly onServiceDone = (req: number) => this.finish(req);
 
   constructor(
-    readonly index: number,
+    index: number,
     private readonly concurrency: number,
-    private readonly host: ReplicaHost,
+    host: ReplicaHost,
   ) {
+    super(index, host);
     this.queue = new RequestQueue(host.ctx.requests);
   }
 
@@ -73,13 +69,7 @@ export class QueueReplica implements Replica {
 
   submit(req: number): void {
     const { requests, lifecycle, sim } = this.host.ctx;
-    if (!this.alive) {
-      this.host.failed(req);
-      return;
-    }
-    this.outstanding++;
-    this.outstandingTokens += this.tokensOf(req);
-    requests.replica[req] = this.index;
+    if (!this.takeIn(req)) return;
     if (this.busy < this.concurrency) {
       this.start(req);
     } else {
@@ -127,10 +117,6 @@ export class QueueReplica implements Replica {
     this.outstanding = 0;
     this.outstandingTokens = 0;
     for (const req of lost) this.host.failed(req);
-  }
-
-  restart(): void {
-    this.alive = true;
   }
 
   private start(req: number): void {

@@ -54,3 +54,34 @@ export interface ServingEngine {
   accepts(req: number): boolean;
   createReplica(index: number, host: ReplicaHost): Replica;
 }
+
+/** The counts every replica keeps for routers and the fleet, and the first step of taking a request in. */
+export abstract class ReplicaBase {
+  alive = true;
+  onPower?: (fractionPrompt: number, busy: boolean) => void;
+  outstanding = 0;
+  waiting = 0;
+  outstandingTokens = 0;
+
+  constructor(
+    readonly index: number,
+    protected readonly host: ReplicaHost,
+  ) {}
+
+  restart(): void {
+    this.alive = true;
+  }
+
+  /** Counts `req` as outstanding here; false if the replica is down, the request having failed at once. */
+  protected takeIn(req: number): boolean {
+    if (!this.alive) {
+      this.host.failed(req);
+      return false;
+    }
+    const requests = this.host.ctx.requests;
+    this.outstanding++;
+    this.outstandingTokens += requests.inputTokens[req] + requests.outputTokens[req];
+    requests.replica[req] = this.index;
+    return true;
+  }
+}
