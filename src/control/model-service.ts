@@ -11,13 +11,43 @@ import type { SimContext } from "../requests/context.js";
 import { Outcome } from "../requests/outcomes.js";
 import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
-import { createRouter, HOLD, NO_REPLICA, type ReplicaSnapshot, type Router } from "./routers/index.js";
+import { createRouter, HOLD, NO_REPLICA, type ReplicaSnapshot, type RouteRequest, type Router } from "./routers/index.js";
 
 /** A health-check event carries its replica and the replica's epoch in one number: index x span + epoch. */
 const CHECK_TAG_SPAN = 1e6;
 const checkTag = (replica: number, epoch: number) => replica * CHECK_TAG_SPAN + epoch;
 
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
+/**
+ * A replica as a router sees it: read-only, current as of the pick. Values are read when the router
+ * asks (a router that never looks at the prefix cache costs no lookup), never written.
+ */
+class ReplicaView implements ReplicaSnapshot {
+  readonly healthy = true; // views exist only for the replicas the balancer believes healthy
+
+  constructor(
+    private readonly replica: Replica,
+    private readonly routing: { readonly req: number },
+  ) {}
+
+  get index(): number {
+    return this.replica.index;
+  }
+  get hasFreeSlot(): boolean {
+    return this.replica.hasFreeSlot();
+  }
+  get outstanding(): number {
+    return this.replica.outstanding;
+  }
+  get outstandingTokens(): number {
+    return this.replica.outstandingTokens;
+  }
+  get kvLoad(): number {
+    return this.replica.kvLoad();
+  }
+  get cachedPrefixTokens(): number {
+    return this.replica.prefixMatchTokens(this.routing.req);
+  }
+}
 
 /** Where a model service hands requests that are done, one way or another. */
 export interface RequestSink {
@@ -33,9 +63,10 @@ export class ModelService implements ReplicaHost {
   /** replicas the load balancer sends to (it believes them healthy), in index order */
   readonly replicas: Replica[] = [];
   private readonly router: Router;
-  /** what the router sees of `replicas`, refreshed before each pick (records reused, not reallocated) */
-  private readonly snapshots: Writable<ReplicaSnapshot>[] = [];
-  private readonly routeRequest = { promptTokens: 0 };
+  /** what the router sees of `replicas`, position for position */
+  private readonly views: ReplicaView[] = [];
+  /** the request being routed (views read its cached prefix) */
+  private readonly routeRequest = { req: -1, promptTokens: 0 };
   private readonly centralQueue: RequestQueue;
   private centralWaiting = 0;
   private readonly maxQueue: number;
@@ -65,6 +96,7 @@ export class ModelService implements ReplicaHost {
       const replica = engine.createReplica(i, this);
       this.all.push(replica);
       this.replicas.push(replica);
+      this.views.push(new ReplicaView(replica, this.routeRequest));
       this.checkPhaseUs.push(Math.floor(this.healthRng() * spec.health_check.interval * US_PER_S));
       this.epoch.push(0);
     }
@@ -89,7 +121,7 @@ export class ModelService implements ReplicaHost {
     }
     this.ctx.requests.service[req] = this.serviceId;
     this.engine.prepare(req);
-    const choice = this.router.pick(this.describe(req), this.snapshot(req));
+    const choice = this.router.pick(this.describe(req), this.views);
     if (choice === NO_REPLICA) {
       this.sink.refused(req, Outcome.rejected);
     } else if (choice === HOLD) {
@@ -109,31 +141,10 @@ export class ModelService implements ReplicaHost {
     }
   }
 
-  private describe(req: number): { promptTokens: number } {
+  private describe(req: number): RouteRequest {
+    this.routeRequest.req = req;
     this.routeRequest.promptTokens = this.ctx.requests.inputTokens[req];
     return this.routeRequest;
-  }
-
-  /** What the router may read of each replica the balancer sends to, as of now. */
-  private snapshot(req: number): readonly ReplicaSnapshot[] {
-    const snapshots = this.snapshots;
-    const replicas = this.replicas;
-    const readsPrefix = this.router.readsPrefix === true;
-    while (snapshots.length < replicas.length) {
-      snapshots.push({ index: 0, healthy: true, hasFreeSlot: false, outstanding: 0, outstandingTokens: 0, kvLoad: 0, cachedPrefixTokens: 0 });
-    }
-    snapshots.length = replicas.length;
-    for (let i = 0; i < replicas.length; i++) {
-      const replica = replicas[i];
-      const s = snapshots[i];
-      s.index = replica.index;
-      s.hasFreeSlot = replica.hasFreeSlot();
-      s.outstanding = replica.outstanding;
-      s.outstandingTokens = replica.outstandingTokens;
-      s.kvLoad = replica.kvLoad();
-      s.cachedPrefixTokens = readsPrefix ? replica.prefixMatchTokens(req) : 0;
-    }
-    return snapshots;
   }
 
   /** The client gave up on a request that is still queued or in service here. */
@@ -195,7 +206,10 @@ export class ModelService implements ReplicaHost {
     const i = Math.floor(arg / CHECK_TAG_SPAN);
     if (this.epoch[i] !== arg - i * CHECK_TAG_SPAN) return; // it came back before the checks gave up on it
     const k = this.replicas.indexOf(this.all[i]);
-    if (k >= 0) this.replicas.splice(k, 1);
+    if (k >= 0) {
+      this.replicas.splice(k, 1);
+      this.views.splice(k, 1);
+    }
   }
 
   private detectedUp(arg: number): void {
@@ -206,6 +220,7 @@ export class ModelService implements ReplicaHost {
     let k = 0;
     while (k < this.replicas.length && this.replicas[k].index < i) k++;
     this.replicas.splice(k, 0, replica);
+    this.views.splice(k, 0, new ReplicaView(replica, this.routeRequest));
     this.hasRoom(replica);
   }
 }

@@ -77,8 +77,8 @@ export function maxPrefixUnits(inputTokens: number, unitTokens: number): number 
 export function formBatch(running: number[], waiting: WaitingLine, seqs: SequenceTable, kv: SequenceKv, requests: RequestTokens, limits: BatchLimits, out: FormedBatch): void {
   const { batch, shape, admitted, preempted } = out;
   batch.length = 0;
-  admitted.length = 0;
-  preempted.length = 0;
+  if (admitted.length > 0) admitted.length = 0;
+  if (preempted.length > 0) preempted.length = 0;
   out.recomputeTokens = 0;
   out.decodeOnly = true;
   clearShape(shape);

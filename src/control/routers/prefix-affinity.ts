@@ -7,7 +7,6 @@ import { NO_REPLICA, type ReplicaSnapshot, type RouteRequest, type Router } from
  * its prefill; the bound keeps one popular prefix from piling all traffic on one replica.
  */
 export class PrefixAffinityRouter implements Router {
-  readonly readsPrefix = true;
   constructor(private readonly slack: number) {}
 
   pick(_request: RouteRequest, replicas: readonly ReplicaSnapshot[]): number {

@@ -6,9 +6,10 @@ export const HOLD = -1;
 export const NO_REPLICA = -2;
 
 /**
- * What a router knows of one replica when it picks: a read-only record the load balancer refreshes
- * before each pick (BLIS's RouterState), not the live replica, so a policy cannot change what it
- * reads and its tests need no fakes.
+ * What a router knows of one replica when it picks (BLIS's RouterState): read-only values as of the
+ * pick, not the live replica, so a policy cannot change what it reads and its tests need no fakes
+ * (a plain object literal is a snapshot). The load balancer hands out views that read each value
+ * when asked, so a scan of hundreds of replicas copies nothing.
  */
 export interface ReplicaSnapshot {
   /** the replica's index in its model's replica list */
@@ -23,7 +24,7 @@ export interface ReplicaSnapshot {
   readonly outstandingTokens: number;
   /** share of its KV cache in use or wanted by its waiting requests (0 for engines without one) */
   readonly kvLoad: number;
-  /** prompt tokens of this request it holds in its prefix cache (filled only for routers that read it) */
+  /** prompt tokens of this request it holds in its prefix cache (a lookup: read it only when needed) */
   readonly cachedPrefixTokens: number;
 }
 
@@ -34,8 +35,6 @@ export interface RouteRequest {
 
 /** Picks a replica for each request, as a position in `replicas` (the ones the balancer may send to), or HOLD / NO_REPLICA. */
 export interface Router {
-  /** true if it reads `cachedPrefixTokens` (a prefix-cache lookup per replica per pick, skipped otherwise) */
-  readonly readsPrefix?: boolean;
   pick(request: RouteRequest, replicas: readonly ReplicaSnapshot[]): number;
 }
 

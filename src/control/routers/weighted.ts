@@ -12,10 +12,7 @@ export interface ScorerWeights {
  * prompt already cached there.
  */
 export class WeightedRouter implements Router {
-  readonly readsPrefix: boolean;
-  constructor(private readonly weights: ScorerWeights) {
-    this.readsPrefix = weights.prefix > 0;
-  }
+  constructor(private readonly weights: ScorerWeights) {}
 
   pick(request: RouteRequest, replicas: readonly ReplicaSnapshot[]): number {
     const n = replicas.length;
