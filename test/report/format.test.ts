@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { count, percent, percentOf, percentPoints, seconds, thresholdActual, usd } from "../../src/report/format.js";
 import { summaryMarkdown } from "../../src/report/markdown.js";
 import { simulate } from "../../src/index.js";
+import { overloaded } from "../support/scenarios.js";
 
 describe("number formats", () => {
   it("writes durations in ms below a second and s above, 3 significant digits", () => {
@@ -26,21 +27,7 @@ describe("number formats", () => {
 describe("summary.md errors column", () => {
   it("counts server errors (rejected, failed, timed out), not throttles, as error_rate and availability do", () => {
     const tenant = (name: string) => ({ name, model: "svc", arrival: { kind: "poisson" as const, rate_per_s: 6 }, timeout: "3s" });
-    const report = simulate({
-      version: 1,
-      name: "overloaded",
-      seed: 2,
-      duration: 300,
-      models: [
-        {
-          name: "svc",
-          engine: { kind: "queue", concurrency: 2, service_time: { dist: "exponential", mean: 1 } },
-          replicas: { initial: 2 },
-          router: { kind: "least_outstanding", max_queue: 5 },
-        },
-      ],
-      workload: { tenants: [tenant("a"), tenant("b")] },
-    }).report;
+    const report = simulate(overloaded({ duration: 300, workload: { tenants: [tenant("a"), tenant("b")] } })).report;
     // No policy throttles yet; a throttled count must still stay out of the column.
     const r = report.by_tenant.a.requests;
     r.throttled = 7;

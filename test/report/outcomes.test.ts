@@ -5,29 +5,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { simulate, type ScenarioInput } from "../../src/index.js";
 import { runCli } from "../support/cli.js";
+import { overloaded } from "../support/scenarios.js";
 import { RandomStreams } from "../../src/engine/index.js";
 import { DataFiles } from "../../src/workload/datafiles.js";
 import { makeSampler } from "../../src/workload/distributions.js";
 
-function overloaded(extra: Partial<ScenarioInput> = {}): ScenarioInput {
-  return {
-    version: 1,
-    name: "overloaded",
-    seed: 2,
-    duration: 600,
-    warmup: 60,
-    models: [
-      {
-        name: "svc",
-        engine: { kind: "queue", concurrency: 2, service_time: { dist: "exponential", mean: 1 } },
-        replicas: { initial: 2 },
-        router: { kind: "least_outstanding", max_queue: 5 },
-      },
-    ],
-    workload: { tenants: [{ name: "t", model: "svc", arrival: { kind: "poisson", rate_per_s: 6 }, timeout: "3s" }] },
-    ...extra,
-  };
-}
 
 describe("request outcomes", () => {
   it("adds up: arrived = completed + rejected + timed out + in flight, per tenant and in total", () => {

@@ -30,3 +30,24 @@ export function queueScenario(options: {
     workload: { tenants: [{ name: "t", model: "svc", arrival: { kind: "poisson", rate_per_s: options.lambda } }] },
   };
 }
+
+/** A queue service at 150 % load with a short client timeout and a bounded queue: every kind of error happens. */
+export function overloaded(extra: Partial<ScenarioInput> = {}): ScenarioInput {
+  return {
+    version: 1,
+    name: "overloaded",
+    seed: 2,
+    duration: 600,
+    warmup: 60,
+    models: [
+      {
+        name: "svc",
+        engine: { kind: "queue", concurrency: 2, service_time: { dist: "exponential", mean: 1 } },
+        replicas: { initial: 2 },
+        router: { kind: "least_outstanding", max_queue: 5 },
+      },
+    ],
+    workload: { tenants: [{ name: "t", model: "svc", arrival: { kind: "poisson", rate_per_s: 6 }, timeout: "3s" }] },
+    ...extra,
+  };
+}
