@@ -98,7 +98,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
         return { service: services[m][k], region, rttUs: secondsToUs(rttMs(scenario, geo, r.name, r.geo) / 1e3) };
       })
       .sort((a, b) => a.rttUs - b.rttUs || a.region - b.region);
-    return { choices, timeoutUs: t.timeout === undefined ? Infinity : secondsToUs(t.timeout), retries: t.retries };
+    return { choices, timeoutUs: t.timeout === undefined ? Infinity : secondsToUs(t.timeout), retries: t.retries ?? 0 };
   });
   frontend = new Frontend(ctx, routing, recorder.grid, (req) => sources[requests.tenant[req]].ended());
   const submit = (req: number) => frontend!.submit(req);

@@ -3,22 +3,27 @@
  * the one place that says, per outcome, its report key and whether it is a server error; availability
  * (`uptime_pct`, `error_rate`) and the summary's "errors" column both read `isServerError`.
  *
- * A new outcome (the gateway's `invalid`, `unauthorized`, `blocked`) is one more row: a new number, its
- * report key, its HTTP status and `serverError: false` for a client error, which availability excludes.
+ * A client error (400, 403, 429) is not a server error: availability leaves it out, as AWS's SLA does.
  */
 
 export const Outcome = {
   ok: 0,
+  /** refused by validation: prompt empty, or prompt + output over the model's context (400) */
+  invalid: 1,
+  /** credentials refused (403) */
+  unauthorized: 2,
+  /** refused by a WAF rule (403) */
+  blocked: 3,
   /** refused by a rate limit or quota (429) */
-  throttled: 1,
-  /** refused for lack of capacity: no replica, queue full (503) */
-  rejected: 2,
-  /** lost to a fault while being served (5xx) */
-  failed: 3,
+  throttled: 4,
+  /** refused for lack of capacity: no replica, queue full, no region allowed by residency (503) */
+  rejected: 5,
+  /** lost to a fault: its replica died under it, or could not be reached (5xx) */
+  failed: 6,
   /** abandoned by the client after its timeout */
-  timedOut: 4,
+  timedOut: 7,
   /** still queued or in service when the run ended */
-  inFlight: 5,
+  inFlight: 8,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -39,6 +44,9 @@ interface OutcomeInfo {
 /** Indexed by Outcome. */
 export const OUTCOMES = [
   { key: "completed", csvName: "ok", httpStatus: 200, serverError: false },
+  { key: "invalid", csvName: "invalid", httpStatus: 400, serverError: false },
+  { key: "unauthorized", csvName: "unauthorized", httpStatus: 403, serverError: false },
+  { key: "blocked", csvName: "blocked", httpStatus: 403, serverError: false },
   { key: "throttled", csvName: "throttled", httpStatus: 429, serverError: false },
   { key: "rejected", csvName: "rejected", httpStatus: 503, serverError: true },
   { key: "failed", csvName: "failed", httpStatus: 500, serverError: true },

@@ -10,6 +10,7 @@ import { parseThresholds } from "../metrics/thresholds.js";
 import { defaultsFromFields, duration } from "./fields.js";
 import { EngineSchema } from "./schema/engine.js";
 import { FaultSchema } from "./schema/faults.js";
+import { gatewayDefaults, slaDefaults } from "./schema/gateway.js";
 import { NetworkSchema, RegionSchema, ServerTypeSchema } from "./schema/fleet.js";
 import { ModelSchema } from "./schema/models.js";
 import { CostsSchema, SloSchema } from "./schema/money.js";
@@ -36,11 +37,13 @@ export const ScenarioSchema = z
       .optional()
       .describe("where the fleet is. Default: one region with one AZ and as many servers as the replicas need"),
     network: defaultsFromFields(NetworkSchema),
+    gateway: gatewayDefaults(),
     models: z.array(ModelSchema).default([]).describe("deployed models and services"),
     workload: defaultsFromFields(WorkloadSchema),
     faults: z.array(FaultSchema).default([]).describe("failures and outages"),
     costs: defaultsFromFields(CostsSchema),
     slo: defaultsFromFields(SloSchema),
+    sla: slaDefaults(),
     thresholds: z
       .record(z.string(), z.array(z.string().min(1)))
       .default({})
@@ -61,4 +64,7 @@ export type EngineSpec = ModelSpec["engine"];
 export type BatchingEngineSpec = Extract<EngineSpec, { kind: "continuous_batching" }>;
 export type RegionSpec = NonNullable<Scenario["regions"]>[number];
 export type FaultSpec = Scenario["faults"][number];
+export type GatewaySpec = Scenario["gateway"];
+export type RetrySpec = TenantSpec["retry"];
+export type TenantRoutingSpec = TenantSpec["routing"];
 export type ServerTypeSpec = Scenario["server_types"][string];

@@ -81,6 +81,10 @@ export const ModelSchema = z
       z.strictObject({
         interval: duration("time between the load balancer's health checks of a replica", { positive: true }).default(10),
         unhealthy_threshold: z.int().min(1).default(3).describe("failed checks in a row before the load balancer stops sending to a replica"),
+        connect_timeout: duration(
+          "how long the load balancer tries to connect to a replica that has died before answering 504 (ALB: 10 s, per its 'HTTP 504' troubleshooting notes)",
+          { positive: true },
+        ).default(10),
       }),
     ).describe("load-balancer health checks: how fast a dead replica stops receiving traffic"),
     price: defaultsFromFields(

@@ -1,6 +1,6 @@
 /** Scenario format: tenants, their arrival processes and request lengths. */
 import { z } from "zod";
-import { duration, identifier, positiveNumber, timeDistribution, tokenDistribution } from "../fields.js";
+import { defaultsFromFields, duration, identifier, positiveNumber, timeDistribution, tokenDistribution } from "../fields.js";
 
 const rate = positiveNumber("mean arrival rate, requests per second");
 
@@ -61,6 +61,46 @@ export const ArrivalSchema = z
   ])
   .describe("when requests arrive");
 
+/**
+ * Client retries, after the AWS SDKs' standard mode (constants from aws-sdk-js-v3's middleware-retry:
+ * 3 attempts; full-jitter backoff, random(0, 1) x min(cap, base x 2^retry) with base 100 ms, 500 ms
+ * after a throttle, cap 20 s; a retry quota of 500 tokens, a retry costing 5 (10 after a timeout) and
+ * a success on the first attempt returning 1).
+ */
+export const RetrySchema = z
+  .strictObject({
+    mode: z.enum(["standard"]).default("standard").describe("the AWS SDKs' standard retry mode; the fields below override its constants"),
+    max_attempts: z.int().min(1).default(3).describe("attempts in all, the first included"),
+    base: duration("backoff base after a server error or an attempt timeout", { positive: true }).default(0.1),
+    throttle_base: duration("backoff base after a throttle (429)", { positive: true }).default(0.5),
+    cap: duration("longest backoff before one retry", { positive: true }).default(20),
+    quota: z
+      .union([z.literal(false), z.int().min(1)])
+      .default(500)
+      .describe("retry quota, tokens per client (tenant): a retry costs 5 (10 after a timeout), a first-attempt success gives back 1; false for none"),
+  })
+  .describe("how a client retries a request after a 429, a 5xx or an attempt timeout");
+
+export const RoutingSchema = defaultsFromFields(
+  z.strictObject({
+    mode: z
+      .enum(["nearest", "weighted", "least_loaded"])
+      .default("nearest")
+      .describe("how the home region is chosen: the nearest serving the model, by `weights`, or the one with the fewest requests waiting per replica"),
+    weights: z.record(z.string(), positiveNumber("relative share of the tenant's requests")).optional().describe("region -> weight, for mode `weighted`"),
+    profile: z
+      .enum(["none", "geography", "global"])
+      .default("none")
+      .describe("cross-region inference (Bedrock's inference profiles): when the home region is saturated, spill to another region of the tenant's geography, or anywhere"),
+    spill_after: duration("the home region counts as saturated while its p90 queue wait over the last minute exceeds this", { positive: true }).default(2),
+    allowed_regions: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe("data residency: regions the tenant's requests may be served in, even in failover (503 `residency` when none can). Default: all"),
+  }),
+).describe("how the tenant's requests choose a region");
+
 export const TenantSchema = z
   .strictObject({
     name: identifier("tenant (customer or application) name, used in reports"),
@@ -81,10 +121,18 @@ export const TenantSchema = z
       .describe("a shared prompt prefix, so prefix caching and prefix-affinity routing have something to reuse"),
     geo: z.string().min(1).optional().describe("where the tenant's clients are; they use the nearest region serving the model. Default: the first region's geo"),
     tier: z.enum(["on_demand", "batch"]).default("on_demand").describe("pricing tier: batch requests get the model's batch discount"),
-    retries: z.int().min(0).default(0).describe("times a client resends a request that failed with a server error"),
-    timeout: duration("client timeout: a request not finished this long after it arrived is abandoned (timed_out)", {
+    retries: z
+      .int()
+      .min(0)
+      .optional()
+      .describe("times a client resends a request after a 429, a 5xx or an attempt timeout, with the standard backoff and no retry quota. Default: 0 (no retries)"),
+    retry: RetrySchema.optional(),
+    timeout: duration("client timeout for the whole request, all attempts: a request not finished this long after it arrived is abandoned (timed_out)", {
       positive: true,
     }).optional(),
+    attempt_timeout: duration("client timeout of one attempt: the attempt is abandoned (and retried if the client may)", { positive: true }).optional(),
+    auth_failure_share: z.number().min(0).max(1).default(0).describe("share of the tenant's requests whose credentials fail (403 `unauthorized`, never reaching a model)"),
+    routing: RoutingSchema,
   })
   .describe("a source of requests");
 

@@ -1,0 +1,48 @@
+/** Scenario format: the API gateway in front of every region (overhead, rate limits, quotas, WAF) and the SLA's credit basis. */
+import { z } from "zod";
+import { defaultsFromFields, duration, positiveNumber, timeDistribution } from "../fields.js";
+
+const share = (description: string) => z.number().min(0).max(1).describe(description);
+
+export const RateLimitSchema = z
+  .strictObject({
+    requests_per_min: positiveNumber("requests a tenant may send per minute; the bucket holds one minute's allowance").optional(),
+    tokens_per_min: positiveNumber("input + output tokens a tenant may send per minute (a request takes both at admission)").optional(),
+  })
+  .describe("a tenant's rate limits, as token buckets refilled continuously (429 `throttled` when one is empty)");
+
+export const GatewaySchema = z
+  .strictObject({
+    overhead: z
+      .union([duration("fixed time the gateway adds to every request"), timeDistribution("time the gateway adds to every request")])
+      .default(0)
+      .describe('time the gateway adds to every attempt (auth, validation, routing): a duration ("5ms") or a distribution'),
+    rate_limits: z
+      .strictObject({
+        default: RateLimitSchema.optional().describe("limits of every tenant not listed under `tenants`. Default: none"),
+        tenants: z.record(z.string(), RateLimitSchema).default({}).describe("tenant name -> its limits, replacing the default for that tenant"),
+      })
+      .optional()
+      .describe("per-tenant request and token rate limits"),
+    quotas: z
+      .record(z.string(), z.strictObject({ tokens_per_day: positiveNumber("input + output tokens a tenant may use per simulated day (429 until the day turns)") }))
+      .default({})
+      .describe("tenant name -> daily token quota"),
+    waf: z
+      .strictObject({ block: z.record(z.string(), share("share of the tenant's requests the rule blocks")).default({}).describe("tenant name -> share of its requests blocked (403 `blocked`)") })
+      .optional()
+      .describe("a web-application-firewall rule against flagged tenants (DDoS scenarios)"),
+  })
+  .describe("the API gateway: every attempt passes it before reaching a region's load balancer");
+
+export const SlaSchema = z
+  .strictObject({
+    credit_basis: z
+      .enum(["window", "month"])
+      .default("window")
+      .describe("uptime the SLA credit is tiered on: over the simulated window, or over a 30-day month whose other intervals are error-free"),
+  })
+  .describe("how service credits are computed");
+
+export const gatewayDefaults = () => defaultsFromFields(GatewaySchema);
+export const slaDefaults = () => defaultsFromFields(SlaSchema);
