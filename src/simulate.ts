@@ -5,7 +5,10 @@
  * happens into statistics.
  */
 import { RandomStreams, Simulator, secondsToUs } from "./engine/index.js";
-import { Frontend, type TenantRouting } from "./control/frontend.js";
+import { Frontend, type RegionChoice, type TenantClient } from "./control/frontend.js";
+import { Gateway } from "./control/gateway.js";
+import { RegionRouter } from "./control/region-router.js";
+import { RetryPolicy } from "./workload/retry.js";
 import { ModelService } from "./control/model-service.js";
 import { createEngine, deployModel, type Deployed } from "./inference/index.js";
 import { Recorder, type RequestRecord } from "./metrics/recorder.js";
@@ -82,6 +85,8 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
       const count = deployed ? placements.length : spec.replicas.initial;
       const name = `models/${spec.name}/${topology.regions[region].name}`;
       const service = new ModelService(ctx, serviceId++, m, region, spec, engine, sink, count, name);
+      const where = `${spec.name}/${topology.regions[region].name}`;
+      service.onHealthMark = (kind, replica) => fleet.log(kind, `${where}/${replica.index}`);
       if (deployed) service.all.forEach((replica, i) => fleet.attach(replica, placements[i], service, startS));
       return service;
     });
@@ -89,18 +94,29 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
 
   const sources: TenantSource[] = [];
   const defaultGeo = topology.regions[0].geo;
-  const routing: TenantRouting[] = tenants.map((t) => {
+  const clients: TenantClient[] = tenants.map((t) => {
     const m = scenario.models.findIndex((model) => model.name === t.model);
     const geo = t.geo ?? defaultGeo;
-    const choices = topology.modelRegions[m]
+    const choices: RegionChoice[] = topology.modelRegions[m]
       .map((region, k) => {
         const r = topology.regions[region];
-        return { service: services[m][k], region, rttUs: secondsToUs(rttMs(scenario, geo, r.name, r.geo) / 1e3) };
+        return { service: services[m][k], load: services[m][k], region, name: r.name, geo: r.geo, rttUs: secondsToUs(rttMs(scenario, geo, r.name, r.geo) / 1e3) };
       })
       .sort((a, b) => a.rttUs - b.rttUs || a.region - b.region);
-    return { choices, timeoutUs: t.timeout === undefined ? Infinity : secondsToUs(t.timeout), retries: t.retries ?? 0 };
+    const byRegion: (RegionChoice | undefined)[] = topology.regions.map(() => undefined);
+    for (const choice of choices) byRegion[choice.region] = choice;
+    return {
+      router: new RegionRouter(t.routing, choices, ctx.streams.get(`regions/${t.name}`)),
+      byRegion,
+      homeRegion: choices[0]?.region ?? 0,
+      timeoutUs: t.timeout === undefined ? Infinity : secondsToUs(t.timeout),
+      attemptTimeoutUs: t.attempt_timeout === undefined ? Infinity : secondsToUs(t.attempt_timeout),
+      retry: new RetryPolicy(t, ctx.streams.get(`clients/${t.name}/backoff`)),
+    };
   });
-  frontend = new Frontend(ctx, routing, recorder.grid, (req) => sources[requests.tenant[req]].ended());
+  const contextTokens = tenants.map((t) => deployments[scenario.models.findIndex((model) => model.name === t.model)]?.architecture.maxContext);
+  const gateway = new Gateway(scenario.gateway, tenants, contextTokens, ctx.streams, data);
+  frontend = new Frontend(ctx, clients, recorder.grid, gateway, (req) => sources[requests.tenant[req]].ended());
   const submit = (req: number) => frontend!.submit(req);
   tenants.forEach((spec, i) => {
     const m = scenario.models.findIndex((model) => model.name === spec.model);

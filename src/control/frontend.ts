@@ -1,101 +1,170 @@
 /**
- * The service's front door. For each new request it picks a region (the nearest one serving the
- * model whose load balancer has a replica to send to: DNS-style failover), starts the client's
- * timeout, hands the request to that region's model service, and ends it exactly once with its
- * outcome. A server error is retried by the client while it has retries left.
+ * The service's front door and the client behind each request. A request arrives, the client starts
+ * its timeout, and each attempt passes the API gateway (overhead, WAF, credentials, validation,
+ * quotas, rate limits), picks a region (region-router.ts) and goes to that region's model service.
+ * An attempt ends in success, a server error (5xx), an attempt timeout or a throttle; the client
+ * retries the retryable ones as its retry policy allows, after a backoff. The request ends exactly
+ * once, here, with its outcome; every attempt a region answered is counted for availability.
  */
 import { Priority } from "../engine/index.js";
-import type { SimContext } from "../requests/context.js";
+import { AttemptResult, type SimContext } from "../requests/context.js";
 import { Outcome } from "../requests/outcomes.js";
 import type { Scopes } from "../requests/scopes.js";
 import { RequestState } from "../requests/table.js";
+import type { RetryPolicy } from "../workload/retry.js";
+import type { Gateway } from "./gateway.js";
 import type { ModelService, RequestSink } from "./model-service.js";
+import type { RegionOption, RegionRouter } from "./region-router.js";
 
-export interface RegionChoice {
-  service: ModelService;
-  region: number;
-  rttUs: number;
+/** A region serving a tenant's model, as the front end uses it. */
+export interface RegionChoice extends RegionOption {
+  readonly service: ModelService;
 }
 
-export interface TenantRouting {
-  /** regions serving the tenant's model, nearest first */
-  choices: RegionChoice[];
-  /** client timeout, microseconds (Infinity = none) */
+export interface TenantClient {
+  /** picks the region of each attempt among the regions serving the tenant's model */
+  router: RegionRouter;
+  /** its regions, by region index (undefined where the model is not served) */
+  byRegion: (RegionChoice | undefined)[];
+  /** the region statistics are counted in before an attempt is routed (the nearest serving region, or region 0) */
+  homeRegion: number;
+  /** timeout of the whole request and of one attempt, microseconds (Infinity = none) */
   timeoutUs: number;
-  retries: number;
+  attemptTimeoutUs: number;
+  retry: RetryPolicy;
 }
 
 export class Frontend implements RequestSink {
   private readonly onTimeout = (req: number) => this.timeout(req);
+  private readonly onAttemptTimeout = (req: number) => this.attemptTimedOut(req);
+  private readonly onPassGateway = (req: number) => this.passGateway(req);
+  private readonly onRetry = (req: number) => this.retryNow(req);
 
   constructor(
     private readonly ctx: SimContext,
-    private readonly tenants: readonly TenantRouting[],
+    private readonly clients: readonly TenantClient[],
     private readonly scopes: Scopes,
+    private readonly gateway: Gateway,
     /** told when a request has ended, whatever its outcome (closed-loop clients send their next) */
     private readonly onEnded: (req: number) => void = () => {},
   ) {}
 
-  /** The nearest region that can take the request, or the nearest of all if none can. */
-  private route(req: number): RegionChoice | undefined {
-    const { requests } = this.ctx;
-    const choices = this.tenants[requests.tenant[req]].choices;
-    if (choices.length === 0) {
-      // The model is deployed nowhere: counted in the first region.
-      requests.scope[req] = this.scopes.at(requests.tenant[req], 0);
-      return undefined;
-    }
-    const choice = choices.find((c) => c.service.routable) ?? choices[0];
-    requests.scope[req] = this.scopes.at(requests.tenant[req], choice.region);
-    requests.rttUs[req] = choice.rttUs;
-    return choice;
-  }
-
   submit(req: number): void {
     const { requests, lifecycle, sim } = this.ctx;
-    const tenant = this.tenants[requests.tenant[req]];
-    const choice = this.route(req);
+    const tenant = requests.tenant[req];
+    const client = this.clients[tenant];
+    requests.scope[req] = this.scopes.at(tenant, client.homeRegion);
     lifecycle.arrived(req, sim.nowUs);
-    if (tenant.timeoutUs !== Infinity) {
+    if (client.timeoutUs !== Infinity) {
       // After completions of the same instant: a response arriving exactly at the deadline counts.
-      requests.timeoutEvent[req] = sim.after(tenant.timeoutUs, Priority.dispatch, this.onTimeout, req);
+      requests.timeoutEvent[req] = sim.after(client.timeoutUs, Priority.dispatch, this.onTimeout, req);
     }
-    if (!choice) this.refused(req, Outcome.rejected);
-    else choice.service.receive(req);
+    this.attempt(req);
   }
 
-  completed(req: number, firstTokenUs: number): void {
-    this.end(req, Outcome.ok, firstTokenUs);
+  // --- one attempt ---------------------------------------------------------------------------
+
+  /** An attempt enters the gateway, which takes its overhead before deciding. */
+  private attempt(req: number): void {
+    const { requests, sim } = this.ctx;
+    const overheadUs = this.gateway.overheadUs(requests.tenant[req]);
+    if (overheadUs > 0) requests.frontEvent[req] = sim.after(overheadUs, Priority.dispatch, this.onPassGateway, req);
+    else this.passGateway(req);
   }
 
-  refused(req: number, outcome: Outcome): void {
-    this.end(req, outcome, -1);
-  }
-
-  /** Ends a request the client got an answer for: the one place an answer is recorded and its id freed. */
-  private end(req: number, outcome: Outcome, firstTokenUs: number): void {
+  private passGateway(req: number): void {
     const { requests, lifecycle, sim } = this.ctx;
-    this.cancelTimeout(req);
-    if (outcome === Outcome.ok) lifecycle.completed(req, firstTokenUs, sim.nowUs);
-    else lifecycle.ended(req, outcome, sim.nowUs);
-    this.onEnded(req);
-    requests.release(req);
-  }
-
-  failed(req: number): void {
-    const { requests } = this.ctx;
-    if (requests.attempts[req] <= this.tenants[requests.tenant[req]].retries) {
-      requests.retry(req);
-      const choice = this.route(req);
-      if (choice) {
-        choice.service.receive(req);
+    requests.frontEvent[req] = -1;
+    const tenant = requests.tenant[req];
+    if (requests.attempts[req] === 1) {
+      // WAF, credentials and validation answer the first attempt for good: a client does not retry a 400 or a 403.
+      const verdict = this.gateway.screen(tenant, requests.inputTokens[req], requests.outputTokens[req]);
+      if (verdict !== Outcome.ok) {
+        this.end(req, verdict, -1);
         return;
       }
     }
-    this.refused(req, Outcome.failed);
+    const limit = this.gateway.admit(tenant, requests.inputTokens[req] + requests.outputTokens[req], sim.nowUs);
+    if (limit >= 0) {
+      lifecycle.throttled(req, limit, sim.nowUs);
+      this.retryOrEnd(req, Outcome.throttled, false, true);
+      return;
+    }
+    const client = this.clients[tenant];
+    const option = client.router.choose(sim.nowUs);
+    if (option === null) {
+      // No region the tenant's residency allows can serve it now (or the model is deployed nowhere): a 503 no region answered.
+      if (client.router.lastReason === "residency") lifecycle.residencyRefused(req, sim.nowUs);
+      this.retryOrEnd(req, Outcome.rejected, false, false);
+      return;
+    }
+    const choice = client.byRegion[option.region]!;
+    requests.scope[req] = this.scopes.at(tenant, choice.region);
+    requests.rttUs[req] = choice.rttUs;
+    if (client.attemptTimeoutUs !== Infinity) {
+      requests.attemptTimeoutEvent[req] = sim.after(client.attemptTimeoutUs, Priority.dispatch, this.onAttemptTimeout, req);
+    }
+    choice.service.receive(req);
   }
 
-  /** Ends every request still queued or in service as `in_flight_at_end`. */
+  // --- how attempts end (RequestSink) --------------------------------------------------------
+
+  completed(req: number, firstTokenUs: number): void {
+    const { requests } = this.ctx;
+    this.attemptEnded(req, AttemptResult.success);
+    this.clients[requests.tenant[req]].retry.succeeded(requests.attempts[req], requests.lastRetryCost[req]);
+    this.end(req, Outcome.ok, firstTokenUs);
+  }
+
+  /** The service refused the attempt (503: no replica, queue full, too long for any replica). */
+  refused(req: number, outcome: Outcome): void {
+    this.attemptEnded(req, AttemptResult.serverError);
+    this.retryOrEnd(req, outcome, false, false);
+  }
+
+  /** A server error: its replica died under it, or could not be reached. */
+  failed(req: number): void {
+    this.attemptEnded(req, AttemptResult.serverError);
+    this.retryOrEnd(req, Outcome.failed, false, false);
+  }
+
+  private attemptTimedOut(req: number): void {
+    const { requests, sim } = this.ctx;
+    requests.attemptTimeoutEvent[req] = -1;
+    this.attemptEnded(req, AttemptResult.timeout);
+    const client = this.clients[requests.tenant[req]];
+    const cost = client.retry.acquire(requests.attempts[req], true);
+    if (cost < 0) {
+      this.record(req, Outcome.timedOut, -1);
+      this.abandonAttempt(req);
+      return;
+    }
+    // The old attempt stays listed at its service until it is reached; the retry goes on under a new id.
+    const hadDeadline = requests.timeoutEvent[req] >= 0;
+    if (hadDeadline) sim.cancel(requests.timeoutEvent[req]);
+    const next = requests.detach(req);
+    this.abandonAttempt(req);
+    if (hadDeadline) requests.timeoutEvent[next] = sim.at(requests.arrivalUs[next] + client.timeoutUs, Priority.dispatch, this.onTimeout, next);
+    this.backOff(next, cost, false);
+  }
+
+  /** The client gave up on the whole request. */
+  private timeout(req: number): void {
+    const { requests, sim } = this.ctx;
+    requests.timeoutEvent[req] = -1;
+    if (requests.frontEvent[req] >= 0) {
+      // In the gateway or backing off: no attempt is out.
+      sim.cancel(requests.frontEvent[req]);
+      requests.frontEvent[req] = -1;
+      this.end(req, Outcome.timedOut, -1);
+      return;
+    }
+    this.attemptEnded(req, AttemptResult.timeout);
+    this.record(req, Outcome.timedOut, -1);
+    this.abandonAttempt(req);
+  }
+
+  /** Ends every request still queued, in service or waiting to retry as `in_flight_at_end`. */
   endRun(): void {
     const { requests, lifecycle, sim } = this.ctx;
     for (let req = 0; req < requests.idLimit; req++) {
@@ -104,15 +173,70 @@ export class Frontend implements RequestSink {
     }
   }
 
-  private timeout(req: number): void {
-    const { requests, lifecycle, sim } = this.ctx;
-    requests.timeoutEvent[req] = -1;
-    lifecycle.ended(req, Outcome.timedOut, sim.nowUs);
-    this.onEnded(req);
-    const service = requests.service[req];
-    const choice = this.tenants[requests.tenant[req]].choices.find((c) => c.service.serviceId === service);
+  // --- retries and endings -------------------------------------------------------------------
+
+  /** After a retryable failure: back off and try again if the client may, else end with `outcome`. */
+  private retryOrEnd(req: number, outcome: Outcome, timedOut: boolean, throttled: boolean): void {
+    const { requests } = this.ctx;
+    const cost = this.clients[requests.tenant[req]].retry.acquire(requests.attempts[req], timedOut);
+    if (cost < 0) {
+      this.end(req, outcome, -1);
+      return;
+    }
+    this.backOff(req, cost, throttled);
+  }
+
+  /** Waits the client's backoff, then sends the request again. */
+  private backOff(req: number, retryCost: number, throttled: boolean): void {
+    const { requests, sim } = this.ctx;
+    this.cancelAttemptTimeout(req);
+    const backoffUs = this.clients[requests.tenant[req]].retry.backoffUs(requests.attempts[req], throttled);
+    requests.retry(req);
+    requests.lastRetryCost[req] = retryCost;
+    requests.frontEvent[req] = sim.after(backoffUs, Priority.dispatch, this.onRetry, req);
+  }
+
+  private retryNow(req: number): void {
+    this.ctx.requests.frontEvent[req] = -1;
+    this.attempt(req);
+  }
+
+  /** Stops the attempt in progress at its service (the client stopped waiting for it); frees the id if no service holds it. */
+  private abandonAttempt(req: number): void {
+    const { requests } = this.ctx;
+    const choice = requests.service[req] >= 0 && requests.stateOf(req) !== RequestState.unassigned ? this.serviceOf(req) : undefined;
     if (choice) choice.service.abandon(req);
     else requests.release(req);
+  }
+
+  private serviceOf(req: number): RegionChoice | undefined {
+    const { requests } = this.ctx;
+    const service = requests.service[req];
+    return this.clients[requests.tenant[req]].byRegion.find((c) => c?.service.serviceId === service);
+  }
+
+  /** Counts the attempt in progress for availability, in the region whose service has it. */
+  private attemptEnded(req: number, result: AttemptResult): void {
+    const { requests, lifecycle, sim } = this.ctx;
+    this.cancelAttemptTimeout(req);
+    const choice = requests.service[req] >= 0 ? this.serviceOf(req) : undefined;
+    if (choice) lifecycle.attemptEnded(req, choice.region, result, sim.nowUs);
+  }
+
+  /** Ends a request the client got an answer for: the one place an answer is recorded and its id freed. */
+  private end(req: number, outcome: Outcome, firstTokenUs: number): void {
+    this.record(req, outcome, firstTokenUs);
+    this.ctx.requests.release(req);
+  }
+
+  /** Records the request's outcome and stops its timers; the id is freed by whoever holds the request last. */
+  private record(req: number, outcome: Outcome, firstTokenUs: number): void {
+    const { lifecycle, sim } = this.ctx;
+    this.cancelTimeout(req);
+    this.cancelAttemptTimeout(req);
+    if (outcome === Outcome.ok) lifecycle.completed(req, firstTokenUs, sim.nowUs);
+    else lifecycle.ended(req, outcome, sim.nowUs);
+    this.onEnded(req);
   }
 
   private cancelTimeout(req: number): void {
@@ -120,6 +244,14 @@ export class Frontend implements RequestSink {
     if (handle >= 0) {
       this.ctx.sim.cancel(handle);
       this.ctx.requests.timeoutEvent[req] = -1;
+    }
+  }
+
+  private cancelAttemptTimeout(req: number): void {
+    const handle = this.ctx.requests.attemptTimeoutEvent[req];
+    if (handle >= 0) {
+      this.ctx.sim.cancel(handle);
+      this.ctx.requests.attemptTimeoutEvent[req] = -1;
     }
   }
 }

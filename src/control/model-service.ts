@@ -4,7 +4,9 @@
  * that died keeps receiving traffic (which fails) until enough checks in a row have failed, and a
  * replica that came back gets traffic after its next passing check.
  */
-import { Priority, US_PER_S, type Rng } from "../engine/index.js";
+import { Priority, secondsToUs, US_PER_S, type Rng } from "../engine/index.js";
+import { RecentWaits } from "./recent-waits.js";
+import type { RegionLoad } from "./region-router.js";
 import type { Replica, ReplicaHost, ServingEngine } from "../inference/replica.js";
 import type { ModelSpec } from "../scenario/schema.js";
 import type { SimContext } from "../requests/context.js";
@@ -57,7 +59,12 @@ export interface RequestSink {
   failed(req: number): void;
 }
 
-export class ModelService implements ReplicaHost {
+export class ModelService implements ReplicaHost, RegionLoad {
+  readonly connectTimeoutUs: number;
+  /** told when health checks mark a replica unhealthy or healthy again (the run's event log) */
+  onHealthMark?: (kind: "marked_unhealthy" | "marked_healthy", replica: Replica) => void;
+  /** queue waits of the attempts that started service here, over the last minute (regional spill reads their p90) */
+  private readonly recentWaits = new RecentWaits();
   /** every replica, by index */
   readonly all: Replica[] = [];
   /** replicas the load balancer sends to (it believes them healthy), in index order */
@@ -89,6 +96,7 @@ export class ModelService implements ReplicaHost {
     streamName: string,
   ) {
     this.centralQueue = new RequestQueue(ctx.requests);
+    this.connectTimeoutUs = secondsToUs(spec.health_check.connect_timeout);
     this.maxQueue = spec.router.max_queue ?? Infinity;
     this.router = createRouter({ spec: spec.router, rng: ctx.streams.get(`${streamName}/router`) });
     this.healthRng = ctx.streams.get(`${streamName}/health_checks`);
@@ -114,7 +122,23 @@ export class ModelService implements ReplicaHost {
     return total;
   }
 
+  /** Requests waiting per replica the balancer sends to (Infinity with none): how loaded the region looks. */
+  waitingPerReplica(): number {
+    return this.replicas.length > 0 ? this.waiting / this.replicas.length : Infinity;
+  }
+
+  queueWaitP90Us(nowUs: number): number {
+    return this.recentWaits.p90Us(nowUs);
+  }
+
+  started(req: number): void {
+    const { requests, lifecycle, sim } = this.ctx;
+    this.recentWaits.add(sim.nowUs - requests.attemptStartUs[req], sim.nowUs);
+    if (requests.startUs[req] < 0) lifecycle.started(req, sim.nowUs);
+  }
+
   receive(req: number): void {
+    this.ctx.requests.attemptStartUs[req] = this.ctx.sim.nowUs;
     if (!this.engine.accepts(req)) {
       this.sink.refused(req, Outcome.rejected);
       return;
@@ -209,6 +233,7 @@ export class ModelService implements ReplicaHost {
     if (k >= 0) {
       this.replicas.splice(k, 1);
       this.views.splice(k, 1);
+      this.onHealthMark?.("marked_unhealthy", this.all[i]);
     }
   }
 
@@ -221,6 +246,7 @@ export class ModelService implements ReplicaHost {
     while (k < this.replicas.length && this.replicas[k].index < i) k++;
     this.replicas.splice(k, 0, replica);
     this.views.splice(k, 0, new ReplicaView(replica, this.routeRequest));
+    this.onHealthMark?.("marked_healthy", replica);
     this.hasRoom(replica);
   }
 }

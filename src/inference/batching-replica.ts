@@ -66,12 +66,13 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   // --- what routers see ----------------------------------------------------------------------
 
   hasFreeSlot(): boolean {
-    return this.running.length + this.waiting < this.engine.limits.maxSeqs;
+    return this.running.length + this.waiting + this.connecting < this.engine.limits.maxSeqs;
   }
 
   kvLoad(): number {
     const kv = this.kv;
-    return (kv.usedBlocks - kv.cachedBlocks + this.waitingBlocks) / kv.capacity;
+    const connectingBlocks = Math.ceil(this.connectingPromptTokens / this.kvSeqs.blockSize);
+    return (kv.usedBlocks - kv.cachedBlocks + this.waitingBlocks + connectingBlocks) / kv.capacity;
   }
 
   prefixMatchTokens(req: number): number {
@@ -103,6 +104,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   }
 
   abandon(req: number): void {
+    if (this.dropConnecting(req)) return;
     const { requests, sim } = this.host.ctx;
     this.outstanding--;
     this.stats.outstanding.add(-1, sim.nowUs);
@@ -142,14 +144,15 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     for (const req of this.resume) collect(req);
     this.queue.clear(collect);
     if (this.waiting > 0) lifecycle.queueChanged(-this.waiting, sim.nowUs);
-    this.stats.outstanding.add(-this.outstanding, sim.nowUs);
+    this.stats.outstanding.add(-(this.outstanding - this.connecting), sim.nowUs);
     this.formed.batch.length = 0;
     this.running = [];
     this.resume = [];
     this.waiting = 0;
     this.waitingBlocks = 0;
-    this.outstanding = 0;
-    this.outstandingTokens = 0;
+    // Requests still connecting from an earlier death keep counting until their connections time out.
+    this.outstanding = this.connecting;
+    this.outstandingTokens = this.connectingTokens;
     this.kvSeqs.reset();
     this.onPower?.(0, false);
     for (const req of lost) {
@@ -219,7 +222,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     for (const req of formed.admitted) {
       this.addWaiting(req, -1);
       const firstAdmission = requests.startUs[req] < 0;
-      if (firstAdmission) lifecycle.started(req, sim.nowUs);
+      if (this.seqs.preemptions[req] === 0) this.host.started(req);
       requests.moveTo(req, RequestState.inService);
       const cachedTokens = this.seqs.computed[req];
       if (firstAdmission) requests.cachedTokens[req] = cachedTokens;

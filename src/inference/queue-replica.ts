@@ -51,7 +51,7 @@ export class QueueReplica extends ReplicaBase implements Replica {
   }
 
   hasFreeSlot(): boolean {
-    return this.busy < this.concurrency;
+    return this.busy + this.connecting < this.concurrency;
   }
 
   kvLoad(): number {
@@ -81,6 +81,7 @@ export class QueueReplica extends ReplicaBase implements Replica {
   }
 
   abandon(req: number): void {
+    if (this.dropConnecting(req)) return;
     const { requests, lifecycle, sim } = this.host.ctx;
     this.outstanding--;
     this.outstandingTokens -= this.tokensOf(req);
@@ -114,8 +115,9 @@ export class QueueReplica extends ReplicaBase implements Replica {
     if (this.waiting > 0) lifecycle.queueChanged(-this.waiting, sim.nowUs);
     this.waiting = 0;
     this.busy = 0;
-    this.outstanding = 0;
-    this.outstandingTokens = 0;
+    // Requests still connecting from an earlier death keep counting until their connections time out.
+    this.outstanding = this.connecting;
+    this.outstandingTokens = this.connectingTokens;
     for (const req of lost) this.host.failed(req);
   }
 
@@ -123,7 +125,7 @@ export class QueueReplica extends ReplicaBase implements Replica {
     const { requests, lifecycle, sim } = this.host.ctx;
     this.busy++;
     requests.moveTo(req, RequestState.inService);
-    lifecycle.started(req, sim.nowUs);
+    this.host.started(req);
     requests.serviceEvent[req] = sim.after(requests.workUs[req], Priority.completion, this.onServiceDone, req);
   }
 

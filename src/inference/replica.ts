@@ -1,4 +1,6 @@
 /** The contract between a model's load balancer and its replicas, whatever their serving engine. */
+import { Priority } from "../engine/index.js";
+import { RequestState } from "../requests/table.js";
 import type { ReplicaSummary } from "./replica-stats.js";
 import type { SimContext } from "../requests/context.js";
 
@@ -7,6 +9,10 @@ export interface ReplicaHost {
   readonly ctx: SimContext;
   /** identifies the host's requests (RequestTable.service) */
   readonly serviceId: number;
+  /** how long a request sent to a dead replica waits for its connection before failing, microseconds */
+  readonly connectTimeoutUs: number;
+  /** The request's current attempt started service here (left its queue for the first time in this attempt). */
+  started(req: number): void;
   /** The request produced its whole response; the host records it and frees the request. */
   completed(req: number, firstTokenUs: number): void;
   /** The replica could start another request now (a central queue may hand it one). */
@@ -72,16 +78,56 @@ export abstract class ReplicaBase {
     this.alive = true;
   }
 
-  /** Counts `req` as outstanding here; false if the replica is down, the request having failed at once. */
+  /** requests sent here while it is down, waiting for their connection to time out */
+  connecting = 0;
+  /** their prompt tokens, and prompt plus output tokens */
+  protected connectingPromptTokens = 0;
+  protected connectingTokens = 0;
+  private readonly onConnectTimeout = (req: number) => this.connectTimedOut(req);
+
+  /**
+   * Counts `req` as outstanding here. False if the replica is down: then, like a load balancer's
+   * connection to a dead target, the request waits out the connect timeout before failing (a 504),
+   * and counts as outstanding meanwhile, so load-based routers do not take the dead replica for idle.
+   */
   protected takeIn(req: number): boolean {
-    if (!this.alive) {
-      this.host.failed(req);
-      return false;
-    }
-    const requests = this.host.ctx.requests;
+    const { requests, sim } = this.host.ctx;
+    const tokens = requests.inputTokens[req] + requests.outputTokens[req];
     this.outstanding++;
-    this.outstandingTokens += requests.inputTokens[req] + requests.outputTokens[req];
+    this.outstandingTokens += tokens;
     requests.replica[req] = this.index;
+    if (this.alive) return true;
+    this.connecting++;
+    this.connectingPromptTokens += requests.inputTokens[req];
+    this.connectingTokens += tokens;
+    requests.moveTo(req, RequestState.connecting);
+    requests.serviceEvent[req] = sim.after(this.host.connectTimeoutUs, Priority.completion, this.onConnectTimeout, req);
+    return false;
+  }
+
+  /** The client gave up on `req`: if it was still connecting here, it is dropped and freed (true). */
+  protected dropConnecting(req: number): boolean {
+    const { requests, sim } = this.host.ctx;
+    if (requests.stateOf(req) !== RequestState.connecting) return false;
+    sim.cancel(requests.serviceEvent[req]);
+    this.forgetConnecting(req);
+    requests.release(req);
     return true;
+  }
+
+  private connectTimedOut(req: number): void {
+    this.forgetConnecting(req);
+    this.host.failed(req);
+  }
+
+  private forgetConnecting(req: number): void {
+    const requests = this.host.ctx.requests;
+    requests.serviceEvent[req] = -1;
+    const tokens = requests.inputTokens[req] + requests.outputTokens[req];
+    this.outstanding--;
+    this.outstandingTokens -= tokens;
+    this.connecting--;
+    this.connectingPromptTokens -= requests.inputTokens[req];
+    this.connectingTokens -= tokens;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { usToSeconds } from "../engine/index.js";
 import type { RequestTable } from "../requests/table.js";
-import type { RequestLifecycle } from "../requests/context.js";
+import { AttemptResult, type RequestLifecycle } from "../requests/context.js";
 import { isServerError, Outcome } from "../requests/outcomes.js";
 import { Scopes, ScopeStats } from "./scope.js";
 import { RegionAvailability } from "./availability.js";
@@ -41,7 +41,9 @@ export class Recorder implements RequestLifecycle {
   readonly grid: Scopes;
   /** one per (tenant, region), indexed as `grid` says */
   readonly scopes: ScopeStats[];
+  /** API calls and their server errors by 5-minute interval, per region that answered them and per tenant */
   readonly availability: RegionAvailability[];
+  readonly tenantAvailability: RegionAvailability[];
   /** requests in the system (queued or in service) and waiting, integrated over [warmup, duration] and per interval */
   readonly inSystem: BucketedLevel;
   readonly queued: BucketedLevel;
@@ -61,14 +63,15 @@ export class Recorder implements RequestLifecycle {
     this.grid = new Scopes(tenantCount, regionCount);
     this.scopes = Array.from({ length: this.grid.size }, () => new ScopeStats());
     this.availability = Array.from({ length: regionCount }, () => new RegionAvailability());
+    this.tenantAvailability = Array.from({ length: tenantCount }, () => new RegionAvailability());
     this.inSystem = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.queued = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.series = new TimeSeries(intervalUs, this.inSystem, this.queued);
   }
 
+  /** Counted in its scope when it ends: the region it is counted in is the one its last attempt went to. */
   arrived(req: number, nowUs: number): void {
-    if (this.requests.measured[req]) this.scopes[this.requests.scope[req]].arrived++;
-    else this.warmupArrivals++;
+    if (!this.requests.measured[req]) this.warmupArrivals++;
     this.series.arrival(nowUs);
     this.inSystem.add(1, nowUs);
   }
@@ -94,9 +97,10 @@ export class Recorder implements RequestLifecycle {
     const r = this.requests;
     const ttftS = usToSeconds(firstTokenUs + r.rttUs[req] - r.arrivalUs[req]);
     const e2eS = usToSeconds(nowUs + r.rttUs[req] - r.arrivalUs[req]);
-    this.availability[this.grid.regionOf(r.scope[req])].count(nowUs, false);
     if (r.measured[req]) {
       const scope = this.scopes[r.scope[req]];
+      scope.arrived++;
+      scope.attempts += r.attempts[req];
       scope.outcomes[Outcome.ok]++;
       scope.latency.ttft_s.add(ttftS);
       scope.latency.e2e_s.add(e2eS);
@@ -117,14 +121,29 @@ export class Recorder implements RequestLifecycle {
   /** A request ended without being served: throttled, rejected, failed, timed out or left in flight. */
   ended(req: number, outcome: Outcome, nowUs: number): void {
     const r = this.requests;
-    if (r.measured[req]) this.scopes[r.scope[req]].outcomes[outcome]++;
-    if (outcome !== Outcome.inFlight) {
-      const serverError = isServerError(outcome);
-      if (serverError) this.series.error(nowUs);
-      this.availability[this.grid.regionOf(r.scope[req])].count(nowUs, serverError);
+    if (r.measured[req]) {
+      const scope = this.scopes[r.scope[req]];
+      scope.arrived++;
+      scope.attempts += r.attempts[req];
+      scope.outcomes[outcome]++;
     }
+    if (isServerError(outcome)) this.series.error(nowUs);
     if (this.onRequestEnd) this.log(req, outcome, NaN, nowUs);
     this.inSystem.add(-1, nowUs);
+  }
+
+  attemptEnded(req: number, region: number, result: AttemptResult, nowUs: number): void {
+    const error = result !== AttemptResult.success;
+    this.availability[region].count(nowUs, error);
+    this.tenantAvailability[this.requests.tenant[req]].count(nowUs, error);
+  }
+
+  throttled(req: number, limit: number): void {
+    if (this.requests.measured[req]) this.scopes[this.requests.scope[req]].throttles[limit]++;
+  }
+
+  residencyRefused(req: number): void {
+    if (this.requests.measured[req]) this.scopes[this.requests.scope[req]].residencyRefusals++;
   }
 
   private log(req: number, outcome: Outcome, firstTokenUs: number, nowUs: number): void {

@@ -7,6 +7,9 @@ export { Scopes } from "../requests/scopes.js";
 export const LATENCY_METRICS = ["queue_s", "ttft_s", "tbt_s", "tpot_s", "e2e_s"] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
+/** Gateway limits counted separately (requests per minute, tokens per minute, tokens per day). */
+const THROTTLE_LIMITS = 3;
+
 export class ScopeStats {
   arrived = 0;
   /** indexed by Outcome */
@@ -25,6 +28,12 @@ export class ScopeStats {
   cachedInputTokens = 0;
   /** completed requests that met the TTFT and TPOT objectives */
   sloMet = 0;
+  /** API calls the requests took, retries included */
+  attempts = 0;
+  /** attempts refused by each gateway limit (indexed as control/gateway.ts's LIMITS) */
+  readonly throttles = new Float64Array(THROTTLE_LIMITS);
+  /** attempts that found no region their residency allows able to serve them */
+  residencyRefusals = 0;
 
   merge(other: ScopeStats): void {
     this.arrived += other.arrived;
@@ -34,6 +43,9 @@ export class ScopeStats {
     this.outputTokens += other.outputTokens;
     this.cachedInputTokens += other.cachedInputTokens;
     this.sloMet += other.sloMet;
+    this.attempts += other.attempts;
+    for (let i = 0; i < this.throttles.length; i++) this.throttles[i] += other.throttles[i];
+    this.residencyRefusals += other.residencyRefusals;
   }
 
   static merged(parts: Iterable<ScopeStats>): ScopeStats {

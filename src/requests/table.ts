@@ -21,10 +21,12 @@ export const RequestState = {
   inService: 4,
   /** ended (timed out) while still listed in a queue or a batch; its id is recycled when that lets go of it */
   abandoned: 5,
+  /** sent to a replica that has died, which the load balancer still believes healthy: waiting for the connection to time out */
+  connecting: 6,
 } as const;
 export type RequestState = (typeof RequestState)[keyof typeof RequestState];
 
-const STATE_NAMES = ["free", "unassigned", "centralQueue", "replicaQueue", "inService", "abandoned"] as const;
+const STATE_NAMES = ["free", "unassigned", "centralQueue", "replicaQueue", "inService", "abandoned", "connecting"] as const;
 
 const S = RequestState;
 const bits = (...states: RequestState[]): number => states.reduce((mask: number, s) => mask | (1 << s), 0);
@@ -35,11 +37,12 @@ const bits = (...states: RequestState[]): number => states.reduce((mask: number,
  */
 const LEGAL_MOVES: readonly number[] = [
   /* free */ bits(S.unassigned),
-  /* unassigned: queued, started, retried before reaching a replica, or ended */ bits(S.centralQueue, S.replicaQueue, S.inService, S.unassigned, S.free),
-  /* centralQueue */ bits(S.replicaQueue, S.inService, S.abandoned),
+  /* unassigned: queued, started, connecting to a dead replica, retried before reaching one, or ended */ bits(S.centralQueue, S.replicaQueue, S.inService, S.connecting, S.unassigned, S.free),
+  /* centralQueue */ bits(S.replicaQueue, S.inService, S.connecting, S.abandoned),
   /* replicaQueue: admitted, abandoned, or lost with its replica (retried or ended) */ bits(S.inService, S.abandoned, S.unassigned, S.free),
   /* inService: preempted, answered, abandoned, or lost with its replica */ bits(S.replicaQueue, S.unassigned, S.abandoned, S.free),
   /* abandoned */ bits(S.free),
+  /* connecting: the connection timed out (retried or ended), or the client gave up first */ bits(S.unassigned, S.free),
 ];
 
 export class IllegalTransitionError extends Error {}
@@ -65,6 +68,8 @@ export class RequestTable {
   cachedTokens = new Int32Array(0);
   /** attempts so far (1 + retries) */
   attempts = new Int32Array(0);
+  /** retry-quota tokens its last retry took (given back if it then succeeds) */
+  lastRetryCost = new Int32Array(0);
   /** where each request is (RequestState): read with `stateOf`, changed only by `moveTo` */
   private states = new Uint8Array(0);
   /** 1 if the request arrived after the warm-up and counts in the statistics */
@@ -73,8 +78,14 @@ export class RequestTable {
   workUs = new Float64Array(0);
   /** pending timeout event handle, -1 if none */
   timeoutEvent = new Float64Array(0);
-  /** pending service-completion event handle, -1 if none */
+  /** pending service-completion (or connection-timeout) event handle, -1 if none */
   serviceEvent = new Float64Array(0);
+  /** pending front-end timer (gateway overhead, retry backoff), -1 if none */
+  frontEvent = new Float64Array(0);
+  /** pending per-attempt timeout, -1 if none */
+  attemptTimeoutEvent = new Float64Array(0);
+  /** when the current attempt reached its region's load balancer */
+  attemptStartUs = new Float64Array(0);
   /** keys of the prompt's prefix units (Mooncake hash ids or a tenant's shared prefix), for prefix caching */
   prefixKeys: (Float64Array | undefined)[] = [];
 
@@ -96,9 +107,12 @@ export class RequestTable {
     this.serial[id] = this.created++;
     this.startUs[id] = -1;
     this.timeoutEvent[id] = -1;
+    this.frontEvent[id] = -1;
+    this.attemptTimeoutEvent[id] = -1;
     this.prefixKeys[id] = undefined;
     this.rttUs[id] = 0;
     this.attempts[id] = 1;
+    this.lastRetryCost[id] = 0;
     this.service[id] = -1;
     this.forgetAttempt(id);
     this.moveTo(id, RequestState.unassigned);
@@ -130,6 +144,32 @@ export class RequestTable {
     this.moveTo(req, RequestState.unassigned);
   }
 
+  /**
+   * The client gives up on an attempt still listed at a service and will send the request again: the
+   * request moves to a new id (same serial, arrival, tokens, attempts), and the old id is left
+   * `abandoned` for whoever holds it to free. Timers keyed by the old id are the caller's to move.
+   */
+  detach(req: number): number {
+    const next = this.allocate();
+    this.created--; // the same request, not a new one
+    this.serial[next] = this.serial[req];
+    this.tenant[next] = this.tenant[req];
+    this.scope[next] = this.scope[req];
+    this.model[next] = this.model[req];
+    this.arrivalUs[next] = this.arrivalUs[req];
+    this.inputTokens[next] = this.inputTokens[req];
+    this.outputTokens[next] = this.outputTokens[req];
+    this.startUs[next] = this.startUs[req];
+    this.rttUs[next] = this.rttUs[req];
+    this.attempts[next] = this.attempts[req];
+    this.lastRetryCost[next] = this.lastRetryCost[req];
+    this.measured[next] = this.measured[req];
+    this.workUs[next] = this.workUs[req];
+    this.prefixKeys[next] = this.prefixKeys[req];
+    this.timeoutEvent[req] = -1;
+    return next;
+  }
+
   /** The request has ended: its id goes back to the pool. */
   release(id: number): void {
     this.moveTo(id, RequestState.free);
@@ -142,6 +182,7 @@ export class RequestTable {
   private forgetAttempt(id: number): void {
     this.cachedTokens[id] = 0;
     this.replica[id] = -1;
+    this.service[id] = -1;
     this.serviceEvent[id] = -1;
   }
 
@@ -159,11 +200,15 @@ export class RequestTable {
     this.rttUs = widen(this.rttUs, capacity);
     this.cachedTokens = widen(this.cachedTokens, capacity);
     this.attempts = widen(this.attempts, capacity);
+    this.lastRetryCost = widen(this.lastRetryCost, capacity);
     this.states = widen(this.states, capacity);
     this.measured = widen(this.measured, capacity);
     this.workUs = widen(this.workUs, capacity);
     this.timeoutEvent = widen(this.timeoutEvent, capacity);
     this.serviceEvent = widen(this.serviceEvent, capacity);
+    this.frontEvent = widen(this.frontEvent, capacity);
+    this.attemptTimeoutEvent = widen(this.attemptTimeoutEvent, capacity);
+    this.attemptStartUs = widen(this.attemptStartUs, capacity);
     this.prefixKeys.length = capacity;
     // Hand out low ids first (pop takes from the end).
     for (let id = capacity - 1; id >= this.capacity; id--) this.free.push(id);

@@ -3,6 +3,7 @@ import type { PathSegment } from "./issues.js";
 import { unknownName } from "./issues.js";
 import type { Scenario } from "./schema.js";
 import { isThresholdProblem } from "../metrics/thresholds.js";
+import { checkRouting } from "./routing-checks.js";
 
 type Report = (path: PathSegment[], message: string) => void;
 
@@ -26,6 +27,28 @@ function checkBounds(node: unknown, path: PathSegment[], report: Report): void {
   }
 }
 
+/** Every tenant the gateway names must exist; a rate-limit entry must limit something. */
+function checkGateway(s: Scenario, report: Report): void {
+  const tenantNames = s.workload.tenants.map((t) => t.name);
+  const checkTenantNames = (names: string[], path: PathSegment[]) => {
+    for (const name of names) if (!tenantNames.includes(name)) report([...path, name], unknownName("tenant", name, tenantNames));
+  };
+  const rateLimits = s.gateway.rate_limits;
+  if (rateLimits) {
+    checkTenantNames(Object.keys(rateLimits.tenants), ["gateway", "rate_limits", "tenants"]);
+    const limitsSomething = (limit: { requests_per_min?: number; tokens_per_min?: number }) =>
+      limit.requests_per_min !== undefined || limit.tokens_per_min !== undefined;
+    const neither = "limits nothing: give requests_per_min, tokens_per_min or both";
+    if (rateLimits.default && !limitsSomething(rateLimits.default)) report(["gateway", "rate_limits", "default"], neither);
+    for (const [name, limit] of Object.entries(rateLimits.tenants)) {
+      // An empty entry would silently lift the default for that tenant; say so rather than guess.
+      if (!limitsSomething(limit)) report(["gateway", "rate_limits", "tenants", name], neither);
+    }
+  }
+  checkTenantNames(Object.keys(s.gateway.quotas), ["gateway", "quotas"]);
+  if (s.gateway.waf) checkTenantNames(Object.keys(s.gateway.waf.block), ["gateway", "waf", "block"]);
+}
+
 export function checkScenario(s: Scenario, report: Report): void {
   if (s.warmup >= s.duration) report(["warmup"], `the warm-up (${s.warmup} s) must be shorter than the duration (${s.duration} s)`);
   const modelNames = s.models.map((m) => m.name);
@@ -45,7 +68,12 @@ export function checkScenario(s: Scenario, report: Report): void {
   });
   s.workload.tenants.forEach((tenant, i) => {
     if (!modelNames.includes(tenant.model)) report(["workload", "tenants", i, "model"], unknownName("model", tenant.model, modelNames));
+    if (tenant.retries !== undefined && tenant.retry !== undefined) {
+      report(["workload", "tenants", i, "retries"], "give either retries (a count) or retry (the policy), not both");
+    }
   });
+  checkGateway(s, report);
+  if (s.workload.tenants.every((t) => modelNames.includes(t.model))) checkRouting(s, report);
   checkBounds(s, [], report);
   // The schema parsed every threshold; here the ones it could not read become problems.
   for (const [metric, parsed] of Object.entries(s.thresholds)) {

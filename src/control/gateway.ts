@@ -1,0 +1,171 @@
+/** The API gateway's decisions (overhead, WAF, credentials, validation, quotas, rate limits); the front end schedules the events. */
+import { secondsToUs, US_PER_S, type RandomStreams, type Rng } from "../engine/index.js";
+import { Outcome } from "../requests/outcomes.js";
+import type { GatewaySpec, TenantSpec } from "../scenario/schema.js";
+import type { DataFiles } from "../workload/datafiles.js";
+import { makeSampler, type Sampler } from "../workload/distributions.js";
+
+/** The limits `admit` enforces; a limit's id is its index here. */
+export const LIMITS = ["requests_per_min", "tokens_per_min", "tokens_per_day"] as const;
+export type LimitName = (typeof LIMITS)[number];
+
+const REQUESTS_PER_MIN = LIMITS.indexOf("requests_per_min");
+const TOKENS_PER_MIN = LIMITS.indexOf("tokens_per_min");
+const TOKENS_PER_DAY = LIMITS.indexOf("tokens_per_day");
+/** `admit`'s answer when every limit passed. */
+const ADMITTED = -1;
+
+const US_PER_MIN = 60 * US_PER_S;
+const US_PER_DAY = 86_400 * US_PER_S;
+/**
+ * Bucket levels are floats refilled by (elapsed µs × allowance / 60e6), so a level meant to land
+ * exactly on a request's cost can fall a rounding error short of it. A level counts as enough when it
+ * is at most this share of the bucket's capacity below the cost: one part in 10^9, far below a whole
+ * token or request for any capacity under 10^9 per minute, and far above float error (10^-16).
+ */
+const RELATIVE_EPSILON = 1e-9;
+
+/**
+ * One gateway in front of every region. Per tenant it holds two token buckets (requests, tokens) and
+ * a daily token quota, as typed arrays indexed by tenant, so `admit` allocates nothing. A bucket or
+ * quota a tenant does not have has capacity Infinity and is never checked.
+ */
+export class Gateway {
+  /** bucket capacity: one minute's allowance (Infinity = no limit) */
+  private readonly requestCapacity: Float64Array;
+  private readonly tokenCapacity: Float64Array;
+  private readonly requestLevel: Float64Array;
+  private readonly tokenLevel: Float64Array;
+  /** when each tenant's buckets were last refilled, µs */
+  private readonly lastRefillUs: Float64Array;
+  /** input + output tokens a tenant may use per simulated day (Infinity = no quota) */
+  private readonly quotaTokensPerDay: Float64Array;
+  private readonly quotaTokensUsed: Float64Array;
+  /** the day (floor(t / 86,400 s)) quotaTokensUsed counts */
+  private readonly quotaDay: Float64Array;
+
+  private readonly wafBlockShare: Float64Array;
+  private readonly authFailureShare: Float64Array;
+  /** streams only for tenants whose share is > 0, so a share of 0 draws nothing */
+  private readonly wafRng: (Rng | undefined)[];
+  private readonly authRng: (Rng | undefined)[];
+  /** prompt + output tokens a request may hold (Infinity = no limit) */
+  private readonly contextTokens: Float64Array;
+
+  /** a fixed overhead in µs, or per-tenant samplers (seconds) when the overhead is a distribution */
+  private readonly fixedOverheadUs: number;
+  private readonly overheadS: Sampler[] | undefined;
+
+  constructor(
+    spec: GatewaySpec,
+    tenants: readonly TenantSpec[],
+    contextTokens: readonly (number | undefined)[],
+    streams: RandomStreams,
+    data: DataFiles,
+  ) {
+    const n = tenants.length;
+    this.requestCapacity = new Float64Array(n);
+    this.tokenCapacity = new Float64Array(n);
+    this.quotaTokensPerDay = new Float64Array(n);
+    this.wafBlockShare = new Float64Array(n);
+    this.authFailureShare = new Float64Array(n);
+    this.contextTokens = new Float64Array(n);
+    this.wafRng = new Array<Rng | undefined>(n);
+    this.authRng = new Array<Rng | undefined>(n);
+    tenants.forEach((tenant, i) => {
+      // A tenant's own entry replaces the default entirely: a limit it leaves out is no limit.
+      const limits = spec.rate_limits?.tenants[tenant.name] ?? spec.rate_limits?.default;
+      this.requestCapacity[i] = limits?.requests_per_min ?? Infinity;
+      this.tokenCapacity[i] = limits?.tokens_per_min ?? Infinity;
+      this.quotaTokensPerDay[i] = spec.quotas[tenant.name]?.tokens_per_day ?? Infinity;
+      this.wafBlockShare[i] = spec.waf?.block[tenant.name] ?? 0;
+      this.authFailureShare[i] = tenant.auth_failure_share;
+      this.wafRng[i] = this.wafBlockShare[i] > 0 ? streams.get(`gateway/${tenant.name}/waf`) : undefined;
+      this.authRng[i] = this.authFailureShare[i] > 0 ? streams.get(`gateway/${tenant.name}/auth`) : undefined;
+      this.contextTokens[i] = contextTokens[i] ?? Infinity;
+    });
+    // Buckets are full at t = 0.
+    this.requestLevel = Float64Array.from(this.requestCapacity);
+    this.tokenLevel = Float64Array.from(this.tokenCapacity);
+    this.lastRefillUs = new Float64Array(n);
+    this.quotaTokensUsed = new Float64Array(n);
+    this.quotaDay = new Float64Array(n);
+
+    const overhead = spec.overhead;
+    if (typeof overhead === "number") {
+      this.fixedOverheadUs = secondsToUs(overhead);
+      this.overheadS = undefined;
+    } else {
+      this.fixedOverheadUs = 0;
+      // One stream per tenant, so one tenant's traffic does not shift another's overheads.
+      this.overheadS = tenants.map((tenant) => makeSampler(overhead, streams.get(`gateway/${tenant.name}/overhead`), data));
+    }
+  }
+
+  /** Microseconds this attempt of `tenant`'s request spends in the gateway (0 when overhead is 0: draw nothing then). */
+  overheadUs(tenant: number): number {
+    const sampler = this.overheadS;
+    return sampler === undefined ? this.fixedOverheadUs : secondsToUs(sampler[tenant]());
+  }
+
+  /**
+   * Checks made once per request, at its first attempt, in this order: WAF block share
+   * (Outcome.blocked), credentials (auth_failure_share -> Outcome.unauthorized), validation
+   * (inputTokens < 1, or inputTokens + outputTokens > context -> Outcome.invalid). Returns the
+   * outcome that ends the request, or Outcome.ok to go on.
+   */
+  screen(tenant: number, inputTokens: number, outputTokens: number): Outcome {
+    // A request the WAF blocks never reaches the credential check, so it draws no auth number.
+    const waf = this.wafRng[tenant];
+    if (waf !== undefined && waf() < this.wafBlockShare[tenant]) return Outcome.blocked;
+    const auth = this.authRng[tenant];
+    if (auth !== undefined && auth() < this.authFailureShare[tenant]) return Outcome.unauthorized;
+    if (inputTokens < 1 || inputTokens + outputTokens > this.contextTokens[tenant]) return Outcome.invalid;
+    return Outcome.ok;
+  }
+
+  /**
+   * Checks at every attempt: the daily token quota, then the request and token rate limits. If all
+   * pass, takes 1 request and `tokens` tokens from the buckets and the quota and returns -1; else
+   * returns the id (index in LIMITS) of the first limit that fired and takes nothing.
+   * A request larger than a bucket's capacity (more tokens than tokens_per_min) is always refused, as
+   * real APIs answer 429 to it. Times must not go backwards; an earlier call refills nothing.
+   */
+  admit(tenant: number, tokens: number, nowUs: number): number {
+    this.refill(tenant, nowUs);
+    const quota = this.quotaTokensPerDay[tenant];
+    if (quota !== Infinity) {
+      const day = Math.floor(nowUs / US_PER_DAY);
+      if (day !== this.quotaDay[tenant]) {
+        this.quotaDay[tenant] = day;
+        this.quotaTokensUsed[tenant] = 0;
+      }
+      if (this.quotaTokensUsed[tenant] + tokens > quota) return TOKENS_PER_DAY;
+    }
+    const requestCapacity = this.requestCapacity[tenant];
+    if (requestCapacity !== Infinity && this.requestLevel[tenant] < 1 - RELATIVE_EPSILON * requestCapacity) return REQUESTS_PER_MIN;
+    const tokenCapacity = this.tokenCapacity[tenant];
+    if (tokenCapacity !== Infinity && this.tokenLevel[tenant] < tokens - RELATIVE_EPSILON * tokenCapacity) return TOKENS_PER_MIN;
+
+    // Every limit passed: take from each. A level left a rounding error below 0 is clamped to 0.
+    if (requestCapacity !== Infinity) this.requestLevel[tenant] = Math.max(0, this.requestLevel[tenant] - 1);
+    if (tokenCapacity !== Infinity) this.tokenLevel[tenant] = Math.max(0, this.tokenLevel[tenant] - tokens);
+    if (quota !== Infinity) this.quotaTokensUsed[tenant] += tokens;
+    return ADMITTED;
+  }
+
+  /** Refills the tenant's buckets for the time since their last refill, at capacity / 60 per second, up to capacity. */
+  private refill(tenant: number, nowUs: number): void {
+    const elapsedUs = nowUs - this.lastRefillUs[tenant];
+    if (elapsedUs <= 0) return;
+    this.lastRefillUs[tenant] = nowUs;
+    const requestCapacity = this.requestCapacity[tenant];
+    if (requestCapacity !== Infinity) {
+      this.requestLevel[tenant] = Math.min(requestCapacity, this.requestLevel[tenant] + (elapsedUs * requestCapacity) / US_PER_MIN);
+    }
+    const tokenCapacity = this.tokenCapacity[tenant];
+    if (tokenCapacity !== Infinity) {
+      this.tokenLevel[tenant] = Math.min(tokenCapacity, this.tokenLevel[tenant] + (elapsedUs * tokenCapacity) / US_PER_MIN);
+    }
+  }
+}
