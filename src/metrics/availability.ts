@@ -19,13 +19,21 @@ export class RegionAvailability {
 }
 
 export interface RegionUptime {
-  /** 100 % minus the mean error rate over the 5-minute intervals (server errors and timeouts; not throttles) */
+  /** 100 % minus the mean error rate over the window's 5-minute intervals (server errors and timeouts over those and successes) */
   uptime_pct: number;
+  /** the same over a 30-day month (8,640 intervals) whose intervals outside the window had no errors */
+  month_uptime_pct: number;
+  /** credit earned by the uptime the scenario's `sla.credit_basis` names */
   sla_credit_pct: number;
-  /** server errors over requests ended in the window, 0 without requests */
+  /** failed attempts (5xx and timed out) over counted attempts in the window, 0 without any */
   error_rate: number;
+  /** API calls counted: successes, server errors and timeouts (client errors are in neither) */
+  attempts: number;
   intervals: number;
 }
+
+/** 5-minute intervals in a 30-day month, the period AWS's SLA computes monthly uptime over. */
+export const INTERVALS_PER_MONTH = (30 * 24 * 3600e6) / AVAILABILITY_INTERVAL_US;
 
 /** Bedrock-style service credit for a region's monthly uptime, percent of its revenue: 10 % below 99.9 %, 25 % below 99 %, 100 % below 95 %. */
 export function slaCreditPct(uptimePct: number): number {
@@ -35,24 +43,46 @@ export function slaCreditPct(uptimePct: number): number {
   return 0;
 }
 
-/** Uptime of a region over the intervals that overlap [fromUs, toUs] (at least one); an interval without requests counts as fully up. */
-export function regionUptime(counts: Pick<RegionAvailability, "total" | "errors">, fromUs: number, toUs: number): RegionUptime {
-  const first = Math.floor(fromUs / AVAILABILITY_INTERVAL_US);
-  const last = Math.max(first, Math.ceil(toUs / AVAILABILITY_INTERVAL_US) - 1);
+/**
+ * The intervals uptime is computed over: the whole 5-minute intervals inside [fromUs, toUs]; a
+ * window shorter than one whole interval uses the intervals it overlaps.
+ */
+export function availabilityIntervals(fromUs: number, toUs: number): { first: number; last: number } {
+  const first = Math.ceil(fromUs / AVAILABILITY_INTERVAL_US);
+  const last = Math.floor(toUs / AVAILABILITY_INTERVAL_US) - 1;
+  if (last >= first) return { first, last };
+  const overlapFirst = Math.floor(fromUs / AVAILABILITY_INTERVAL_US);
+  return { first: overlapFirst, last: Math.max(overlapFirst, Math.ceil(toUs / AVAILABILITY_INTERVAL_US) - 1) };
+}
+
+/**
+ * Uptime as AWS defines it: per interval, error rate = failed attempts / counted attempts (0 in an
+ * interval without any); uptime = 100 % minus the mean interval error rate.
+ */
+export function regionUptime(counts: Pick<RegionAvailability, "total" | "errors">, fromUs: number, toUs: number, creditBasis: "window" | "month" = "window"): RegionUptime {
+  const { first, last } = availabilityIntervals(fromUs, toUs);
   let errorRateSum = 0;
   let intervals = 0;
   let errors = 0;
-  let requests = 0;
+  let attempts = 0;
   for (let b = first; b <= last; b++) {
     const n = counts.total[b] ?? 0;
     const e = counts.errors[b] ?? 0;
     errorRateSum += n > 0 ? e / n : 0;
     intervals++;
     errors += e;
-    requests += n;
+    attempts += n;
   }
   const uptime = 100 * (1 - errorRateSum / intervals);
-  return { uptime_pct: uptime, sla_credit_pct: slaCreditPct(uptime), error_rate: requests > 0 ? errors / requests : 0, intervals };
+  const monthUptime = 100 * (1 - errorRateSum / INTERVALS_PER_MONTH);
+  return {
+    uptime_pct: uptime,
+    month_uptime_pct: monthUptime,
+    sla_credit_pct: slaCreditPct(creditBasis === "month" ? monthUptime : uptime),
+    error_rate: attempts > 0 ? errors / attempts : 0,
+    attempts,
+    intervals,
+  };
 }
 
 /** The lowest uptime of any region (the `availability` threshold metric); null without regions. */

@@ -6,6 +6,7 @@ import { lowestUptimePct, regionUptime, type RegionUptime } from "../metrics/ava
 import { evaluateThresholds, type MetricReadings, type ThresholdResult } from "../metrics/thresholds.js";
 import { Outcome, serverErrors } from "../requests/outcomes.js";
 import type { SimulationResult } from "../simulate.js";
+import { LIMITS, type LimitName } from "../control/gateway.js";
 import type { ReplicaSummary } from "../inference/replica-stats.js";
 import type { GPU_STATES } from "../fleet/fleet.js";
 import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus, type AzInventory } from "../fleet/inventory.js";
@@ -18,7 +19,12 @@ export const REPORT_SCHEMA_VERSION = 1;
 export type { RequestCounts };
 
 export interface GroupReport {
-  requests: RequestCounts;
+  requests: RequestCounts & {
+    /** API calls made, retries included */
+    attempts: number;
+    /** attempts per request; null without requests */
+    retry_amplification: number | null;
+  };
   latency: Record<LatencyMetric, DistributionSummary>;
   throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
 }
@@ -91,8 +97,22 @@ export interface Report extends GroupReport {
   cost: CostBreakdown;
   revenue: { total_usd: number; by_model: Record<string, number>; by_region: Record<string, number>; by_tenant: Record<string, number> };
   margin: Margin;
+  gateway: {
+    /** attempts the gateway's limits refused (429), by the limit that fired */
+    throttled_attempts: { by_limit: ThrottleCounts; by_tenant: Record<string, ThrottleCounts> };
+  };
+  routing: {
+    /** attempts no region their tenant's residency allows could serve (503): what residency cost */
+    residency_refusals: number;
+    by_tenant: Record<string, { residency_refusals: number }>;
+  };
   availability: {
+    /** which uptime the SLA credit is tiered on */
+    credit_basis: "window" | "month";
+    /** by the region that answered each API call */
     by_region: Record<string, RegionUptime>;
+    /** by the tenant that made each API call */
+    by_tenant: Record<string, RegionUptime>;
     slo: { ttft_s: number; tpot_s: number };
     /** share of completed requests meeting both objectives */
     slo_attainment: number | null;
@@ -104,8 +124,14 @@ export interface Report extends GroupReport {
   thresholds_ok: boolean;
 }
 
+type ThrottleCounts = Record<LimitName, number>;
+
+function throttlesByLimit(stats: ScopeStats): ThrottleCounts {
+  return Object.fromEntries(LIMITS.map((limit, i) => [limit, stats.throttles[i]])) as ThrottleCounts;
+}
+
 function group(stats: ScopeStats, windowS: number): GroupReport {
-  const requests = requestCounts(stats);
+  const requests = { ...requestCounts(stats), attempts: stats.attempts, retry_amplification: stats.arrived > 0 ? stats.attempts / stats.arrived : null };
   const latency = {} as Record<LatencyMetric, DistributionSummary>;
   for (const metric of LATENCY_METRICS) latency[metric] = stats.latency[metric].summary();
   return {
@@ -184,7 +210,9 @@ export function buildReport(result: SimulationResult): Report {
   tenants.forEach((tenant, t) => (byTenant[tenant.name] = { model: tenant.model, ...group(statsByTenant[t], windowS) }));
   const byModel: Report["by_model"] = {};
   scenario.models.forEach((model, m) => (byModel[model.name] = modelReport(result, m, statsByModel[m], windowS)));
-  const availability = regions.map((_, r) => regionUptime(recorder.availability[r], fromUs, toUs));
+  const creditBasis = scenario.sla.credit_basis;
+  const availability = regions.map((_, r) => regionUptime(recorder.availability[r], fromUs, toUs, creditBasis));
+  const tenantAvailability = tenants.map((_, t) => regionUptime(recorder.tenantAvailability[t], fromUs, toUs, creditBasis));
   const byRegion: Report["by_region"] = {};
   regions.forEach((region, r) => {
     byRegion[region.name] = { ...group(statsByRegion[r], windowS), uptime_pct: availability[r].uptime_pct, sla_credit_pct: availability[r].sla_credit_pct };
@@ -283,8 +311,20 @@ export function buildReport(result: SimulationResult): Report {
       by_tenant: named(tenants, byName, revenue.byTenant),
     },
     margin: margins,
+    gateway: {
+      throttled_attempts: {
+        by_limit: throttlesByLimit(total),
+        by_tenant: named(tenants, byName, statsByTenant.map(throttlesByLimit)),
+      },
+    },
+    routing: {
+      residency_refusals: total.residencyRefusals,
+      by_tenant: named(tenants, byName, statsByTenant.map((s) => ({ residency_refusals: s.residencyRefusals }))),
+    },
     availability: {
+      credit_basis: creditBasis,
       by_region: named(regions, byName, availability),
+      by_tenant: named(tenants, byName, tenantAvailability),
       slo: { ttft_s: scenario.slo.ttft, tpot_s: scenario.slo.tpot },
       slo_attainment: sloAttainment,
       goodput_per_s: total.sloMet / windowS,

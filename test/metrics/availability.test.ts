@@ -27,12 +27,32 @@ describe("regional availability", () => {
     expect(up.error_rate).toBe(0.5);
   });
 
+  it("uses whole 5-minute intervals only: a window from 2.5 to 17.5 minutes has intervals 1 and 2", () => {
+    const a = new RegionAvailability();
+    a.count(AVAILABILITY_INTERVAL_US / 2 + 1, true); // interval 0, partly in the window: left out
+    a.count(AVAILABILITY_INTERVAL_US + 1, false);
+    a.count(3 * AVAILABILITY_INTERVAL_US + 1, true); // interval 3, partly in the window: left out
+    const up = regionUptime(a, AVAILABILITY_INTERVAL_US / 2, 3.5 * AVAILABILITY_INTERVAL_US);
+    expect([up.intervals, up.uptime_pct, up.attempts]).toEqual([2, 100, 1]);
+  });
+
+  it("spreads the window's errors over a 30-day month for month_uptime_pct, and tiers the credit on the basis asked for", () => {
+    const a = new RegionAvailability();
+    for (let i = 0; i < 10; i++) a.count(10e6, i < 5); // one interval at 50 % errors
+    const window = regionUptime(a, 0, AVAILABILITY_INTERVAL_US);
+    const month = regionUptime(a, 0, AVAILABILITY_INTERVAL_US, "month");
+    // 0.5 / 8,640 intervals = 0.005787 % of the month.
+    expect(window.uptime_pct).toBe(50);
+    expect(month.month_uptime_pct).toBeCloseTo(100 - 50 / 8640, 10);
+    expect([window.sla_credit_pct, month.sla_credit_pct]).toEqual([100, 0]);
+  });
+
   it("credits 10 % below 99.9 %, 25 % below 99 %, 100 % below 95 %", () => {
     expect([99.9, 99.89, 99, 98.99, 95, 94.99].map(slaCreditPct)).toEqual([0, 10, 10, 25, 25, 100]);
   });
 
   it("takes the lowest region's uptime for the availability threshold, none without regions", () => {
-    const r = (uptime_pct: number) => ({ uptime_pct, sla_credit_pct: 0, error_rate: 0, intervals: 1 });
+    const r = (uptime_pct: number) => ({ uptime_pct, month_uptime_pct: 100, sla_credit_pct: 0, error_rate: 0, attempts: 1, intervals: 1 });
     expect(lowestUptimePct([r(99.95), r(99.2), r(100)])).toBe(99.2);
     expect(lowestUptimePct([])).toBeNull();
   });
