@@ -104,14 +104,32 @@ function fleetSection(report: Report): string[] {
   return lines;
 }
 
+/** Which gateway limits refused calls, by tenant (nothing when none did). */
+function throttleLines(report: Report): string[] {
+  const byTenant = Object.entries(report.gateway.throttled_attempts.by_tenant)
+    .map(([tenant, limits]) => [tenant, Object.entries(limits).filter(([, n]) => n > 0)] as const)
+    .filter(([, limits]) => limits.length > 0);
+  if (byTenant.length === 0) return [];
+  return ["", `Throttled calls by the limit that fired: ${byTenant.map(([tenant, limits]) => `${tenant} (${limits.map(([limit, n]) => `${count(n)} ${limit.replaceAll("_", " ")}`).join(", ")})`).join("; ")}.`];
+}
+
 function availabilitySection(report: Report): string[] {
   const a = report.availability;
   const lines = [
     "## Availability",
     "",
-    "| region | uptime | SLA credit | error rate |",
+    `Uptime counts API calls: per 5-minute interval, failed calls (5xx and timed out) over those and successful ones; client errors (400, 403, 429) are in neither. ` +
+      `SLA credits are tiered on the ${a.credit_basis === "month" ? "30-day month's" : "window's"} uptime.`,
+    "",
+    "| region | uptime | 30-day month | SLA credit | calls | error rate |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...Object.entries(a.by_region).map(
+      ([name, r]) => `| ${name} | ${percentPoints(r.uptime_pct, 3)} | ${percentPoints(r.month_uptime_pct, 3)} | ${percentPoints(r.sla_credit_pct, 0)} | ${count(r.attempts)} | ${percent(r.error_rate, 3)} |`,
+    ),
+    "",
+    "| tenant | uptime | calls | error rate |",
     "|---|---:|---:|---:|",
-    ...Object.entries(a.by_region).map(([name, r]) => `| ${name} | ${percentPoints(r.uptime_pct, 3)} | ${percentPoints(r.sla_credit_pct, 0)} | ${percent(r.error_rate, 3)} |`),
+    ...Object.entries(a.by_tenant).map(([name, r]) => `| ${name} | ${percentPoints(r.uptime_pct, 3)} | ${count(r.attempts)} | ${percent(r.error_rate, 3)} |`),
     "",
     `${a.slo_attainment === null ? "No request completed" : `${percent(a.slo_attainment, 2)} of completed requests`} met the objectives (TTFT <= ${a.slo.ttft_s} s and time per output token <= ${a.slo.tpot_s} s): ` +
       `a goodput of ${a.goodput_per_s.toFixed(2)} requests/s.`,
@@ -152,8 +170,12 @@ export function summaryMarkdown(report: Report): string {
     "## Requests",
     "",
     `${count(r.arrived)} requests arrived after the warm-up: ${count(r.completed)} completed (${percentOf(r.completed, r.arrived)}), ` +
+      `${count(r.invalid)} invalid, ${count(r.unauthorized)} unauthorized, ${count(r.blocked)} blocked, ` +
       `${count(r.throttled)} throttled, ${count(r.rejected)} rejected, ${count(r.failed)} failed, ${count(r.timed_out)} timed out, ` +
-      `${count(r.in_flight_at_end)} still in flight at the end.`,
+      `${count(r.in_flight_at_end)} still in flight at the end. ` +
+      `They took ${count(r.attempts)} API calls${r.retry_amplification === null ? "" : ` (${r.retry_amplification.toFixed(3)} per request)`}` +
+      `${report.routing.residency_refusals > 0 ? `; ${count(report.routing.residency_refusals)} calls found no region their residency allows` : ""}.`,
+    ...throttleLines(report),
     "",
     `Throughput: ${report.throughput.requests_per_s.toFixed(3)} requests/s, ${report.throughput.output_tokens_per_s.toFixed(1)} output tokens/s. ` +
       `On average ${report.occupancy.mean_in_system.toFixed(3)} requests were in the system and ${report.occupancy.mean_queued.toFixed(3)} waiting.`,

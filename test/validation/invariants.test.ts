@@ -10,7 +10,9 @@ const SCENARIOS = readdirSync(join(REPO_ROOT, "scenarios")).filter((f) => f.ends
 const MAX_DURATION_S = 4 * 3600;
 
 type Counts = Report["requests"];
-const outcomesSum = (r: Counts) => r.completed + r.throttled + r.rejected + r.failed + r.timed_out + r.in_flight_at_end;
+/** Every outcome report.json counts, listed by hand so that a key missing from the report fails the test. */
+const outcomesSum = (r: Counts) =>
+  r.completed + r.invalid + r.unauthorized + r.blocked + r.throttled + r.rejected + r.failed + r.timed_out + r.in_flight_at_end;
 
 describe.each(SCENARIOS)("invariants of scenarios/%s", (file) => {
   const path = join(REPO_ROOT, "scenarios", file);
@@ -39,6 +41,12 @@ describe.each(SCENARIOS)("invariants of scenarios/%s", (file) => {
       expect(arrived).toBe(report.requests.arrived);
     }
     expect(report.run.requests_generated).toBe(report.requests.arrived + report.run.warmup_requests_excluded);
+  });
+
+  it("makes at least one attempt per request, in every group", () => {
+    for (const g of [report, ...Object.values(report.by_tenant), ...Object.values(report.by_region)]) {
+      expect(g.requests.attempts).toBeGreaterThanOrEqual(g.requests.arrived);
+    }
   });
 
   it("keeps every request causal: queue <= TTFT <= E2E", () => {
