@@ -58,3 +58,40 @@ describe("validate refuses a bad gateway section", () => {
     expect(lines.at(-1)).toBe("3 problems found.");
   });
 });
+
+describe("validate refuses bad client and routing settings", () => {
+  const write = (name: string, gatewayLimit: number, tenantExtra: string) => {
+    const path = join(dir, name);
+    writeFileSync(
+      path,
+      `version: 1
+name: routing
+duration: 100s
+regions:
+  - { name: east, azs: [{ name: east-a, servers: { type: p5.48xlarge, count: 1 } }] }
+  - { name: west, azs: [{ name: west-a, servers: { type: p5.48xlarge, count: 1 } }] }
+gateway:
+  rate_limits: { default: { requests_per_min: ${gatewayLimit} } }
+models:
+  - { name: chat, model: llama-3.1-8b, regions: [east], engine: { kind: continuous_batching } }
+workload:
+  tenants:
+    - name: acme
+      model: chat
+      arrival: { kind: poisson, rate_per_s: 0.5 }
+${tenantExtra}`,
+    );
+    return path;
+  };
+
+  it("refuses a rate limit of zero at its position", () => {
+    const lines = expectRefused(write("zero.yaml", 0, "")).join("\n");
+    expect(lines).toMatch(/zero\.yaml:8:\d+: gateway\.rate_limits\.default\.requests_per_min: expected a number > 0, got 0/);
+  });
+
+  it("names allowed regions that serve none of the tenant's models, and retries given twice", () => {
+    const lines = expectRefused(write("routing.yaml", 100, "      retries: 2\n      retry: { mode: standard }\n      routing: { allowed_regions: [west] }\n")).join("\n");
+    expect(lines).toMatch(/routing\.yaml:18:\d+: workload\.tenants\[0\]\.routing\.allowed_regions: none of these regions serves model 'chat'/);
+    expect(lines).toMatch(/routing\.yaml:16:\d+: workload\.tenants\[0\]\.retries: give either retries/);
+  });
+});
