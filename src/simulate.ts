@@ -103,6 +103,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
         return { service: services[m][k], load: services[m][k], region, name: r.name, geo: r.geo, rttUs: secondsToUs(rttMs(scenario, geo, r.name, r.geo) / 1e3) };
       })
       .sort((a, b) => a.rttUs - b.rttUs || a.region - b.region);
+    if (t.routing.profile !== "none") for (const choice of choices) choice.service.trackQueueWaits();
     const byRegion: (RegionChoice | undefined)[] = topology.regions.map(() => undefined);
     for (const choice of choices) byRegion[choice.region] = choice;
     return {

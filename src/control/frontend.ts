@@ -39,6 +39,8 @@ export class Frontend implements RequestSink {
   private readonly onAttemptTimeout = (req: number) => this.attemptTimedOut(req);
   private readonly onPassGateway = (req: number) => this.passGateway(req);
   private readonly onRetry = (req: number) => this.retryNow(req);
+  /** the region of each model service, by service id */
+  private readonly regionOfService: number[] = [];
 
   constructor(
     private readonly ctx: SimContext,
@@ -47,7 +49,9 @@ export class Frontend implements RequestSink {
     private readonly gateway: Gateway,
     /** told when a request has ended, whatever its outcome (closed-loop clients send their next) */
     private readonly onEnded: (req: number) => void = () => {},
-  ) {}
+  ) {
+    for (const client of clients) for (const choice of client.byRegion) if (choice) this.regionOfService[choice.service.serviceId] = choice.region;
+  }
 
   submit(req: number): void {
     const { requests, lifecycle, sim } = this.ctx;
@@ -211,8 +215,7 @@ export class Frontend implements RequestSink {
 
   private serviceOf(req: number): RegionChoice | undefined {
     const { requests } = this.ctx;
-    const service = requests.service[req];
-    return this.clients[requests.tenant[req]].byRegion.find((c) => c?.service.serviceId === service);
+    return this.clients[requests.tenant[req]].byRegion[this.regionOfService[requests.service[req]]];
   }
 
   /** Counts the attempt in progress for availability, in the region whose service has it. */

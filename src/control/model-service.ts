@@ -63,8 +63,8 @@ export class ModelService implements ReplicaHost, RegionLoad {
   readonly connectTimeoutUs: number;
   /** told when health checks mark a replica unhealthy or healthy again (the run's event log) */
   onHealthMark?: (kind: "marked_unhealthy" | "marked_healthy", replica: Replica) => void;
-  /** queue waits of the attempts that started service here, over the last minute (regional spill reads their p90) */
-  private readonly recentWaits = new RecentWaits();
+  /** queue waits of the attempts that started service here, over the last minute (regional spill reads their p90); kept only when some tenant may spill */
+  private recentWaits?: RecentWaits;
   /** every replica, by index */
   readonly all: Replica[] = [];
   /** replicas the load balancer sends to (it believes them healthy), in index order */
@@ -127,13 +127,18 @@ export class ModelService implements ReplicaHost, RegionLoad {
     return this.replicas.length > 0 ? this.waiting / this.replicas.length : Infinity;
   }
 
+  /** Starts keeping the last minute's queue waits (a tenant's routing may spill on them). */
+  trackQueueWaits(): void {
+    this.recentWaits ??= new RecentWaits();
+  }
+
   queueWaitP90Us(nowUs: number): number {
-    return this.recentWaits.p90Us(nowUs);
+    return this.recentWaits?.p90Us(nowUs) ?? 0;
   }
 
   started(req: number): void {
     const { requests, lifecycle, sim } = this.ctx;
-    this.recentWaits.add(sim.nowUs - requests.attemptStartUs[req], sim.nowUs);
+    this.recentWaits?.add(sim.nowUs - requests.attemptStartUs[req], sim.nowUs);
     if (requests.startUs[req] < 0) lifecycle.started(req, sim.nowUs);
   }
 

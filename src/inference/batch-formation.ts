@@ -83,16 +83,19 @@ export function formBatch(running: number[], waiting: WaitingLine, seqs: Sequenc
   out.decodeOnly = true;
   clearShape(shape);
   let budget = limits.maxTokens;
+  // Columns read in the loops (a table grows only when a sequence opens, never during formation).
+  const { decoding, computed, chunk } = seqs;
 
   for (let i = 0; i < running.length; i++) {
     const req = running[i];
-    const tokens = seqs.decoding[req]
+    const isDecoding = decoding[req] === 1;
+    const tokens = isDecoding
       ? budget > 0
         ? 1
         : 0
-      : prefillChunk(seqs.prefillTarget(req, requests.inputTokens[req]) - seqs.computed[req], budget, limits.chunkedPrefill, batch.length === 0);
+      : prefillChunk(seqs.prefillTarget(req, requests.inputTokens[req]) - computed[req], budget, limits.chunkedPrefill, batch.length === 0);
     if (tokens <= 0) continue;
-    const need = kv.shortfall(req, seqs.computed[req] + tokens);
+    const need = kv.shortfall(req, computed[req] + tokens);
     let selfPreempted = false;
     while (need > 0 && !kv.tryGrow(req, need)) {
       const victim = running[running.length - 1];
@@ -103,12 +106,12 @@ export function formBatch(running: number[], waiting: WaitingLine, seqs: Sequenc
       }
     }
     if (selfPreempted) break;
-    seqs.chunk[req] = tokens;
+    chunk[req] = tokens;
     batch.push(req);
     budget -= tokens;
-    if (seqs.decoding[req]) addDecode(shape, seqs.computed[req] + 1);
+    if (isDecoding) addDecode(shape, computed[req] + 1);
     else {
-      addPrefill(shape, tokens, seqs.computed[req]);
+      addPrefill(shape, tokens, computed[req]);
       out.decodeOnly = false;
     }
   }
