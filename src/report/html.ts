@@ -108,11 +108,17 @@ function moneySection(report: Report): string {
     .sort((a, b) => b[1] - a[1])
     .map(([name, value]) => `<tr><td>${escapeHtml(name.replaceAll("_", " "))}</td><td>${usd(value)}</td></tr>`);
   const regions = Object.entries(report.availability.by_region).map(
-    ([name, a]) => `<tr><td>${escapeHtml(name)}</td><td>${percentPoints(a.uptime_pct, 3)}</td><td>${percentPoints(a.sla_credit_pct, 0)}</td><td>${percent(a.error_rate, 3)}</td></tr>`,
+    ([name, a]) =>
+      `<tr><td>${escapeHtml(name)}</td><td>${percentPoints(a.uptime_pct, 3)}</td><td>${percentPoints(a.month_uptime_pct, 3)}</td><td>${percentPoints(a.sla_credit_pct, 0)}</td><td>${count(a.attempts)}</td><td>${percent(a.error_rate, 3)}</td></tr>`,
+  );
+  const tenants = Object.entries(report.availability.by_tenant).map(
+    ([name, a]) => `<tr><td>${escapeHtml(name)}</td><td>${percentPoints(a.uptime_pct, 3)}</td><td>${count(a.attempts)}</td><td>${percent(a.error_rate, 3)}</td></tr>`,
   );
   return `<h2>Money</h2><table><thead><tr><th>cost item</th><th>USD</th></tr></thead><tbody>${rows.join("")}<tr><td><b>total</b></td><td><b>${usd(report.cost.total_usd)}</b></td></tr></tbody></table>
 <p>Revenue ${usd(report.revenue.total_usd)} · margin ${usd(report.margin.gross_usd)} · cost per million tokens ${report.margin.cost_per_mtok_usd === null ? "–" : usd(report.margin.cost_per_mtok_usd)}</p>
-<h2>Availability</h2><table><thead><tr><th>region</th><th>uptime</th><th>SLA credit</th><th>error rate</th></tr></thead><tbody>${regions.join("")}</tbody></table>
+<h2>Availability</h2><p class="muted">By API call: failed calls (5xx, timed out) over those and successful ones, per 5-minute interval; 400, 403 and 429 in neither. Credits tiered on the ${report.availability.credit_basis === "month" ? "30-day month" : "window"}.</p>
+<table><thead><tr><th>region</th><th>uptime</th><th>30-day month</th><th>SLA credit</th><th>calls</th><th>error rate</th></tr></thead><tbody>${regions.join("")}</tbody></table>
+<table><thead><tr><th>tenant</th><th>uptime</th><th>calls</th><th>error rate</th></tr></thead><tbody>${tenants.join("")}</tbody></table>
 <p>SLO attainment ${report.availability.slo_attainment === null ? "–" : percent(report.availability.slo_attainment, 2)} · goodput ${report.availability.goodput_per_s.toFixed(2)} requests/s</p>`;
 }
 
@@ -173,6 +179,8 @@ th:first-child, td:first-child { text-align: left; }
 ${card("requests arrived", count(r.arrived))}
 ${card("completed", count(r.completed))}
 ${card("server errors (rejected, failed, timed out)", count(errors))}
+${card("client errors (invalid, unauthorized, blocked, throttled)", count(r.invalid + r.unauthorized + r.blocked + r.throttled))}
+${card("API calls per request", r.retry_amplification === null ? "–" : r.retry_amplification.toFixed(3))}
 ${card("TTFT p99", seconds(report.latency.ttft_s.p99))}
 ${card("E2E p99", seconds(report.latency.e2e_s.p99))}
 ${card("requests / s", report.throughput.requests_per_s.toFixed(2))}
