@@ -50,6 +50,14 @@ describe("determinism", () => {
     expect(run()).toBe(first);
   });
 
+  it.each(["retry-storm.yaml", "noisy-neighbour.yaml", "residency-outage.yaml"])(
+    "stays byte-identical through the gateway, backoffs, attempt timeouts and regional routing (%s)",
+    (file) => {
+      const run = () => JSON.stringify(simulate(loadScenarioFile(`scenarios/${file}`)).report);
+      expect(run()).toBe(run());
+    },
+  );
+
   it("gives the same report object for the same seed, and different numbers for another seed", () => {
     const a = JSON.stringify(simulate(twoTenantScenario(true)).report);
     expect(JSON.stringify(simulate(twoTenantScenario(true)).report)).toBe(a);
