@@ -90,7 +90,7 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
 /** "unknown model 'x' (did you mean 'y'?) — known: a, b" */
 export function unknownName(what: string, name: string, known: readonly string[]): string {
   const guess = closestMatch(name, known);
-  const hint = guess ? `; did you mean '${guess}'?` : "";
+  const hint = guess ? `; did you mean '${guess}'?` : ".";
   const list = known.length > 0 ? ` Known: ${known.join(", ")}.` : "";
   return `unknown ${what} '${name}'${hint}${list}`;
 }
