@@ -208,21 +208,23 @@ export class Frontend implements RequestSink {
   /** Stops the attempt in progress at its service (the client stopped waiting for it); frees the id if no service holds it. */
   private abandonAttempt(req: number): void {
     const { requests } = this.ctx;
-    const choice = requests.service[req] >= 0 && requests.stateOf(req) !== RequestState.unassigned ? this.serviceOf(req) : undefined;
+    const choice = requests.stateOf(req) !== RequestState.unassigned ? this.serviceOf(req) : undefined;
     if (choice) choice.service.abandon(req);
     else requests.release(req);
   }
 
+  /** The region choice whose service has the request's current attempt; undefined when none has it. */
   private serviceOf(req: number): RegionChoice | undefined {
     const { requests } = this.ctx;
-    return this.clients[requests.tenant[req]].byRegion[this.regionOfService[requests.service[req]]];
+    const service = requests.service[req];
+    return service < 0 ? undefined : this.clients[requests.tenant[req]].byRegion[this.regionOfService[service]];
   }
 
   /** Counts the attempt in progress for availability, in the region whose service has it. */
   private attemptEnded(req: number, result: AttemptResult): void {
     const { requests, lifecycle, sim } = this.ctx;
     this.cancelAttemptTimeout(req);
-    const choice = requests.service[req] >= 0 ? this.serviceOf(req) : undefined;
+    const choice = this.serviceOf(req);
     if (choice) lifecycle.attemptEnded(req, choice.region, result, sim.nowUs);
   }
 
@@ -243,18 +245,18 @@ export class Frontend implements RequestSink {
   }
 
   private cancelTimeout(req: number): void {
-    const handle = this.ctx.requests.timeoutEvent[req];
-    if (handle >= 0) {
-      this.ctx.sim.cancel(handle);
-      this.ctx.requests.timeoutEvent[req] = -1;
-    }
+    this.cancel(this.ctx.requests.timeoutEvent, req);
   }
 
   private cancelAttemptTimeout(req: number): void {
-    const handle = this.ctx.requests.attemptTimeoutEvent[req];
-    if (handle >= 0) {
-      this.ctx.sim.cancel(handle);
-      this.ctx.requests.attemptTimeoutEvent[req] = -1;
+    this.cancel(this.ctx.requests.attemptTimeoutEvent, req);
+  }
+
+  /** Cancels the event whose handle `handles[req]` holds, if one is pending. */
+  private cancel(handles: Float64Array, req: number): void {
+    if (handles[req] >= 0) {
+      this.ctx.sim.cancel(handles[req]);
+      handles[req] = -1;
     }
   }
 }

@@ -70,8 +70,9 @@ export class ModelService implements ReplicaHost, RegionLoad {
   /** replicas the load balancer sends to (it believes them healthy), in index order */
   readonly replicas: Replica[] = [];
   private readonly router: Router;
-  /** what the router sees of `replicas`, position for position */
+  /** what the router sees of `replicas`, position for position (one view per replica, made once) */
   private readonly views: ReplicaView[] = [];
+  private readonly viewOf: ReplicaView[] = [];
   /** the request being routed (views read its cached prefix) */
   private readonly routeRequest = { req: -1, promptTokens: 0 };
   private readonly centralQueue: RequestQueue;
@@ -104,7 +105,8 @@ export class ModelService implements ReplicaHost, RegionLoad {
       const replica = engine.createReplica(i, this);
       this.all.push(replica);
       this.replicas.push(replica);
-      this.views.push(new ReplicaView(replica, this.routeRequest));
+      this.viewOf.push(new ReplicaView(replica, this.routeRequest));
+      this.views.push(this.viewOf[i]);
       this.checkPhaseUs.push(Math.floor(this.healthRng() * spec.health_check.interval * US_PER_S));
       this.epoch.push(0);
     }
@@ -250,7 +252,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
     let k = 0;
     while (k < this.replicas.length && this.replicas[k].index < i) k++;
     this.replicas.splice(k, 0, replica);
-    this.views.splice(k, 0, new ReplicaView(replica, this.routeRequest));
+    this.views.splice(k, 0, this.viewOf[i]);
     this.onHealthMark?.("marked_healthy", replica);
     this.hasRoom(replica);
   }

@@ -208,7 +208,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   // --- iterations ----------------------------------------------------------------------------
 
   private startIteration(): void {
-    const { requests, lifecycle, sim } = this.host.ctx;
+    const { requests, sim } = this.host.ctx;
     const formed = this.formed;
     formBatch(this.running, this.waitingLine, this.seqs, this.kvSeqs, requests, this.engine.limits, formed);
 

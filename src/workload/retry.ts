@@ -5,6 +5,10 @@
  */
 import { secondsToUs, type Rng } from "../engine/index.js";
 import type { TenantSpec } from "../scenario/schema.js";
+import { RetrySchema } from "../scenario/schema/workload.js";
+
+/** The standard mode's backoff, as the schema defaults it (what `retries: N` uses). */
+const STANDARD = RetrySchema.parse({});
 
 /** aws-sdk-js-v3 middleware-retry: what a retry takes from the quota, and what a success gives back. */
 const RETRY_COST = 5;
@@ -24,21 +28,13 @@ export class RetryPolicy {
     tenant: Pick<TenantSpec, "retries" | "retry">,
     private readonly rng: Rng,
   ) {
-    const retry = tenant.retry;
-    if (retry) {
-      this.maxAttempts = retry.max_attempts;
-      this.baseUs = secondsToUs(retry.base);
-      this.throttleBaseUs = secondsToUs(retry.throttle_base);
-      this.capUs = secondsToUs(retry.cap);
-      this.quotaMax = retry.quota === false ? Infinity : retry.quota;
-    } else {
-      // `retries: N`: N retries with the standard backoff and no quota; no retries by default.
-      this.maxAttempts = 1 + (tenant.retries ?? 0);
-      this.baseUs = 100_000;
-      this.throttleBaseUs = 500_000;
-      this.capUs = 20_000_000;
-      this.quotaMax = Infinity;
-    }
+    // `retries: N`: N retries with the standard backoff and no quota; no retries by default.
+    const retry = tenant.retry ?? { ...STANDARD, max_attempts: 1 + (tenant.retries ?? 0), quota: false as const };
+    this.maxAttempts = retry.max_attempts;
+    this.baseUs = secondsToUs(retry.base);
+    this.throttleBaseUs = secondsToUs(retry.throttle_base);
+    this.capUs = secondsToUs(retry.cap);
+    this.quotaMax = retry.quota === false ? Infinity : retry.quota;
     this.quota = this.quotaMax;
   }
 
