@@ -30,7 +30,7 @@ export function simulate(scenario: LoadedScenario | object, options: SimulationO
   const loaded = isLoaded(scenario) ? scenario : validateScenarioObject(scenario, options.baseDir);
   const run = runSimulation(loaded, options);
   const intervalUs = secondsToUs(run.scenario.report.interval);
-  return { report: buildReport(run), timeseries: addFleetColumns(run.recorder.series.rows(run.endUs), run.fleet, intervalUs, run.endUs), run };
+  return { report: buildReport(run), timeseries: addFleetColumns(run.recorder.series.rows(run.endUs), run.fleet, run.desiredTotal, intervalUs, run.endUs), run };
 }
 
 export function simulateFile(file: string, sets: readonly string[] = []): Result {

@@ -10,6 +10,9 @@ import { Gateway } from "./control/gateway.js";
 import { RegionRouter } from "./control/region-router.js";
 import { RetryPolicy } from "./workload/retry.js";
 import { ModelService } from "./control/model-service.js";
+import { ReplicaSet } from "./control/replica-set.js";
+import { BucketedLevel } from "./metrics/bucketed-level.js";
+import { defaultServerFor } from "./catalog/servers.js";
 import { createEngine, deployModel, type Deployed } from "./inference/index.js";
 import { Recorder, type RequestRecord } from "./metrics/recorder.js";
 import { Fleet } from "./fleet/fleet.js";
@@ -29,8 +32,14 @@ export interface SimulationResult {
   fleet: Fleet;
   /** model services: [model][k] for the model's k-th region */
   services: ModelService[][];
+  /** replica sets: [model][k] for the model's k-th region (undefined for models with a fixed fleet) */
+  replicaSets: (ReplicaSet | undefined)[][];
+  /** desired replicas summed over the fleet */
+  desiredTotal: BucketedLevel;
   /** deployment plan per model (undefined for non-LLM services) */
   deployments: (Deployed | undefined)[];
+  /** servers at the start; those after them were added by scale-outs */
+  initialServers: number;
   /** simulated time when the run ended (all drained, or the drain limit) */
   endUs: number;
   events: number;
@@ -50,11 +59,23 @@ function rttMs(scenario: Scenario, geo: string, regionName: string, regionGeo: s
   return scenario.network.rtt_ms[geo]?.[regionName] ?? (geo === regionGeo ? 0 : scenario.network.default_rtt_ms);
 }
 
+/** Boot time of the first server type in the region with this GPU (what a new server of its pools takes). */
+function bootTimeS(topology: Topology, region: number, gpu: string): number {
+  for (const a of topology.regions[region].azs) {
+    for (const [id] of topology.azs[a].maxServers) {
+      const type = topology.serverTypes.get(id)!;
+      if (type.gpu === gpu) return type.bootS;
+    }
+  }
+  return defaultServerFor(gpu).bootS;
+}
+
 export function runSimulation(loaded: LoadedScenario, options: SimulationOptions = {}): SimulationResult {
   const { scenario, data } = loaded;
   const planned = planTopology(scenario);
   if (!planned.topology) throw new Error(`fleet plan failed: ${planned.problems.map((p) => p.message).join("; ")}`);
   const topology = planned.topology;
+  const initialServers = topology.servers.length;
   const sim = new Simulator();
   const requests = new RequestTable();
   const durationUs = secondsToUs(scenario.duration);
@@ -65,7 +86,8 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const recorder = new Recorder(requests, tenants.length, regionCount, { ttftS: scenario.slo.ttft, tpotS: scenario.slo.tpot }, warmupUs, durationUs, intervalUs);
   recorder.onRequestEnd = options.onRequestEnd;
   const ctx: SimContext = { sim, streams: new RandomStreams(scenario.seed), requests, lifecycle: recorder, data };
-  const fleet = new Fleet(ctx, topology, intervalUs, warmupUs, durationUs, options.debugChecks ?? false);
+  const fleet = new Fleet(ctx, topology, intervalUs, warmupUs, durationUs, scenario.models.map((m) => m.name), options.debugChecks ?? false);
+  const desiredTotal = new BucketedLevel(intervalUs, warmupUs, durationUs);
 
   const deployments = scenario.models.map((m, i) => deployModel(m, data, topology.modelGpu[i]).deployed);
   let frontend: Frontend | undefined;
@@ -76,21 +98,38 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   };
   const engineOptions = { windowFromUs: warmupUs, windowToUs: durationUs, scopeCount: recorder.grid.size, debugChecks: options.debugChecks ?? false };
   let serviceId = 0;
+  const replicaSets: (ReplicaSet | undefined)[][] = [];
   const services = scenario.models.map((spec, m) => {
     const engine = createEngine(spec, ctx, deployments[m], engineOptions);
     const deployed = deployments[m];
-    const startS = deployed ? spec.startup.engine + (deployed.memory.weightsGb * deployed.gpusPerReplica) / spec.startup.weight_load_gb_per_s : 0;
+    // Weights in GB (1e9 bytes) of the whole replica, loaded at the replica's rate after the engine starts.
+    const startS = deployed ? { engine: spec.startup.engine, total: spec.startup.engine + (deployed.memory.weightsGb * deployed.gpusPerReplica) / spec.startup.weight_load_gb_per_s } : { engine: 0, total: 0 };
+    const sets: (ReplicaSet | undefined)[] = [];
+    replicaSets.push(sets);
     return topology.modelRegions[m].map((region, k) => {
       const placements = topology.placements[m][k];
       const count = deployed ? placements.length : spec.replicas.initial;
       const name = `models/${spec.name}/${topology.regions[region].name}`;
       const service = new ModelService(ctx, serviceId++, m, region, spec, engine, sink, count, name);
       const where = `${spec.name}/${topology.regions[region].name}`;
-      service.onHealthMark = (kind, replica) => fleet.log(kind, `${where}/${replica.index}`);
-      if (deployed) service.all.forEach((replica, i) => fleet.attach(replica, placements[i], service, startS));
+      service.onHealthMark = (kind, replica) => fleet.log(kind, `${where}/${replica.index}`, { model: spec.name, region: topology.regions[region].name, reason: "health checks" });
+      const gpu = topology.modelGpu[m];
+      const set =
+        deployed && gpu && (spec.autoscaler || spec.rollout)
+          ? new ReplicaSet({ fleet, service, gpu, gpusPerReplica: deployed.gpusPerReplica, startS, bootS: bootTimeS(topology, region, gpu), desiredTotal, endUs: durationUs })
+          : undefined;
+      sets.push(set);
+      if (deployed) {
+        desiredTotal.add(count, 0);
+        service.all.forEach((replica, i) => {
+          const slot = fleet.attach(replica, placements[i], set ?? service, startS, m, region);
+          set?.adopt(slot);
+        });
+      }
       return service;
     });
   });
+  for (const sets of replicaSets) for (const set of sets) set?.start();
 
   const sources: TenantSource[] = [];
   const defaultGeo = topology.regions[0].geo;
@@ -143,12 +182,16 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   sim.advanceTo(endUs);
   frontend.endRun();
   fleet.finish(endUs);
+  desiredTotal.advance(endUs);
   return {
     scenario,
     recorder,
     topology,
     fleet,
     services,
+    initialServers,
+    replicaSets,
+    desiredTotal,
     deployments,
     endUs,
     events: sim.eventsHandled,

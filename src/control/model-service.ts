@@ -13,6 +13,7 @@ import type { SimContext } from "../requests/context.js";
 import { Outcome } from "../requests/outcomes.js";
 import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
+import type { ServiceMeter } from "./autoscalers/meter.js";
 import { createRouter, HOLD, NO_REPLICA, type ReplicaSnapshot, type RouteRequest, type Router } from "./routers/index.js";
 
 /** A health-check event carries its replica and the replica's epoch in one number: index x span + epoch. */
@@ -65,8 +66,16 @@ export class ModelService implements ReplicaHost, RegionLoad {
   onHealthMark?: (kind: "marked_unhealthy" | "marked_healthy", replica: Replica) => void;
   /** queue waits of the attempts that started service here, over the last minute (regional spill reads their p90); kept only when some tenant may spill */
   private recentWaits?: RecentWaits;
-  /** every replica, by index */
+  /** every replica, by index (stopped ones too: the report shows what they measured) */
   readonly all: Replica[] = [];
+  /** replicas that have not stopped */
+  private readonly live: Replica[] = [];
+  /** per replica: 1 once the balancer stopped sending to it for good */
+  private readonly retired: number[] = [];
+  /** told when a retired replica has finished everything it held */
+  onDrained?: (replica: Replica) => void;
+  /** what an autoscaler reads, kept only for autoscaled services */
+  meter?: ServiceMeter;
   /** replicas the load balancer sends to (it believes them healthy), in index order */
   readonly replicas: Replica[] = [];
   private readonly router: Router;
@@ -102,14 +111,55 @@ export class ModelService implements ReplicaHost, RegionLoad {
     this.router = createRouter({ spec: spec.router, rng: ctx.streams.get(`${streamName}/router`) });
     this.healthRng = ctx.streams.get(`${streamName}/health_checks`);
     for (let i = 0; i < replicaCount; i++) {
-      const replica = engine.createReplica(i, this);
-      this.all.push(replica);
+      const replica = this.addReplica();
       this.replicas.push(replica);
-      this.viewOf.push(new ReplicaView(replica, this.routeRequest));
       this.views.push(this.viewOf[i]);
-      this.checkPhaseUs.push(Math.floor(this.healthRng() * spec.health_check.interval * US_PER_S));
-      this.epoch.push(0);
     }
+  }
+
+  /** A new replica, not yet routed to: it gets traffic after its first passing health check once it serves. */
+  addReplica(): Replica {
+    const i = this.all.length;
+    const replica = this.engine.createReplica(i, this);
+    this.all.push(replica);
+    this.live.push(replica);
+    this.retired.push(0);
+    this.viewOf.push(new ReplicaView(replica, this.routeRequest));
+    this.checkPhaseUs.push(Math.floor(this.healthRng() * this.spec.health_check.interval * US_PER_S));
+    this.epoch.push(0);
+    return replica;
+  }
+
+  /**
+   * The replica never gets traffic again once this returns (it drains, or is removed); pending health
+   * checks are void. With `keepRouting` (it died) the balancer still sends to it until its health
+   * checks give up on it.
+   */
+  retire(replica: Replica, { keepRouting = false } = {}): void {
+    const i = replica.index;
+    this.retired[i] = 1;
+    if (keepRouting) return;
+    this.epoch[i]++;
+    this.unroute(i);
+  }
+
+  /** The replica is gone: it no longer counts anywhere. */
+  forget(replica: Replica): void {
+    const k = this.live.indexOf(replica);
+    if (k >= 0) this.live.splice(k, 1);
+  }
+
+  /** Tells the drain watcher when a retired replica holds nothing more. */
+  private checkDrained(i: number): void {
+    if (i >= 0 && this.retired[i] && this.all[i].outstanding === 0) this.onDrained?.(this.all[i]);
+  }
+
+  private unroute(i: number): boolean {
+    const k = this.replicas.indexOf(this.all[i]);
+    if (k < 0) return false;
+    this.replicas.splice(k, 1);
+    this.views.splice(k, 1);
+    return true;
   }
 
   /** Whether the load balancer has any replica to send to. */
@@ -120,7 +170,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
   /** Requests waiting in the central queue or at replicas. */
   get waiting(): number {
     let total = this.centralWaiting;
-    for (const replica of this.all) total += replica.waiting;
+    for (const replica of this.live) total += replica.waiting;
     return total;
   }
 
@@ -146,6 +196,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
 
   receive(req: number): void {
     this.ctx.requests.attemptStartUs[req] = this.ctx.sim.nowUs;
+    this.meter?.arrived();
     if (!this.engine.accepts(req)) {
       this.sink.refused(req, Outcome.rejected);
       return;
@@ -160,6 +211,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
         this.sink.refused(req, Outcome.rejected);
         return;
       }
+      this.meter?.accepted(this.ctx.sim.nowUs);
       const { requests, lifecycle, sim } = this.ctx;
       requests.moveTo(req, RequestState.centralQueue);
       this.centralQueue.push(req);
@@ -167,8 +219,12 @@ export class ModelService implements ReplicaHost, RegionLoad {
       lifecycle.queueChanged(1, sim.nowUs);
     } else {
       const replica = this.replicas[choice];
-      if (!replica.hasFreeSlot() && replica.waiting >= this.maxQueue) this.sink.refused(req, Outcome.rejected);
-      else replica.submit(req);
+      if (!replica.hasFreeSlot() && replica.waiting >= this.maxQueue) {
+        this.sink.refused(req, Outcome.rejected);
+        return;
+      }
+      this.meter?.accepted(this.ctx.sim.nowUs);
+      replica.submit(req);
     }
   }
 
@@ -181,24 +237,34 @@ export class ModelService implements ReplicaHost, RegionLoad {
   /** The client gave up on a request that is still queued or in service here. */
   abandon(req: number): void {
     const { requests, lifecycle, sim } = this.ctx;
+    this.meter?.ended(sim.nowUs);
     if (requests.stateOf(req) === RequestState.centralQueue) {
       requests.moveTo(req, RequestState.abandoned);
       this.centralWaiting--;
       lifecycle.queueChanged(-1, sim.nowUs);
     } else if (requests.replica[req] >= 0) {
-      this.all[requests.replica[req]].abandon(req);
+      const i = requests.replica[req];
+      this.all[i].abandon(req);
+      this.checkDrained(i);
     }
   }
 
   completed(req: number, firstTokenUs: number): void {
+    const i = this.ctx.requests.replica[req];
+    this.meter?.completed(firstTokenUs - this.ctx.requests.attemptStartUs[req], this.ctx.sim.nowUs);
     this.sink.completed(req, firstTokenUs);
+    this.checkDrained(i);
   }
 
   failed(req: number): void {
+    const i = this.ctx.requests.replica[req];
+    this.meter?.ended(this.ctx.sim.nowUs);
     this.sink.failed(req);
+    this.checkDrained(i);
   }
 
   hasRoom(replica: Replica): void {
+    if (this.retired[replica.index]) return this.checkDrained(replica.index);
     const { lifecycle, sim } = this.ctx;
     while (replica.alive && replica.hasFreeSlot()) {
       const req = this.centralQueue.shift();
@@ -236,19 +302,14 @@ export class ModelService implements ReplicaHost, RegionLoad {
   private detectedDown(arg: number): void {
     const i = Math.floor(arg / CHECK_TAG_SPAN);
     if (this.epoch[i] !== arg - i * CHECK_TAG_SPAN) return; // it came back before the checks gave up on it
-    const k = this.replicas.indexOf(this.all[i]);
-    if (k >= 0) {
-      this.replicas.splice(k, 1);
-      this.views.splice(k, 1);
-      this.onHealthMark?.("marked_unhealthy", this.all[i]);
-    }
+    if (this.unroute(i)) this.onHealthMark?.("marked_unhealthy", this.all[i]);
   }
 
   private detectedUp(arg: number): void {
     const i = Math.floor(arg / CHECK_TAG_SPAN);
     if (this.epoch[i] !== arg - i * CHECK_TAG_SPAN) return;
     const replica = this.all[i];
-    if (this.replicas.includes(replica)) return;
+    if (this.retired[i] || this.replicas.includes(replica)) return;
     let k = 0;
     while (k < this.replicas.length && this.replicas[k].index < i) k++;
     this.replicas.splice(k, 0, replica);

@@ -65,11 +65,11 @@ export function breakEven(type: ServerType, scenario: Scenario, energyUsdPerServ
  * Break-even of each server type in the fleet (first-seen order), at the fleet's own facility energy per
  * server-hour priced in the region of the type's first server; types without a rent or an owned price are left out.
  */
-export function breakEvenByServerType(scenario: Scenario, topology: Topology, energy: readonly AzEnergy[], windowHours: number): BreakEven[] {
+export function breakEvenByServerType(scenario: Scenario, topology: Topology, energy: readonly AzEnergy[], serverHours: readonly number[]): BreakEven[] {
   const result: BreakEven[] = [];
   const seen = new Set<string>();
-  const kwhPerServerHour =
-    windowHours > 0 && topology.servers.length > 0 ? sum(energy.map((e) => e.facilityKwh)) / (topology.servers.length * windowHours) : 0;
+  const paidHours = sum(serverHours);
+  const kwhPerServerHour = paidHours > 0 ? sum(energy.map((e) => e.facilityKwh)) / paidHours : 0;
   for (const server of topology.servers) {
     if (seen.has(server.type.id)) continue;
     seen.add(server.type.id);
@@ -85,6 +85,8 @@ export interface CostInputs {
   topology: Topology;
   energy: readonly AzEnergy[];
   windowHours: number;
+  /** hours each server was paid for inside the window (all of it, unless it was added or powered off during the run) */
+  serverHours: readonly number[];
   /** revenue per model and per region, USD */
   revenueByModel: number[];
   revenueByRegion: number[];
@@ -109,14 +111,15 @@ export function costs(inputs: CostInputs): CostBreakdown {
   };
 
   let compute = 0;
-  for (const server of topology.servers) {
+  topology.servers.forEach((server, i) => {
     const region = topology.azs[server.az].region;
     const perHour = scenario.costs.gpu_pricing === "owned" ? ownedUsdPerHour(server.type, scenario) : server.type.usdPerHour;
     if (perHour === undefined) unpriced.add(server.type.id);
-    const usd = (perHour ?? 0) * windowHours;
+    // Owned servers cost their amortisation whether on or off; rented ones only while paid for.
+    const usd = (perHour ?? 0) * (scenario.costs.gpu_pricing === "owned" ? windowHours : inputs.serverHours[i]);
     compute += usd;
     add(scenario.costs.gpu_pricing === "owned" ? "gpu_servers_owned" : "gpu_servers_on_demand", usd, region);
-  }
+  });
   topology.azs.forEach((az, a) => add("electricity", energy[a].facilityKwh * topology.regions[az.region].electricityUsdPerKwh, az.region));
   for (const other of scenario.costs.other) {
     add(other.name, (other.usd_per_hour ?? 0) * windowHours + (other.fraction_of_compute ?? 0) * compute);

@@ -26,7 +26,11 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
   };
   const us = secondsToUs;
   const azIndex = (name: string) => t.azs.findIndex((a) => a.name === name);
-  const serversOf = (azs: number[]) => azs.flatMap((a) => t.azs[a].servers);
+  /** Per AZ, what starts the random failure processes of a server (for servers added during the run too). */
+  const perServer: ((s: number) => void)[][] = t.azs.map(() => []);
+  fleet.onServerAdded = (s) => {
+    for (const start of perServer[t.servers[s].az]) start(s);
+  };
   const scopeAzs = (names: string[] | undefined) => (names ? names.map(azIndex) : t.azs.map((_, i) => i));
 
   faults.forEach((fault, i) => {
@@ -36,15 +40,14 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
       case "region_outage": {
         const azs = fault.kind === "az_outage" ? [azIndex(fault.az)] : t.regions[t.regions.findIndex((r) => r.name === fault.region)].azs;
         const target = fault.kind === "az_outage" ? fault.az : fault.region;
-        const servers = serversOf(azs);
         sim.at(us(fault.at), Priority.fault, () => {
           fleet.log(`${fault.kind}_start`, target);
-          for (const s of servers) fleet.failServer(s, fault.kind);
+          for (const a of azs) fleet.failAz(a, fault.kind);
         });
         // The outage ends even after arrivals stop, so the drain sees the fleet come back.
         ctx.sim.at(us(fault.at + fault.duration), Priority.fault, () => {
           fleet.log(`${fault.kind}_end`, target);
-          for (const s of servers) fleet.restoreServer(s, fault.kind);
+          for (const a of azs) fleet.restoreAz(a, fault.kind);
         });
         break;
       }
@@ -63,7 +66,9 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
             fleet.failServer(s, "server_failure");
             sim.after(us(fault.mttr * standardExponential(rng)), Priority.fault, repair, s);
           };
-          for (const s of t.azs[az].servers) sim.after(us(timeToFailure()), Priority.fault, fail, s);
+          const start = (s: number) => sim.after(us(timeToFailure()), Priority.fault, fail, s);
+          for (const s of t.azs[az].servers) start(s);
+          perServer[az].push(start);
         }
         break;
       }
@@ -81,7 +86,9 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
             // Each of the server's GPUs fails at rate 1 / mtbf.
             sim.after(us((fault.mtbf / t.servers[s].type.gpus) * standardExponential(rng)), Priority.fault, fail, s);
           };
-          for (const s of t.azs[az].servers) sim.after(us((fault.mtbf / t.servers[s].type.gpus) * standardExponential(rng)), Priority.fault, fail, s);
+          const start = (s: number) => sim.after(us((fault.mtbf / t.servers[s].type.gpus) * standardExponential(rng)), Priority.fault, fail, s);
+          for (const s of t.azs[az].servers) start(s);
+          perServer[az].push(start);
         }
         break;
       }
@@ -89,15 +96,14 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
         for (const az of scopeAzs(fault.azs)) {
           const rng = stream(az);
           const length = makeSampler(fault.duration, rng, ctx.data);
-          const servers = t.azs[az].servers;
           const start = () => {
             fleet.log("az_outage_start", t.azs[az].name);
-            for (const s of servers) fleet.failServer(s, "random_az_outage");
+            fleet.failAz(az, "random_az_outage");
             sim.after(us(length()), Priority.fault, end);
           };
           const end = () => {
             fleet.log("az_outage_end", t.azs[az].name);
-            for (const s of servers) fleet.restoreServer(s, "random_az_outage");
+            fleet.restoreAz(az, "random_az_outage");
             sim.after(us(fault.mtbf * standardExponential(rng)), Priority.fault, start);
           };
           sim.after(us(fault.mtbf * standardExponential(rng)), Priority.fault, start);

@@ -11,8 +11,8 @@ export interface AzInventory {
   gpus: number;
 }
 
-/** Servers by type and GPUs of every AZ, by region name then AZ name. */
-export function inventoryByRegion(topology: Topology): Record<string, { azs: Record<string, AzInventory> }> {
+/** Servers by type and GPUs of every AZ at the start of the run (its first `initialServers` servers), by region name then AZ name. */
+export function inventoryByRegion(topology: Topology, initialServers: number): Record<string, { azs: Record<string, AzInventory> }> {
   const regions: Record<string, { azs: Record<string, AzInventory> }> = {};
   for (const region of topology.regions) {
     const azs: Record<string, AzInventory> = {};
@@ -20,6 +20,7 @@ export function inventoryByRegion(topology: Topology): Record<string, { azs: Rec
       const servers: Record<string, number> = {};
       let gpus = 0;
       for (const s of topology.azs[a].servers) {
+        if (s >= initialServers) continue;
         const type = topology.servers[s].type;
         servers[type.id] = (servers[type.id] ?? 0) + 1;
         gpus += type.gpus;
@@ -31,8 +32,9 @@ export function inventoryByRegion(topology: Topology): Record<string, { azs: Rec
   return regions;
 }
 
-export function totalGpus(topology: Topology): number {
-  return sum(topology.servers.map((s) => s.type.gpus));
+/** GPUs of the servers the run started with. */
+export function totalGpus(topology: Topology, initialServers: number): number {
+  return sum(topology.servers.slice(0, initialServers).map((s) => s.type.gpus));
 }
 
 /** Replicas of each model per region and AZ, by model name, region name and AZ name. */

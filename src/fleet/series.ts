@@ -1,12 +1,15 @@
-/** The fleet's columns of timeseries.csv: power and GPU states averaged over each report interval. */
+/** The fleet's columns of timeseries.csv: power, GPU states and replicas by state (desired too) averaged over each report interval. */
 import type { TimeSeriesRow } from "../metrics/timeseries.js";
 import { pueAt } from "./power.js";
-import { GPU_STATES, type Fleet } from "./fleet.js";
+import { GPU_STATES, REPLICA_STATES, type Fleet } from "./fleet.js";
+import type { BucketedLevel } from "../metrics/bucketed-level.js";
 
-export function addFleetColumns(rows: TimeSeriesRow[], fleet: Fleet, intervalUs: number, endUs: number): TimeSeriesRow[] {
+export function addFleetColumns(rows: TimeSeriesRow[], fleet: Fleet, desired: BucketedLevel, intervalUs: number, endUs: number): TimeSeriesRow[] {
   const t = fleet.topology;
   const power = fleet.itPower.map((level) => level.bucketIntegrals(endUs));
   const states = fleet.gpuStates.map((levels) => levels.map((level) => level.bucketIntegrals(endUs)));
+  const replicaStates = fleet.replicaStates.map((level) => level.bucketIntegrals(endUs));
+  const desiredAreas = desired.bucketIntegrals(endUs);
   return rows.map((row, b) => {
     const start = b * intervalUs;
     const width = Math.min(intervalUs, endUs - start);
@@ -20,6 +23,9 @@ export function addFleetColumns(rows: TimeSeriesRow[], fleet: Fleet, intervalUs:
     const gpus = Object.fromEntries(
       GPU_STATES.map((state, k) => [`gpus_${state}`, states.reduce((sum, az) => sum + (az[k][b] ?? 0), 0) / width]),
     );
-    return { ...row, it_kw: itW / 1e3, facility_kw: facilityW / 1e3, ...gpus };
+    const replicas = Object.fromEntries(
+      REPLICA_STATES.filter((state) => state !== "stopped").map((state, k) => [`replicas_${state}`, (replicaStates[k][b] ?? 0) / width]),
+    );
+    return { ...row, it_kw: itW / 1e3, facility_kw: facilityW / 1e3, ...gpus, replicas_desired: (desiredAreas[b] ?? 0) / width, ...replicas };
   });
 }

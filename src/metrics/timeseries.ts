@@ -24,9 +24,19 @@ export interface TimeSeriesRow {
   facility_kw?: number;
   gpus_free?: number;
   gpus_booting?: number;
+  gpus_starting?: number;
   gpus_loading?: number;
   gpus_serving?: number;
+  gpus_draining?: number;
   gpus_failed?: number;
+  /** replicas the autoscalers (or fixed counts) want, and replicas by lifecycle state */
+  replicas_desired?: number;
+  replicas_requested?: number;
+  replicas_starting?: number;
+  replicas_loading?: number;
+  replicas_serving?: number;
+  replicas_draining?: number;
+  replicas_down?: number;
 }
 
 export class TimeSeries {

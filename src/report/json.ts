@@ -8,7 +8,8 @@ import { Outcome, serverErrors } from "../requests/outcomes.js";
 import type { SimulationResult } from "../simulate.js";
 import { LIMITS, type LimitName } from "../control/gateway.js";
 import type { ReplicaSummary } from "../inference/replica-stats.js";
-import type { GPU_STATES } from "../fleet/fleet.js";
+import type { FleetEvent, GPU_STATES } from "../fleet/fleet.js";
+import { gpuHours, scalingReport, type GpuHours, type ScalingReport } from "./scaling.js";
 import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus, type AzInventory } from "../fleet/inventory.js";
 import { azEnergy, regionEnergy, totalEnergy, type RegionEnergy } from "../economics/energy.js";
 import { breakEvenByServerType, costs, type CostBreakdown } from "../economics/money.js";
@@ -67,9 +68,14 @@ export interface Report extends GroupReport {
     servers: number;
     regions: Record<string, { azs: Record<string, AzInventory> }>;
     replicas_placed: Record<string, Record<string, Record<string, number>>>;
+    /** servers added during the run (scale-outs) */
+    servers_launched: number;
     /** GPU slots by state, averaged over the window; each slot is in exactly one state */
     gpu_states_mean: Record<(typeof GPU_STATES)[number], number>;
+    gpu_hours: GpuHours;
   };
+  /** what each autoscaled (or rolled-out) model's replica set did, by model and region */
+  scaling: Record<string, Record<string, ScalingReport>>;
   energy: {
     it_kwh: number;
     facility_kwh: number;
@@ -119,7 +125,8 @@ export interface Report extends GroupReport {
     /** requests per second meeting both objectives */
     goodput_per_s: number;
   };
-  events: { t_s: number; kind: string; target: string }[];
+  /** every decision and transition in time order */
+  events: FleetEvent[];
   thresholds: Record<string, ThresholdResult[]>;
   thresholds_ok: boolean;
 }
@@ -163,12 +170,13 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
   const services = result.services[m];
   const detail: ReplicaReport[] = [];
   if (deployed) {
-    services.forEach((service, k) => {
-      const placements = topology.placements[m][k];
-      service.all.forEach((replica, i) => {
+    const slotOf = new Map(result.fleet.slots.map((slot) => [slot.replica, slot]));
+    services.forEach((service) => {
+      for (const replica of service.all) {
         const summary = replica.summary?.(windowS);
-        if (summary) detail.push({ index: replica.index, region: topology.regions[service.regionIndex].name, az: topology.azs[placements[i].az].name, ...summary });
-      });
+        const slot = slotOf.get(replica);
+        if (summary && slot) detail.push({ index: replica.index, region: topology.regions[service.regionIndex].name, az: topology.azs[slot.placement.az].name, ...summary });
+      }
     });
   }
   return {
@@ -224,17 +232,21 @@ export function buildReport(result: SimulationResult): Report {
 
   // Revenue, then costs (SLA credits and provider shares depend on revenue).
   const revenue = rollUpRevenue(revenueByScope(scopes, grid, scenario), grid, scenario);
+  // A server on for the whole window is charged exactly the window's hours.
+  const windowUs = toUs - fromUs;
+  const serverHours = fleet.paidUs(endUs).map((us) => (us === windowUs ? windowHours : us / (3600 * US_PER_S)));
   const cost = costs({
     scenario,
     topology,
     energy,
     windowHours,
+    serverHours,
     revenueByModel: revenue.byModel,
     revenueByRegion: revenue.byRegion,
     slaCreditPctByRegion: availability.map((a) => a.sla_credit_pct),
   });
   const completed = total.outcomes[Outcome.ok];
-  const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, completed, breakEvenByServerType(scenario, topology, energy, windowHours));
+  const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, completed, breakEvenByServerType(scenario, topology, energy, serverHours));
 
   const totals = group(total, windowS);
   const sloAttainment = completed > 0 ? total.sloMet / completed : null;
@@ -278,12 +290,15 @@ export function buildReport(result: SimulationResult): Report {
     by_model: byModel,
     by_region: byRegion,
     fleet: {
-      gpus: totalGpus(topology),
-      servers: topology.servers.length,
-      regions: inventoryByRegion(topology),
+      gpus: totalGpus(topology, result.initialServers),
+      servers: result.initialServers,
+      regions: inventoryByRegion(topology, result.initialServers),
       replicas_placed: replicasPlaced(topology, scenario.models.map(byName)),
+      servers_launched: topology.servers.length - result.initialServers,
       gpu_states_mean: meanGpusByState(fleet, windowS, endUs),
+      gpu_hours: gpuHours(result),
     },
+    scaling: scalingReport(result),
     energy: {
       ...totalEnergy(energyByRegion),
       peak_it_kw: summedPeakItKw(fleet),

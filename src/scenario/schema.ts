@@ -68,3 +68,5 @@ export type GatewaySpec = Scenario["gateway"];
 export type RetrySpec = TenantSpec["retry"];
 export type TenantRoutingSpec = TenantSpec["routing"];
 export type ServerTypeSpec = Scenario["server_types"][string];
+export type AutoscalerSpec = NonNullable<ModelSpec["autoscaler"]>;
+export type RolloutSpec = NonNullable<ModelSpec["rollout"]>;

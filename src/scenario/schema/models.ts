@@ -3,6 +3,7 @@ import { z } from "zod";
 import { defaultsFromFields, duration, identifier, nonNegativeNumber, positiveNumber } from "../fields.js";
 import { EngineSchema } from "./engine.js";
 import { RouterSchema } from "./routers.js";
+import { AutoscalerSchema, RolloutSchema } from "./scaling.js";
 
 const ReplicasSchema = z
   .strictObject({
@@ -97,6 +98,9 @@ export const ModelSchema = z
     ).describe("what customers pay per token"),
     revenue_share: z.number().min(0).max(1).default(0).describe("share of this model's revenue paid to its provider (a cost)"),
     replicas: defaultsFromFields(ReplicasSchema),
+    autoscaler: AutoscalerSchema.optional(),
+    drain_timeout: duration("longest a replica being removed may keep finishing its requests; what is left then fails").default(300),
+    rollout: RolloutSchema.optional(),
     router: RouterSchema.default({ kind: "least_outstanding" }),
   })
   .describe("a deployed model (or service): its serving engine, replica count and load balancer");
