@@ -4,6 +4,7 @@ import { unknownName } from "./issues.js";
 import type { Scenario } from "./schema.js";
 import { isThresholdProblem } from "../metrics/thresholds.js";
 import { checkRouting } from "./routing-checks.js";
+import { checkScaling } from "./scaling-checks.js";
 
 type Report = (path: PathSegment[], message: string) => void;
 
@@ -73,6 +74,7 @@ export function checkScenario(s: Scenario, report: Report): void {
     }
   });
   checkGateway(s, report);
+  checkScaling(s, report);
   if (s.workload.tenants.every((t) => modelNames.includes(t.model))) checkRouting(s, report);
   checkBounds(s, [], report);
   // The schema parsed every threshold; here the ones it could not read become problems.

@@ -24,7 +24,7 @@ describe("energy and cost by hand", () => {
     expect(report.energy.carbon_kg).toBeCloseTo((itKw * 1.2 * 400) / 1e3, 9);
     expect(report.cost.items.gpu_servers_on_demand).toBeCloseTo(2 * 55.04, 9);
     expect(report.cost.total_usd).toBeCloseTo(2 * 55.04 + itKw * 1.2 * 0.1, 9);
-    expect(report.fleet.gpu_states_mean).toEqual({ free: 16, booting: 0, loading: 0, serving: 0, failed: 0 });
+    expect(report.fleet.gpu_states_mean).toEqual({ free: 16, booting: 0, starting: 0, loading: 0, serving: 0, draining: 0, failed: 0 });
   });
 
   it("flags an AZ whose power draw, or whose servers flat out, would exceed its power capacity", () => {
@@ -181,9 +181,11 @@ describe("conservation", () => {
     expect(report.events.filter((e) => e.kind === "server_failure").length).toBeGreaterThan(0);
     expect(report.events.filter((e) => e.kind === "gpu_failure").length).toBeGreaterThan(0);
     const states = report.fleet.gpu_states_mean;
-    expect(states.free + states.booting + states.loading + states.serving + states.failed).toBeCloseTo(report.fleet.gpus, 6);
+    const sum = Object.values(states).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(report.fleet.gpus, 6);
     expect(states.failed).toBeGreaterThan(0);
-    expect(states.booting + states.loading).toBeGreaterThan(0);
+    expect(states.booting + states.starting + states.loading).toBeGreaterThan(0);
+    expect(states.draining).toBe(0); // a fixed fleet never drains
   });
 
   it("adds money up: cost items to the total, revenue by model, region and tenant to the total", () => {
