@@ -27,6 +27,15 @@ function checkBounds(node: unknown, path: PathSegment[], report: Report): void {
   }
 }
 
+/** A rate schedule's pieces must start in order, each after the one before. */
+function checkPiecewise(pieces: readonly { at: number }[], path: PathSegment[], report: Report): void {
+  for (let j = 1; j < pieces.length; j++) {
+    if (pieces[j].at <= pieces[j - 1].at) {
+      report([...path, j, "at"], `must be after the previous piece's start (${pieces[j - 1].at} s): pieces are listed in time order`);
+    }
+  }
+}
+
 /** Every tenant the gateway names must exist; a rate-limit entry must limit something. */
 function checkGateway(s: Scenario, report: Report): void {
   const tenantNames = s.workload.tenants.map((t) => t.name);
@@ -71,6 +80,7 @@ export function checkScenario(s: Scenario, report: Report): void {
     if (tenant.retries !== undefined && tenant.retry !== undefined) {
       report(["workload", "tenants", i, "retries"], "give either retries (a count) or retry (the policy), not both");
     }
+    if (tenant.arrival.kind === "piecewise") checkPiecewise(tenant.arrival.rates, ["workload", "tenants", i, "arrival", "rates"], report);
   });
   checkGateway(s, report);
   if (s.workload.tenants.every((t) => modelNames.includes(t.model))) checkRouting(s, report);
