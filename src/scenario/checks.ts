@@ -80,6 +80,9 @@ export function checkScenario(s: Scenario, report: Report): void {
     if (tenant.retries !== undefined && tenant.retry !== undefined) {
       report(["workload", "tenants", i, "retries"], "give either retries (a count) or retry (the policy), not both");
     }
+    if (tenant.stop !== undefined && tenant.stop <= (tenant.start ?? 0)) {
+      report(["workload", "tenants", i, "stop"], `must be after start (${tenant.start ?? 0} s): the tenant would send nothing`);
+    }
     if (tenant.arrival.kind === "piecewise") checkPiecewise(tenant.arrival.rates, ["workload", "tenants", i, "arrival", "rates"], report);
   });
   checkGateway(s, report);

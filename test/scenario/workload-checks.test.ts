@@ -50,3 +50,21 @@ describe("piecewise rate schedules", () => {
     expect(problems(SCENARIO.replace(/rates: \[.*\] \}/, "rates: [] }"))).toEqual([expect.stringMatching(/^11:\d+ workload\.tenants\[0\]\.arrival\.rates: /)]);
   });
 });
+
+describe("tenant start and stop", () => {
+  const windowed = (fields: string) => SCENARIO.replace("      model: svc\n", `      model: svc\n${fields}`);
+
+  it("parses start and stop as durations, and leaves them out when not given", () => {
+    expect(loadScenarioText(windowed("      start: 10m\n      stop: 1h\n"), "schedule.yaml").scenario.workload.tenants[0]).toMatchObject({ start: 600, stop: 3600 });
+    const tenant = loadScenarioText(SCENARIO, "schedule.yaml").scenario.workload.tenants[0];
+    expect([tenant.start, tenant.stop]).toEqual([undefined, undefined]);
+  });
+
+  it("refuses a stop not after start, pointing at stop", () => {
+    expect(problems(windowed("      start: 1h\n      stop: 30m\n"))).toEqual([
+      "12:13 workload.tenants[0].stop: must be after start (3600 s): the tenant would send nothing",
+    ]);
+    expect(problems(windowed("      start: 1h\n      stop: 1h\n"))).toEqual([expect.stringMatching(/^12:13 workload\.tenants\[0\]\.stop: must be after start/)]);
+    expect(problems(windowed("      stop: 0s\n"))).toEqual([expect.stringMatching(/^11:13 workload\.tenants\[0\]\.stop: expected a duration > 0/)]);
+  });
+});

@@ -120,6 +120,12 @@ export const TenantSchema = z
     name: identifier("tenant (customer or application) name, used in reports"),
     model: z.string().min(1).describe("name of the model in `models` this tenant calls"),
     arrival: ArrivalSchema,
+    start: duration(
+      "the tenant sends requests from this time on; its arrival process still runs from the start of the run, so a rate schedule keeps its times and arrivals before this are dropped. Closed-loop users start here. Default: 0",
+    ).optional(),
+    stop: duration("the tenant sends no request at or after this time (nor after the scenario's duration); must be after start. Default: the end of the run", {
+      positive: true,
+    }).optional(),
     input_tokens: tokenDistribution(
       "prompt length. Default: the trace's lengths for trace arrivals, else lognormal mean 1155, cv 0.96 (Azure 2023 conversation trace)",
     ).optional(),
