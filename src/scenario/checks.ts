@@ -68,6 +68,13 @@ export function checkScenario(s: Scenario, report: Report): void {
     if (min !== undefined && min > initial) report(["models", i, "replicas", "min"], `min (${min}) is above initial (${initial})`);
     if (max !== undefined && max < initial) report(["models", i, "replicas", "max"], `max (${max}) is below initial (${initial})`);
     const engine = model.engine;
+    // Reported here, for the whole entry, because a left-out engine is indistinguishable from the default written out.
+    if (engine.kind === "continuous_batching" && model.model === undefined) {
+      report(
+        ["models", i],
+        "no model architecture for its continuous_batching engine (the default when `engine` is left out): give `model` (a catalog id such as llama-3.1-8b, or an inline spec), or, for a service that is not an LLM, an `engine` such as { kind: queue, service_time: ... }",
+      );
+    }
     if (engine.kind === "continuous_batching" && engine.max_batched_tokens < engine.max_num_seqs) {
       report(["models", i, "engine", "max_batched_tokens"], `must be at least max_num_seqs (${engine.max_num_seqs}), so every running sequence can decode in each iteration`);
     }
