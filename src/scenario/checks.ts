@@ -28,6 +28,15 @@ function checkBounds(node: unknown, path: PathSegment[], report: Report): void {
   }
 }
 
+/** A rate schedule's pieces must start in order, each after the one before. */
+function checkPiecewise(pieces: readonly { at: number }[], path: PathSegment[], report: Report): void {
+  for (let j = 1; j < pieces.length; j++) {
+    if (pieces[j].at <= pieces[j - 1].at) {
+      report([...path, j, "at"], `must be after the previous piece's start (${pieces[j - 1].at} s): pieces are listed in time order`);
+    }
+  }
+}
+
 /** Every tenant the gateway names must exist; a rate-limit entry must limit something. */
 function checkGateway(s: Scenario, report: Report): void {
   const tenantNames = s.workload.tenants.map((t) => t.name);
@@ -60,6 +69,13 @@ export function checkScenario(s: Scenario, report: Report): void {
     if (min !== undefined && min > initial) report(["models", i, "replicas", "min"], `min (${min}) is above initial (${initial})`);
     if (max !== undefined && max < initial) report(["models", i, "replicas", "max"], `max (${max}) is below initial (${initial})`);
     const engine = model.engine;
+    // Reported here, for the whole entry, because a left-out engine is indistinguishable from the default written out.
+    if (engine.kind === "continuous_batching" && model.model === undefined) {
+      report(
+        ["models", i],
+        "no model architecture for its continuous_batching engine (the default when `engine` is left out): give `model` (a catalog id such as llama-3.1-8b, or an inline spec), or, for a service that is not an LLM, an `engine` such as { kind: queue, service_time: ... }",
+      );
+    }
     if (engine.kind === "continuous_batching" && engine.max_batched_tokens < engine.max_num_seqs) {
       report(["models", i, "engine", "max_batched_tokens"], `must be at least max_num_seqs (${engine.max_num_seqs}), so every running sequence can decode in each iteration`);
     }
@@ -72,6 +88,10 @@ export function checkScenario(s: Scenario, report: Report): void {
     if (tenant.retries !== undefined && tenant.retry !== undefined) {
       report(["workload", "tenants", i, "retries"], "give either retries (a count) or retry (the policy), not both");
     }
+    if (tenant.stop !== undefined && tenant.stop <= (tenant.start ?? 0)) {
+      report(["workload", "tenants", i, "stop"], `must be after start (${tenant.start ?? 0} s): the tenant would send nothing`);
+    }
+    if (tenant.arrival.kind === "piecewise") checkPiecewise(tenant.arrival.rates, ["workload", "tenants", i, "arrival", "rates"], report);
   });
   checkGateway(s, report);
   checkScaling(s, report);

@@ -76,6 +76,36 @@ class Diurnal implements ArrivalProcess {
   }
 }
 
+/**
+ * Poisson arrivals whose rate is constant within each piece of a schedule, 0 before the first.
+ * A gap that crosses into the next piece is dropped and drawn again from the boundary at the new
+ * rate: exact, since the exponential is memoryless.
+ */
+class Piecewise implements ArrivalProcess {
+  private t = 0;
+  /** the piece `t` lies in; -1 before the first */
+  private piece = -1;
+  readonly traceRow = -1;
+  private readonly startsS: number[];
+  private readonly ratesPerS: number[];
+  constructor(pieces: readonly { at: number; rate_per_s: number }[], private readonly rng: Rng) {
+    this.startsS = pieces.map((p) => p.at);
+    this.ratesPerS = pieces.map((p) => p.rate_per_s);
+  }
+  next(): number {
+    for (;;) {
+      const endS = this.piece + 1 < this.startsS.length ? this.startsS[this.piece + 1] : Infinity;
+      const ratePerS = this.piece >= 0 ? this.ratesPerS[this.piece] : 0;
+      if (ratePerS > 0) {
+        const tS = this.t + standardExponential(this.rng) / ratePerS;
+        if (tS < endS) return (this.t = tS);
+      } else if (endS === Infinity) return Infinity;
+      this.t = endS;
+      this.piece++;
+    }
+  }
+}
+
 /** Replays trace arrival offsets, `speedup` times faster, optionally looping. */
 class TraceReplay implements ArrivalProcess {
   traceRow = -1;
@@ -139,6 +169,8 @@ export function makeArrivalProcess(spec: Exclude<ArrivalSpec, { kind: "closed_lo
       return new GammaRenewal(spec.rate_per_s, spec.cv, rng);
     case "diurnal":
       return new Diurnal(spec.mean_rate_per_s, spec.peak_to_trough, spec.peak_at, spec.period, rng);
+    case "piecewise":
+      return new Piecewise(spec.rates, rng);
     case "trace":
       if (!trace) throw new Error("trace arrival process needs its trace loaded");
       return new TraceReplay(trace, spec.speedup, spec.loop, spec.spread_ties);

@@ -22,7 +22,7 @@ export interface TenantWiring {
   tenantIndex: number;
   modelIndex: number;
   warmupUs: number;
-  /** arrivals stop at this time */
+  /** the run's arrivals stop at this time (the tenant's own `stop` may end them earlier) */
   endUs: number;
   trace?: Trace;
   /** tokens per prefix-cache unit of the tenant's model (0: the model has no prefix cache) */
@@ -39,6 +39,9 @@ export class TenantSource {
   private readonly prefixKeysByVariant?: Float64Array[];
   private readonly traceKeys?: (Float64Array | undefined)[];
   private readonly onArrival = () => this.arrive();
+  /** the tenant sends requests in [startUs, stopUs): its own window within the run's */
+  private readonly startUs: number;
+  private readonly stopUs: number;
   generated = 0;
 
   constructor(
@@ -46,6 +49,8 @@ export class TenantSource {
     private readonly spec: TenantSpec,
     private readonly wiring: TenantWiring,
   ) {
+    this.startUs = secondsToUs(spec.start ?? 0);
+    this.stopUs = Math.min(wiring.endUs, spec.stop === undefined ? Infinity : secondsToUs(spec.stop));
     const stream = (what: string) => ctx.streams.get(`workload/${spec.name}/${what}`);
     const arrival = spec.arrival;
     if (arrival.kind === "closed_loop") this.thinkTimeS = makeSampler(arrival.think_time, stream("think_time"), ctx.data);
@@ -66,14 +71,15 @@ export class TenantSource {
   }
 
   start(): void {
+    if (this.startUs >= this.stopUs) return; // starts after the run ends: nothing to send, nothing to skip through
     const arrival = this.spec.arrival;
     if (arrival.kind !== "closed_loop") {
       this.scheduleNext();
       return;
     }
     for (let user = 0; user < arrival.concurrency; user++) {
-      const atUs = Math.round((arrival.ramp_up * US_PER_S * user) / arrival.concurrency);
-      if (atUs < this.wiring.endUs) this.ctx.sim.at(atUs, Priority.arrival, this.onArrival);
+      const atUs = this.startUs + Math.round((arrival.ramp_up * US_PER_S * user) / arrival.concurrency);
+      if (atUs < this.stopUs) this.ctx.sim.at(atUs, Priority.arrival, this.onArrival);
     }
   }
 
@@ -81,12 +87,16 @@ export class TenantSource {
   ended(): void {
     if (!this.thinkTimeS) return;
     const atUs = this.ctx.sim.nowUs + secondsToUs(this.thinkTimeS());
-    if (atUs < this.wiring.endUs) this.ctx.sim.at(atUs, Priority.arrival, this.onArrival);
+    if (atUs < this.stopUs) this.ctx.sim.at(atUs, Priority.arrival, this.onArrival);
   }
 
   private scheduleNext(): void {
-    const tUs = secondsToUs(this.arrivals!.next());
-    if (tUs < this.wiring.endUs) this.ctx.sim.at(Math.max(tUs, this.ctx.sim.nowUs), Priority.arrival, this.onArrival);
+    // Arrivals before the tenant's start are drawn and dropped here, so the process keeps its
+    // absolute times and a dropped arrival neither makes a request nor costs an event.
+    let tUs: number;
+    do tUs = secondsToUs(this.arrivals!.next());
+    while (tUs < this.startUs);
+    if (tUs < this.stopUs) this.ctx.sim.at(Math.max(tUs, this.ctx.sim.nowUs), Priority.arrival, this.onArrival);
   }
 
   private prefixKeysFor(row: number): Float64Array | undefined {

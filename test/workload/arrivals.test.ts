@@ -60,6 +60,60 @@ describe("arrival processes", () => {
   });
 });
 
+describe("piecewise arrivals", () => {
+  const piecewise = (rates: [number, number][]) => ({ kind: "piecewise" as const, rates: rates.map(([at, rate_per_s]) => ({ at, rate_per_s })) });
+
+  it("sends rate x length requests in each piece, none in a pause, within 4 standard deviations", () => {
+    const spec = piecewise([[0, 2], [3600, 20], [7200, 0], [9000, 5]]);
+    const times = arrivalsUntil(makeArrivalProcess(spec, rng("pw")), 12_600);
+    const edges = [0, 3600, 7200, 9000, 12_600];
+    const expected = [7200, 72_000, 0, 18_000];
+    expected.forEach((mean, k) => {
+      const count = times.filter((t) => t >= edges[k] && t < edges[k + 1]).length;
+      if (mean === 0) expect(count).toBe(0);
+      else expect(Math.abs(count - mean)).toBeLessThan(4 * Math.sqrt(mean)); // a Poisson count: sd = sqrt(mean)
+    });
+  });
+
+  it("sends nothing before the first piece, nor during a first piece of rate 0", () => {
+    const late = arrivalsUntil(makeArrivalProcess(piecewise([[5, 10]]), rng("late")), 100);
+    expect(late[0]).toBeGreaterThanOrEqual(5);
+    const paused = arrivalsUntil(makeArrivalProcess(piecewise([[0, 0], [10, 10]]), rng("paused")), 100);
+    expect(paused[0]).toBeGreaterThanOrEqual(10);
+    expect(Math.abs(paused.length - 900)).toBeLessThan(4 * 30);
+  });
+
+  it("the first arrival after a boundary is an exponential gap at the new rate (memorylessness), not the rest of an old gap", () => {
+    // 0.1/s before 10 s, 10/s after: the wait from 10 s to the next arrival has mean 0.1 s however the first piece went.
+    // A process that carried a gap drawn at 0.1/s across the boundary would wait about 10 s.
+    const runs = 4000;
+    let sumS = 0;
+    for (let k = 0; k < runs; k++) {
+      const process = makeArrivalProcess(piecewise([[0, 0.1], [10, 10]]), rng(`boundary${k}`));
+      let t = process.next();
+      while (t < 10) t = process.next();
+      sumS += t - 10;
+    }
+    // Mean of 4000 exponentials of mean 0.1: standard error 0.1 / sqrt(4000) = 0.0016 s.
+    expect(Math.abs(sumS / runs - 0.1)).toBeLessThan(4 * (0.1 / Math.sqrt(runs)));
+  });
+
+  it("ends after a last piece of rate 0", () => {
+    const process = makeArrivalProcess(piecewise([[0, 5], [10, 0]]), rng("ends"));
+    const times = arrivalsUntil(process, Infinity);
+    expect(times.length).toBeGreaterThan(20);
+    expect(times.every((t) => t < 10)).toBe(true);
+    expect(process.next()).toBe(Infinity);
+  });
+
+  it("gives the same times for the same stream and different ones for another", () => {
+    const spec = piecewise([[0, 3], [60, 30], [120, 1]]);
+    const first = arrivalsUntil(makeArrivalProcess(spec, rng("same")), 300);
+    expect(arrivalsUntil(makeArrivalProcess(spec, rng("same")), 300)).toEqual(first);
+    expect(arrivalsUntil(makeArrivalProcess(spec, rng("other")), 300)).not.toEqual(first);
+  });
+});
+
 describe("trace replay", () => {
   const azure = parseTrace(readRecords(`${TRACES}/AzureLLMInferenceTrace_conv.csv`), "azure");
 

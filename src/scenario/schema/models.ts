@@ -66,7 +66,11 @@ export const ModelSchema = z
       .describe("KV-cache element type. Default: fp8 when precision is fp8 (TensorRT-LLM's FP8 recipe), else 16-bit"),
     tensor_parallel: z.int().min(1).default(1).describe("GPUs one replica's layers are split across (within a server)"),
     pipeline_parallel: z.int().min(1).default(1).describe("pipeline stages per replica (latency of one batch crosses all stages)"),
-    engine: EngineSchema,
+    // A prefault (an input run through the schema) rather than a default: zod leaves a default out of the
+    // input-side JSON Schema for a union that transforms (the queue engine's durations), a prefault not.
+    engine: EngineSchema.prefault({ kind: "continuous_batching" }).describe(
+      "how a replica serves requests. Default: continuous_batching with its defaults (an LLM replica, which needs `model`)",
+    ),
     regions: z.array(z.string().min(1)).optional().describe("regions the model is deployed in (replicas are per region). Default: all"),
     placement: z
       .enum(["spread", "pack"])
