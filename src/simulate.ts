@@ -11,6 +11,7 @@ import { RegionRouter } from "./control/region-router.js";
 import { RetryPolicy } from "./workload/retry.js";
 import { ModelService } from "./control/model-service.js";
 import { ReplicaSet } from "./control/replica-set.js";
+import { Rollout } from "./control/rollout.js";
 import { BucketedLevel } from "./metrics/bucketed-level.js";
 import { defaultServerFor } from "./catalog/servers.js";
 import { createEngine, deployModel, type Deployed } from "./inference/index.js";
@@ -34,6 +35,8 @@ export interface SimulationResult {
   services: ModelService[][];
   /** replica sets: [model][k] for the model's k-th region (undefined for models with a fixed fleet) */
   replicaSets: (ReplicaSet | undefined)[][];
+  /** rollouts: [model][k] for the model's k-th region */
+  rollouts: (Rollout | undefined)[][];
   /** desired replicas summed over the fleet */
   desiredTotal: BucketedLevel;
   /** deployment plan per model (undefined for non-LLM services) */
@@ -130,6 +133,14 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     });
   });
   for (const sets of replicaSets) for (const set of sets) set?.start();
+  const rollouts = scenario.models.map((spec, m) =>
+    replicaSets[m].map((set, k) => {
+      if (!set || !spec.rollout) return undefined;
+      const rollout = new Rollout(spec.rollout, set, services[m][k], fleet);
+      rollout.start();
+      return rollout;
+    }),
+  );
 
   const sources: TenantSource[] = [];
   const defaultGeo = topology.regions[0].geo;
@@ -191,6 +202,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     services,
     initialServers,
     replicaSets,
+    rollouts,
     desiredTotal,
     deployments,
     endUs,

@@ -52,6 +52,39 @@ class ReplicaView implements ReplicaSnapshot {
   }
 }
 
+/**
+ * Traffic split between a model's current version (0) and one being rolled out (1): each request
+ * draws its version by the share; a version with no routable replica sends its share to the other.
+ */
+class VersionSplit {
+  share = 0;
+  readonly views: ReplicaView[][] = [[], []];
+  readonly replicas: Replica[][] = [[], []];
+
+  constructor(
+    private readonly rng: Rng,
+    private readonly errorRng: Rng,
+    private readonly errorRate: number,
+    readonly onOutcome: (version: number, ok: boolean, ttftUs: number) => void,
+  ) {}
+
+  pick(): number {
+    const wanted = this.share > 0 && this.rng() < this.share ? 1 : 0;
+    return this.replicas[wanted].length > 0 ? wanted : 1 - wanted;
+  }
+
+  fails(): boolean {
+    return this.errorRate > 0 && this.errorRng() < this.errorRate;
+  }
+
+  rebuild(replicas: readonly Replica[], views: readonly ReplicaView[], versionOf: readonly number[]): void {
+    for (let v = 0; v < 2; v++) {
+      this.replicas[v] = replicas.filter((r) => versionOf[r.index] === v);
+      this.views[v] = views.filter((_, k) => versionOf[replicas[k].index] === v);
+    }
+  }
+}
+
 /** Where a model service hands requests that are done, one way or another. */
 export interface RequestSink {
   completed(req: number, firstTokenUs: number): void;
@@ -76,6 +109,10 @@ export class ModelService implements ReplicaHost, RegionLoad {
   onDrained?: (replica: Replica) => void;
   /** what an autoscaler reads, kept only for autoscaled services */
   meter?: ServiceMeter;
+  /** per replica: 0 for the model's current version, 1 for a version being rolled out */
+  private readonly versionOf: number[] = [];
+  /** while a rollout runs: how traffic splits between the versions */
+  private split?: VersionSplit;
   /** replicas the load balancer sends to (it believes them healthy), in index order */
   readonly replicas: Replica[] = [];
   private readonly router: Router;
@@ -124,6 +161,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
     this.all.push(replica);
     this.live.push(replica);
     this.retired.push(0);
+    this.versionOf.push(0);
     this.viewOf.push(new ReplicaView(replica, this.routeRequest));
     this.checkPhaseUs.push(Math.floor(this.healthRng() * this.spec.health_check.interval * US_PER_S));
     this.epoch.push(0);
@@ -159,7 +197,36 @@ export class ModelService implements ReplicaHost, RegionLoad {
     if (k < 0) return false;
     this.replicas.splice(k, 1);
     this.views.splice(k, 1);
+    this.split?.rebuild(this.replicas, this.views, this.versionOf);
     return true;
+  }
+
+  // --- versions (rollouts) -------------------------------------------------------------------
+
+  /** Marks a replica as the new version's (before it serves). */
+  setVersion(replica: Replica, version: number): void {
+    this.versionOf[replica.index] = version;
+  }
+
+  versionOfReplica(index: number): number {
+    return this.versionOf[index];
+  }
+
+  /** From now on a share of traffic goes to the new version, whose requests fail at `errorRate`; outcomes per version are reported. */
+  startSplit(errorRate: number, onOutcome: (version: number, ok: boolean, ttftUs: number) => void): void {
+    const name = `models/${this.spec.name}/${this.regionIndex}/versions`;
+    this.split = new VersionSplit(this.ctx.streams.get(name), this.ctx.streams.get(`${name}/errors`), errorRate, onOutcome);
+    this.split.rebuild(this.replicas, this.views, this.versionOf);
+  }
+
+  /** Share (0-1) of requests sent to the new version. */
+  setShare(share: number): void {
+    if (this.split) this.split.share = share;
+  }
+
+  /** The new version becomes the only one (rollout done), or is gone (rolled back): no more split. */
+  endSplit(): void {
+    this.split = undefined;
   }
 
   /** Whether the load balancer has any replica to send to. */
@@ -203,7 +270,9 @@ export class ModelService implements ReplicaHost, RegionLoad {
     }
     this.ctx.requests.service[req] = this.serviceId;
     this.engine.prepare(req);
-    const choice = this.router.pick(this.describe(req), this.views);
+    const split = this.split;
+    const version = split ? split.pick() : 0;
+    const choice = this.router.pick(this.describe(req), split ? split.views[version] : this.views);
     if (choice === NO_REPLICA) {
       this.sink.refused(req, Outcome.rejected);
     } else if (choice === HOLD) {
@@ -218,9 +287,15 @@ export class ModelService implements ReplicaHost, RegionLoad {
       this.centralWaiting++;
       lifecycle.queueChanged(1, sim.nowUs);
     } else {
-      const replica = this.replicas[choice];
+      const replica = split ? split.replicas[version][choice] : this.replicas[choice];
       if (!replica.hasFreeSlot() && replica.waiting >= this.maxQueue) {
         this.sink.refused(req, Outcome.rejected);
+        return;
+      }
+      if (split && this.versionOf[replica.index] === 1 && split.fails()) {
+        // The new version answers this one with a 5xx.
+        split.onOutcome(1, false, 0);
+        this.sink.failed(req);
         return;
       }
       this.meter?.accepted(this.ctx.sim.nowUs);
@@ -251,7 +326,9 @@ export class ModelService implements ReplicaHost, RegionLoad {
 
   completed(req: number, firstTokenUs: number): void {
     const i = this.ctx.requests.replica[req];
-    this.meter?.completed(firstTokenUs - this.ctx.requests.attemptStartUs[req], this.ctx.sim.nowUs);
+    const ttftUs = firstTokenUs - this.ctx.requests.attemptStartUs[req];
+    this.meter?.completed(ttftUs, this.ctx.sim.nowUs);
+    this.split?.onOutcome(this.versionOf[i], true, ttftUs);
     this.sink.completed(req, firstTokenUs);
     this.checkDrained(i);
   }
@@ -259,6 +336,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
   failed(req: number): void {
     const i = this.ctx.requests.replica[req];
     this.meter?.ended(this.ctx.sim.nowUs);
+    if (i >= 0) this.split?.onOutcome(this.versionOf[i], false, 0);
     this.sink.failed(req);
     this.checkDrained(i);
   }
@@ -314,6 +392,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
     while (k < this.replicas.length && this.replicas[k].index < i) k++;
     this.replicas.splice(k, 0, replica);
     this.views.splice(k, 0, this.viewOf[i]);
+    this.split?.rebuild(this.replicas, this.views, this.versionOf);
     this.onHealthMark?.("marked_healthy", replica);
     this.hasRoom(replica);
   }

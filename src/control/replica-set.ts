@@ -16,6 +16,11 @@ import { ServiceMeter } from "./autoscalers/meter.js";
 import type { ModelService } from "./model-service.js";
 
 /** Samples of queue length and KV load per period, for the metrics that are not integrated exactly. */
+/** Idle shutdown of servers a rollout released, for models without an autoscaler (the autoscalers' default). */
+const IDLE_SHUTDOWN_DEFAULT_S = 600;
+
+const isActive = (s: ReplicaSlot) => s.status === "requested" || s.status === "starting" || s.status === "loading" || s.status === "serving";
+
 const SAMPLES_PER_PERIOD = 12;
 
 export interface ReplicaSetWiring {
@@ -34,7 +39,18 @@ export interface ReplicaSetWiring {
 }
 
 export class ReplicaSet implements ReplicaOwner {
-  desired: number;
+  /** desired replicas per version (0: the model's current one; 1: one being rolled out) */
+  readonly desiredOf: number[];
+  /** the version the autoscaler sizes */
+  current = 0;
+  /** while a rollout runs the autoscaler takes readings but decides nothing */
+  hold = false;
+  /** told when a replica of a version starts serving */
+  onServing?: (version: number) => void;
+  /** GPU-microseconds during which both versions held GPUs (the smaller of the two), and the GPUs each holds now */
+  overlapGpuUs = 0;
+  private readonly gpusOf = [0, 0];
+  private gpusSinceUs = 0;
   readonly autoscaler?: Autoscaler;
   /** slot of each replica of the service, by replica index */
   private readonly slots: ReplicaSlot[] = [];
@@ -45,6 +61,8 @@ export class ReplicaSet implements ReplicaOwner {
   failedScaleOuts = 0;
   replaced = 0;
   launched = 0;
+  /** iteration-time factor of each version's replicas */
+  readonly latencyFactorOf = [1, 1];
   private readonly drainEvents = new Map<number, number>();
   private readonly sim: Simulator;
   private readonly spec: ModelSpec;
@@ -59,7 +77,8 @@ export class ReplicaSet implements ReplicaOwner {
     const service = w.service;
     this.sim = service.ctx.sim;
     this.spec = service.spec;
-    this.desired = service.all.length;
+    this.desiredOf = [service.all.length, 0];
+    this.gpusOf[0] = service.all.length * w.gpusPerReplica;
     this.where = { model: this.spec.name, region: w.fleet.topology.regions[service.regionIndex].name };
     this.target = `${this.where.model}/${this.where.region}`;
     if (this.spec.autoscaler) {
@@ -68,6 +87,10 @@ export class ReplicaSet implements ReplicaOwner {
       service.meter = this.meter;
     }
     service.onDrained = (replica) => this.finishDrain(replica.index, "drained");
+  }
+
+  get desired(): number {
+    return this.desiredOf[this.current];
   }
 
   get min(): number {
@@ -85,15 +108,19 @@ export class ReplicaSet implements ReplicaOwner {
 
   /** Starts the autoscaler's evaluations (every period from t = 0) and idle shutdown of the servers it may use. */
   start(): void {
+    const t = this.w.fleet.topology;
+    for (const a of t.regions[this.w.service.regionIndex].azs) {
+      for (const s of t.azs[a].servers) if (t.servers[s].type.gpu === this.w.gpu) this.w.fleet.enableIdleShutdown(s, this.idleShutdownUs);
+    }
     if (!this.autoscaler) return;
     const periodUs = this.autoscaler.periodUs;
     if (periodUs < this.w.endUs) this.sim.at(periodUs, Priority.control, this.onTick);
     if (this.autoscaler.samples) this.sim.at(Math.round(periodUs / SAMPLES_PER_PERIOD), Priority.sample, this.onSample);
-    const t = this.w.fleet.topology;
-    const idleUs = secondsToUs(this.spec.autoscaler!.idle_shutdown);
-    for (const a of t.regions[this.w.service.regionIndex].azs) {
-      for (const s of t.azs[a].servers) if (t.servers[s].type.gpu === this.w.gpu) this.w.fleet.enableIdleShutdown(s, idleUs);
-    }
+  }
+
+  /** How long a server of this set with nothing on it stays on: the autoscaler's setting, else its default. */
+  private get idleShutdownUs(): number {
+    return secondsToUs(this.spec.autoscaler?.idle_shutdown ?? IDLE_SHUTDOWN_DEFAULT_S);
   }
 
   // --- counting ------------------------------------------------------------------------------
@@ -104,13 +131,22 @@ export class ReplicaSet implements ReplicaOwner {
     return n;
   }
 
-  get serving(): number {
-    return this.count((s) => s.status === "serving");
+  private versionOf(slot: ReplicaSlot): number {
+    return this.w.service.versionOfReplica(slot.replica.index);
   }
 
-  /** replicas serving or on their way to it */
-  get active(): number {
-    return this.count((s) => s.status === "requested" || s.status === "starting" || s.status === "loading" || s.status === "serving");
+  /** replicas of the current version serving */
+  get serving(): number {
+    return this.servingOf(this.current);
+  }
+
+  servingOf(version: number): number {
+    return this.count((s) => s.status === "serving" && this.versionOf(s) === version);
+  }
+
+  /** replicas of a version serving or on their way to it */
+  activeOf(version: number): number {
+    return this.count((s) => isActive(s) && this.versionOf(s) === version);
   }
 
   /** Mean request-to-serving time measured so far, else the estimate of a boot, an engine start and a weight load. */
@@ -143,35 +179,46 @@ export class ReplicaSet implements ReplicaOwner {
   private tick(): void {
     const autoscaler = this.autoscaler!;
     const state = this.state();
-    const decision = autoscaler.evaluate(this.meter!.take(state.nowUs), state);
-    const { min, max } = autoscaler.bounds(state);
-    const desired = Math.min(max, Math.max(min, decision?.desired ?? this.desired));
-    if (desired !== this.desired) {
-      const kind = desired > this.desired ? "scale_out" : "scale_in";
-      if (kind === "scale_out") this.scaleOuts++;
-      else this.scaleIns++;
-      this.w.fleet.log(kind, this.target, { ...this.where, reason: `${decision?.reason ?? `bounds ${min}..${max}`}: desired ${this.desired} -> ${desired}` });
-      this.setDesired(desired);
+    const reading = this.meter!.take(state.nowUs);
+    let reason = "retry";
+    if (!this.hold) {
+      const decision = autoscaler.evaluate(reading, state);
+      const { min, max } = autoscaler.bounds(state);
+      const desired = Math.min(max, Math.max(min, decision?.desired ?? this.desired));
+      if (desired !== this.desired) {
+        reason = desired > this.desired ? "scale_out" : "scale_in";
+        if (reason === "scale_out") this.scaleOuts++;
+        else this.scaleIns++;
+        this.w.fleet.log(reason, this.target, { ...this.where, reason: `${decision?.reason ?? `bounds ${min}..${max}`}: desired ${this.desired} -> ${desired}` });
+        this.setDesired(desired);
+      }
     }
-    this.reconcile();
+    // Also retries launches that found no capacity at the last evaluation.
+    this.reconcile(reason);
     const next = state.nowUs + autoscaler.periodUs;
     if (next < this.w.endUs) this.sim.at(next, Priority.control, this.onTick);
   }
 
-  setDesired(desired: number): void {
-    this.w.desiredTotal.add(desired - this.desired, this.sim.nowUs);
-    this.desired = desired;
+  /** Sets the desired replicas of a version (the current one by default). */
+  setDesired(desired: number, version = this.current): void {
+    this.w.desiredTotal.add(desired - this.desiredOf[version], this.sim.nowUs);
+    this.desiredOf[version] = desired;
   }
 
   // --- launching and removing ----------------------------------------------------------------
 
   /** Launches or removes replicas until the active ones match the desired count. */
-  reconcile(reason = "reconcile"): void {
-    let active = this.active;
+  reconcile(reason = "scale_out"): void {
+    for (let v = 0; v < this.desiredOf.length; v++) this.reconcileVersion(v, reason);
+  }
+
+  private reconcileVersion(version: number, reason: string): void {
+    const desired = this.desiredOf[version];
+    let active = this.activeOf(version);
     let unplaced = 0;
-    while (active < this.desired) {
-      if (!this.launch(reason)) {
-        unplaced = this.desired - active;
+    while (active < desired) {
+      if (!this.launch(reason, version)) {
+        unplaced = desired - active;
         break;
       }
       active++;
@@ -181,13 +228,26 @@ export class ReplicaSet implements ReplicaOwner {
       const down = this.w.fleet.topology.regions[this.w.service.regionIndex].azs.filter((a) => this.w.fleet.azDown[a] > 0).length;
       this.w.fleet.log("scale_out_failed", this.target, {
         ...this.where,
-        reason: `no ${this.w.gpusPerReplica} free ${this.w.gpu} GPUs left in ${this.where.region} (server pools at their max${down > 0 ? `, ${down} AZ down` : ""}): ${unplaced} of ${this.desired} desired replicas not placed`,
+        reason: `no ${this.w.gpusPerReplica} free ${this.w.gpu} GPUs left in ${this.where.region} (server pools at their max${down > 0 ? `, ${down} AZ down` : ""}): ${unplaced} of ${desired} desired replicas not placed`,
       });
     }
-    while (active > this.desired) {
-      this.remove();
+    while (active > desired) {
+      this.remove(version, reason);
       active--;
     }
+  }
+
+  /** Moves the GPUs a version holds, integrating the overlap of the two versions. */
+  private holdGpus(version: number, delta: number): void {
+    const now = this.sim.nowUs;
+    this.overlapGpuUs += Math.min(this.gpusOf[0], this.gpusOf[1]) * (now - this.gpusSinceUs);
+    this.gpusSinceUs = now;
+    this.gpusOf[version] += delta;
+  }
+
+  /** GPU-microseconds of overlap up to `endUs`. */
+  overlapUntil(endUs: number): number {
+    return this.overlapGpuUs + Math.min(this.gpusOf[0], this.gpusOf[1]) * Math.max(0, endUs - this.gpusSinceUs);
   }
 
   private replicasPerAz(): Map<number, number> {
@@ -196,7 +256,7 @@ export class ReplicaSet implements ReplicaOwner {
     return counts;
   }
 
-  private launch(reason: string): boolean {
+  private launch(reason: string, version: number): boolean {
     const { fleet, service } = this.w;
     const placement = acquireGpus(
       fleet,
@@ -205,22 +265,25 @@ export class ReplicaSet implements ReplicaOwner {
     );
     if (!placement) return false;
     const replica = service.addReplica();
+    service.setVersion(replica, version);
+    replica.latencyFactor = this.latencyFactorOf[version];
+    this.holdGpus(version, this.w.gpusPerReplica);
+    fleet.log("replica_requested", `${this.target}/${replica.index}`, { ...this.where, reason: `${reason}, on ${fleet.serverName(placement.server)}` });
     const slot = fleet.launch(replica, placement, this, this.w.startS, service.modelIndex, service.regionIndex);
     this.slots[replica.index] = slot;
     this.launched++;
-    fleet.log("replica_requested", slot.name, { ...this.where, reason: `on ${fleet.serverName(placement.server)}` });
-    if (this.spec.autoscaler) fleet.enableIdleShutdown(placement.server, secondsToUs(this.spec.autoscaler.idle_shutdown));
+    fleet.enableIdleShutdown(placement.server, this.idleShutdownUs);
     return true;
   }
 
   /** Removes one replica: one still provisioning (newest first) stops at once; else a serving one drains, from the AZ with the most. */
-  private remove(): void {
-    const live = this.slots.filter((s) => s && (s.status === "requested" || s.status === "starting" || s.status === "loading" || s.status === "serving"));
+  private remove(version: number, reason: string): void {
+    const live = this.slots.filter((s) => s && isActive(s) && this.versionOf(s) === version);
     const provisioning = live.filter((s) => s.status !== "serving");
     if (provisioning.length > 0) {
       const slot = provisioning[provisioning.length - 1];
       this.w.service.retire(slot.replica);
-      this.stopSlot(slot, "scale_in");
+      this.stopSlot(slot, reason);
       return;
     }
     const perAz = this.replicasPerAz();
@@ -228,7 +291,7 @@ export class ReplicaSet implements ReplicaOwner {
     for (const slot of live) if ((perAz.get(slot.placement.az) ?? 0) > (perAz.get(chosen.placement.az) ?? 0)) chosen = slot;
     // Newest in the fullest AZ.
     for (const slot of live) if (slot.placement.az === chosen.placement.az && slot.replica.index > chosen.replica.index) chosen = slot;
-    this.drain(chosen, "scale_in");
+    this.drain(chosen, reason);
   }
 
   /** Stops routing to a serving replica and lets it finish what it holds, for at most the drain timeout. */
@@ -252,6 +315,7 @@ export class ReplicaSet implements ReplicaOwner {
   }
 
   private stopSlot(slot: ReplicaSlot, reason: string): void {
+    this.holdGpus(this.versionOf(slot), -slot.placement.gpus);
     this.w.fleet.stop(slot, reason);
     this.w.service.forget(slot.replica);
   }
@@ -262,6 +326,7 @@ export class ReplicaSet implements ReplicaOwner {
     const slot = this.slots[replica.index];
     if (slot.requestedUs >= 0 && slot.readyUs === this.sim.nowUs) this.leadTimesUs.push(slot.readyUs - slot.requestedUs);
     this.w.service.replicaUp(replica);
+    this.onServing?.(this.versionOf(slot));
   }
 
   /** A failure took the replica down: a fixed fleet waits for it to come back; an autoscaled one replaces it. */
@@ -275,7 +340,8 @@ export class ReplicaSet implements ReplicaOwner {
     if (event !== undefined) this.sim.cancel(event);
     this.drainEvents.delete(replica.index);
     this.stopSlot(slot, `failure: ${slot.downCause}`);
-    if (this.active < this.desired) this.replaced++;
+    const version = this.versionOf(slot);
+    if (this.activeOf(version) < this.desiredOf[version]) this.replaced++;
     this.reconcile("replace a failed replica");
   }
 

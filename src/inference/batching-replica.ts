@@ -242,7 +242,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       this.startJump();
     } else {
       this.jumpSteps = 0;
-      this.event = sim.after(Math.max(1, this.engine.deployed.latency.iterationUs(shape)), Priority.completion, this.onIterationEnd);
+      this.event = sim.after(Math.max(1, this.engine.deployed.latency.iterationUs(shape) * this.latencyFactor), Priority.completion, this.onIterationEnd);
     }
   }
 
@@ -263,8 +263,8 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     this.reserveBlocksFor(steps);
     const cost = this.engine.deployed.latency.decodeCost(batch.length);
     this.jumpSteps = steps;
-    this.jump.aUs = cost.fixedUs + cost.perContextTokenUs * this.formed.shape.decodeKvTokens;
-    this.jump.bUs = cost.perContextTokenUs * batch.length;
+    this.jump.aUs = (cost.fixedUs + cost.perContextTokenUs * this.formed.shape.decodeKvTokens) * this.latencyFactor;
+    this.jump.bUs = cost.perContextTokenUs * batch.length * this.latencyFactor;
     this.event = sim.after(Math.max(1, jumpDurationUs(this.jump, steps)), Priority.completion, this.onIterationEnd);
   }
 

@@ -46,6 +46,8 @@ export interface Replica {
   fail(): void;
   /** It serves again, empty. */
   restart(): void;
+  /** its iteration times relative to the model's latency model (a rolled-out version may be slower) */
+  latencyFactor: number;
   /** What it measured over the measurement window (engines that keep per-replica statistics). */
   summary?(windowS: number): ReplicaSummary;
   /** Told when an iteration starts (busy, with this share of prompt work) or the replica goes idle; the fleet meters power with it. */
@@ -64,6 +66,7 @@ export interface ServingEngine {
 /** The counts every replica keeps for routers and the fleet, and the first step of taking a request in. */
 export abstract class ReplicaBase {
   alive = true;
+  latencyFactor = 1;
   onPower?: (fractionPrompt: number, busy: boolean) => void;
   outstanding = 0;
   waiting = 0;

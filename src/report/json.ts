@@ -9,7 +9,7 @@ import type { SimulationResult } from "../simulate.js";
 import { LIMITS, type LimitName } from "../control/gateway.js";
 import type { ReplicaSummary } from "../inference/replica-stats.js";
 import type { FleetEvent, GPU_STATES } from "../fleet/fleet.js";
-import { gpuHours, scalingReport, type GpuHours, type ScalingReport } from "./scaling.js";
+import { gpuHours, rolloutReport, scalingReport, type GpuHours, type RolloutReport, type ScalingReport } from "./scaling.js";
 import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus, type AzInventory } from "../fleet/inventory.js";
 import { azEnergy, regionEnergy, totalEnergy, type RegionEnergy } from "../economics/energy.js";
 import { breakEvenByServerType, costs, type CostBreakdown } from "../economics/money.js";
@@ -76,6 +76,8 @@ export interface Report extends GroupReport {
   };
   /** what each autoscaled (or rolled-out) model's replica set did, by model and region */
   scaling: Record<string, Record<string, ScalingReport>>;
+  /** each rollout's timeline, outcome and extra capacity, by model and region */
+  rollouts: Record<string, Record<string, RolloutReport>>;
   energy: {
     it_kwh: number;
     facility_kwh: number;
@@ -299,6 +301,7 @@ export function buildReport(result: SimulationResult): Report {
       gpu_hours: gpuHours(result),
     },
     scaling: scalingReport(result),
+    rollouts: rolloutReport(result),
     energy: {
       ...totalEnergy(energyByRegion),
       peak_it_kw: summedPeakItKw(fleet),

@@ -8,6 +8,7 @@ import { US_PER_S } from "../engine/index.js";
 import { GPU_STATES, type GpuState } from "../fleet/fleet.js";
 import type { SimulationResult } from "../simulate.js";
 import { sum } from "../metrics/scope.js";
+import type { RolloutRecord } from "../control/rollout.js";
 
 const US_PER_HOUR = 3600 * US_PER_S;
 
@@ -78,6 +79,34 @@ export function scalingReport(result: SimulationResult): Record<string, Record<s
           p99: leads.length > 0 ? quantileSorted(leads, 0.99) : null,
         },
       };
+    });
+    if (Object.keys(perRegion).length > 0) out[model.name] = perRegion;
+  });
+  return out;
+}
+
+export interface RolloutReport extends RolloutRecord {
+  /** GPU-hours both versions held at once (the smaller fleet), what running two fleets cost in GPUs */
+  extra_gpu_hours: number;
+  /** those GPU-hours at the hourly price per GPU of the region's servers of the model's GPU */
+  extra_cost_usd: number | null;
+}
+
+/** Per model with a rollout, per region: its timeline and what the second fleet cost. */
+export function rolloutReport(result: SimulationResult): Record<string, Record<string, RolloutReport>> {
+  const out: Record<string, Record<string, RolloutReport>> = {};
+  const t = result.topology;
+  result.scenario.models.forEach((model, m) => {
+    const perRegion: Record<string, RolloutReport> = {};
+    result.rollouts[m].forEach((rollout, k) => {
+      const set = result.replicaSets[m][k];
+      if (!rollout || !set) return;
+      const regionIndex = result.services[m][k].regionIndex;
+      const gpuHours = set.overlapUntil(result.endUs) / US_PER_HOUR;
+      const server = t.regions[regionIndex].azs.flatMap((a) => t.azs[a].servers).find((s) => t.servers[s].type.gpu === t.modelGpu[m]);
+      const type = server === undefined ? undefined : t.servers[server].type;
+      const perGpuHour = type?.usdPerHour === undefined ? undefined : type.usdPerHour / type.gpus;
+      perRegion[t.regions[regionIndex].name] = { ...rollout.record, extra_gpu_hours: gpuHours, extra_cost_usd: perGpuHour === undefined ? null : gpuHours * perGpuHour };
     });
     if (Object.keys(perRegion).length > 0) out[model.name] = perRegion;
   });

@@ -1,0 +1,87 @@
+/**
+ * Rollouts: a canary of a broken version rolls back on its alarm, bounding the damage; a good version
+ * deployed blue/green takes all traffic after its bake and the old fleet is released; a slower
+ * version's latency factor shows in the requests it serves.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { simulate, type RequestRecord, type ScenarioInput } from "../../src/index.js";
+import { REPO_ROOT } from "../support/cli.js";
+
+const CANARY = parse(readFileSync(`${REPO_ROOT}/scenarios/canary-rollback.yaml`, "utf8")) as ScenarioInput;
+
+function variant(edit: (s: any) => void): ScenarioInput {
+  const copy = structuredClone(CANARY) as any;
+  edit(copy);
+  return copy;
+}
+
+describe("a canary of a broken version", () => {
+  const { report } = simulate(CANARY, { debugChecks: true });
+  const rollout = report.rollouts.chat["us-east-1"];
+
+  it("rolls back on the error-rate alarm during the first stage", () => {
+    expect(rollout.outcome).toBe("rolled_back");
+    expect(rollout.stages).toHaveLength(1);
+    expect(rollout.stages[0].share).toBe(0.05);
+    expect(rollout.rollback_reason).toMatch(/^error rate .* > alarm 1\.00 %/);
+    const rollback = report.events.find((e) => e.kind === "rollback")!;
+    expect(rollback.t_s).toBe(rollout.ended_s);
+    // Within the alarm window of the shift.
+    expect(rollback.t_s - rollout.stages[0].at_s).toBeLessThan(300);
+  });
+
+  it("keeps the whole run's server-error rate under the alarm bound plus the canary's share x its error rate", () => {
+    const errorRate = report.requests.failed / report.requests.arrived;
+    expect(report.requests.failed).toBeGreaterThan(0); // the canary did fail some
+    expect(errorRate).toBeLessThan(0.01 + 0.05 * 0.02);
+    expect(report.thresholds.error_rate[0].actual).toBeCloseTo(errorRate, 9);
+    expect(report.thresholds_ok).toBe(true);
+  });
+
+  it("releases every replica of the new version, and prices the second fleet", () => {
+    const stopped = report.events.filter((e) => e.kind === "replica_stopped").map((e) => e.target);
+    expect(stopped.sort()).toEqual(["chat/us-east-1/4", "chat/us-east-1/5", "chat/us-east-1/6", "chat/us-east-1/7"]);
+    // Four GPUs of each version from the start of the rollout until the new ones are gone.
+    const lastStop = Math.max(...report.events.filter((e) => e.kind === "replica_stopped").map((e) => e.t_s));
+    expect(rollout.extra_gpu_hours).toBeGreaterThanOrEqual((4 * (rollout.ended_s! - rollout.started_s!)) / 3600 - 1e-9);
+    expect(rollout.extra_gpu_hours).toBeLessThanOrEqual((4 * (lastStop - rollout.started_s!)) / 3600 + 1e-9);
+    // p5.48xlarge: $55.04 an hour for 8 GPUs.
+    expect(rollout.extra_cost_usd!).toBeCloseTo((rollout.extra_gpu_hours * 55.04) / 8, 6);
+    expect(report.scaling.chat["us-east-1"].desired_at_end).toBe(4);
+  });
+});
+
+describe("a good version deployed blue/green", () => {
+  const records: RequestRecord[] = [];
+  const goodSlow = variant((s) => {
+    s.models[0].rollout = { at: "1h", strategy: "blue_green", version: { name: "v2", latency_factor: 2 }, stages: [{ share: 1, bake: "10m" }] };
+    s.workload.tenants[0].input_tokens = { dist: "fixed", value: 200 };
+    s.workload.tenants[0].output_tokens = { dist: "fixed", value: 100 };
+    s.workload.tenants[0].arrival = { kind: "poisson", rate_per_s: 1 };
+    s.thresholds = {};
+  });
+  const { report } = simulate(goodSlow, { debugChecks: true, onRequestEnd: (r) => records.push(r) });
+  const rollout = report.rollouts.chat["us-east-1"];
+
+  it("moves all traffic once the new fleet serves, bakes, then drains and releases the old fleet", () => {
+    expect(rollout.outcome).toBe("completed");
+    const complete = report.events.find((e) => e.kind === "rollout_complete")!;
+    expect(complete.t_s).toBeCloseTo(rollout.stages[0].at_s + 600, 6);
+    const stopped = report.events.filter((e) => e.kind === "replica_stopped").map((e) => e.target);
+    expect(stopped.sort()).toEqual(["chat/us-east-1/0", "chat/us-east-1/1", "chat/us-east-1/2", "chat/us-east-1/3"]);
+    for (const e of report.events.filter((e) => e.kind === "replica_draining")) expect(e.t_s).toBe(complete.t_s);
+  });
+
+  it("serves at the new version's latency factor: E2E doubles at low load", () => {
+    const switchedS = rollout.stages[0].at_s + 30; // after the new replicas' first health checks
+    const before = records.filter((r) => r.arrival_s > 1800 && r.arrival_s < 3600);
+    const after = records.filter((r) => r.arrival_s > switchedS && r.arrival_s < 3 * 3600 - 60);
+    const mean = (rs: RequestRecord[]) => rs.reduce((a, r) => a + r.e2e_s, 0) / rs.length;
+    expect(before.length).toBeGreaterThan(1000);
+    expect(after.length).toBeGreaterThan(1000);
+    expect(mean(after) / mean(before)).toBeGreaterThan(1.85);
+    expect(mean(after) / mean(before)).toBeLessThan(2.15);
+  });
+});
