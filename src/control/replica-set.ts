@@ -228,7 +228,9 @@ export class ReplicaSet implements ReplicaOwner {
       const down = this.w.fleet.topology.regions[this.w.service.regionIndex].azs.filter((a) => this.w.fleet.azDown[a] > 0).length;
       this.w.fleet.log("scale_out_failed", this.target, {
         ...this.where,
-        reason: `no ${this.w.gpusPerReplica} free ${this.w.gpu} GPUs left in ${this.where.region} (server pools at their max${down > 0 ? `, ${down} AZ down` : ""}): ${unplaced} of ${desired} desired replicas not placed`,
+        reason:
+          `no room left in ${this.where.region} for a replica of ${this.w.gpusPerReplica} ${this.w.gpu} GPU(s) on one server ` +
+          `(server pools at their max${down > 0 ? `, ${down} AZ(s) down` : ""}): ${unplaced} of ${desired} desired replicas not placed`,
       });
     }
     while (active > desired) {

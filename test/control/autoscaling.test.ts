@@ -100,7 +100,7 @@ describe("GPU scarcity", () => {
     const { report, timeseries } = simulate(capped, { debugChecks: true });
     const failed = events(report, "scale_out_failed");
     expect(failed.length).toBeGreaterThan(1); // retried at later evaluations
-    expect(failed[0].reason).toMatch(/no 1 free h100-sxm GPUs left in r1/);
+    expect(failed[0].reason).toMatch(/^no room left in r1 for a replica of 1 h100-sxm GPU\(s\) on one server \(server pools at their max\): \d+ of \d+ desired replicas not placed$/);
     expect(events(report, "server_requested")).toHaveLength(2);
     for (const row of timeseries) {
       const active = row.replicas_requested! + row.replicas_starting! + row.replicas_loading! + row.replicas_serving! + row.replicas_draining!;
