@@ -185,6 +185,7 @@ export class ReplicaSet implements ReplicaOwner {
       const decision = autoscaler.evaluate(reading, state);
       const { min, max } = autoscaler.bounds(state);
       const desired = Math.min(max, Math.max(min, decision?.desired ?? this.desired));
+      if (this.w.fleet.debugChecks && !(desired >= min && desired <= max)) throw new Error(`${this.target}: desired ${desired} outside ${min}..${max}`);
       if (desired !== this.desired) {
         reason = desired > this.desired ? "scale_out" : "scale_in";
         if (reason === "scale_out") this.scaleOuts++;

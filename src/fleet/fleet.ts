@@ -142,7 +142,7 @@ export class Fleet {
     private readonly windowFromUs: number,
     private readonly windowToUs: number,
     private readonly modelNames: readonly string[],
-    private readonly debugChecks = false,
+    readonly debugChecks = false,
   ) {
     this.makeLevel = () => new BucketedLevel(bucketUs, windowFromUs, windowToUs);
     this.itPower = topology.azs.map(() => this.makeLevel());
@@ -387,7 +387,10 @@ export class Fleet {
     const owners = new Int32Array(this.topology.servers[s].type.gpus).fill(-1);
     for (const id of this.servers[s].slots) {
       const p = this.slots[id].placement;
-      for (let g = p.firstGpu; g < p.firstGpu + p.gpus; g++) owners[g] = id;
+      for (let g = p.firstGpu; g < p.firstGpu + p.gpus; g++) {
+        if (this.debugChecks && owners[g] >= 0) throw new Error(`${this.serverName(s)} GPU ${g} is held by ${this.slots[owners[g]].name} and ${this.slots[id].name}`);
+        owners[g] = id;
+      }
     }
     return owners;
   }

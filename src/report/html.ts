@@ -122,6 +122,38 @@ function moneySection(report: Report): string {
 <p>SLO attainment ${report.availability.slo_attainment === null ? "–" : percent(report.availability.slo_attainment, 2)} · goodput ${report.availability.goodput_per_s.toFixed(2)} requests/s</p>`;
 }
 
+/** Decisions that change capacity, in the timeline table (transitions of single replicas stay in report.json). */
+const TIMELINE_KINDS = new Set(["scale_out", "scale_in", "scale_out_failed", "rollout_start", "rollout_stage", "rollout_complete", "rollback", "az_outage_start", "az_outage_end", "region_outage_start", "region_outage_end"]);
+const TIMELINE_ROWS = 200;
+
+function scalingSection(report: Report): string {
+  const sets = Object.entries(report.scaling).flatMap(([model, regions]) => Object.entries(regions).map(([region, s]) => ({ model, region, s })));
+  if (sets.length === 0) return "";
+  const g = report.fleet.gpu_hours;
+  const lead = (v: number | null) => (v === null ? "–" : `${v.toFixed(0)} s`);
+  const setRows = sets.map(
+    ({ model, region, s }) =>
+      `<tr><td>${escapeHtml(model)} / ${escapeHtml(region)}</td><td>${escapeHtml(s.autoscaler ?? "none")}</td><td>${s.min}..${s.max}</td><td>${s.desired_at_end}</td><td>${s.scale_outs}</td><td>${s.scale_ins}</td><td>${s.scale_outs_failed}</td><td>${s.replaced}</td><td>${s.replicas_launched}</td><td>${lead(s.lead_time_s.p50)}</td><td>${lead(s.lead_time_s.p99)}</td></tr>`,
+  );
+  const rollouts = Object.entries(report.rollouts).flatMap(([model, regions]) =>
+    Object.entries(regions).map(
+      ([region, r]) =>
+        `<tr><td>${escapeHtml(model)} / ${escapeHtml(region)}</td><td>${escapeHtml(r.version)}</td><td>${escapeHtml(r.strategy)}</td><td>${escapeHtml(r.outcome.replaceAll("_", " "))}</td><td>${r.stages.map((st) => `${Math.round(st.share * 100)} % at ${st.at_s.toFixed(0)} s`).join(", ") || "–"}</td><td>${r.extra_gpu_hours.toFixed(2)}</td><td>${r.extra_cost_usd === null ? "–" : usd(r.extra_cost_usd)}</td><td>${escapeHtml(r.rollback_reason ?? "")}</td></tr>`,
+    ),
+  );
+  const timeline = report.events.filter((e) => TIMELINE_KINDS.has(e.kind));
+  const shown = timeline.slice(0, TIMELINE_ROWS);
+  return `<h2>Scaling</h2>
+<p class="muted">GPU-hours paid ${g.paid.toFixed(1)}: serving ${g.by_state.serving.toFixed(1)}, idle ${g.by_state.free.toFixed(1)}, booting ${g.by_state.booting.toFixed(1)}, starting ${g.by_state.starting.toFixed(1)}, loading ${g.by_state.loading.toFixed(1)}, draining ${g.by_state.draining.toFixed(1)}, failed ${g.by_state.failed.toFixed(1)} · ${report.fleet.servers_launched} servers launched</p>
+<table><thead><tr><th>model / region</th><th>autoscaler</th><th>min..max</th><th>desired at end</th><th>scale-outs</th><th>scale-ins</th><th>failed scale-outs</th><th>replaced</th><th>launched</th><th>lead time p50</th><th>p99</th></tr></thead><tbody>${setRows.join("")}</tbody></table>
+${rollouts.length > 0 ? `<table><thead><tr><th>rollout</th><th>version</th><th>strategy</th><th>outcome</th><th>stages</th><th>extra GPU-hours</th><th>extra cost</th><th>rollback reason</th></tr></thead><tbody>${rollouts.join("")}</tbody></table>` : ""}
+<h3>Timeline</h3>
+<table><thead><tr><th>time</th><th>event</th><th>target</th><th>reason</th></tr></thead><tbody>${shown
+    .map((e) => `<tr><td>${e.t_s.toFixed(0)} s</td><td>${escapeHtml(e.kind.replaceAll("_", " "))}</td><td>${escapeHtml(e.target)}</td><td style="text-align:left">${escapeHtml(e.reason ?? "")}</td></tr>`)
+    .join("")}</tbody></table>
+${timeline.length > shown.length ? `<p class="muted">${count(timeline.length - shown.length)} more in report.json's events.</p>` : ""}`;
+}
+
 function replicasSection(report: Report): string {
   const parts: string[] = [];
   for (const [name, model] of Object.entries(report.by_model)) {
@@ -149,7 +181,10 @@ export function htmlReport(report: Report, rows: readonly TimeSeriesRow[]): stri
     lines("Latency over time (by completion)", rows, ["ttft_mean_s", "ttft_p99_s", "e2e_p99_s"], "seconds"),
     lines("Requests in the system", rows, ["mean_in_system", "mean_queued"], "requests (time average)"),
     lines("Power", rows, ["it_kw", "facility_kw"], "kW (interval average)"),
-    lines("GPUs by state", rows, ["gpus_serving", "gpus_free", "gpus_loading", "gpus_booting", "gpus_failed"], "GPUs (interval average)"),
+    lines("GPUs by state", rows, ["gpus_serving", "gpus_free", "gpus_booting", "gpus_starting", "gpus_loading", "gpus_draining", "gpus_failed"], "GPUs (interval average)"),
+    ...(Object.keys(report.scaling).length > 0
+      ? [lines("Replicas: desired and by state", rows, ["replicas_desired", "replicas_serving", "replicas_requested", "replicas_starting", "replicas_loading", "replicas_draining"], "replicas (interval average)")]
+      : []),
   ];
   const name = escapeHtml(report.scenario.name);
   const errors = serverErrorsOf(r);
@@ -200,6 +235,7 @@ ${groupsTable(report.by_tenant)}
 <h2>By region</h2>
 ${groupsTable(report.by_region)}
 ${moneySection(report)}
+${scalingSection(report)}
 ${replicasSection(report)}
 <h2>Charts</h2>
 ${charts.map((_, i) => `<div class="chart" id="chart${i}"></div>`).join("\n")}

@@ -82,6 +82,39 @@ function moneySection(report: Report): string[] {
   return lines;
 }
 
+/** What the replica sets did, when some model autoscales or rolls out. */
+function scalingLines(report: Report): string[] {
+  const lines: string[] = [];
+  const g = report.fleet.gpu_hours;
+  for (const [model, regions] of Object.entries(report.scaling)) {
+    for (const [region, s] of Object.entries(regions)) {
+      const lead = s.lead_time_s.p50 === null ? "" : `; lead time p50 ${s.lead_time_s.p50.toFixed(0)} s, p99 ${s.lead_time_s.p99!.toFixed(0)} s`;
+      lines.push(
+        `${model} in ${region} (${s.autoscaler ?? "no autoscaler"}, ${s.min}..${s.max} replicas): ${s.scale_outs} scale-outs, ${s.scale_ins} scale-ins, ` +
+          `${s.scale_outs_failed} failed for lack of GPUs, ${s.replaced} replaced after failures, ${s.replicas_launched} replicas launched${lead}.`,
+        "",
+      );
+    }
+  }
+  for (const [model, regions] of Object.entries(report.rollouts)) {
+    for (const [region, r] of Object.entries(regions)) {
+      lines.push(
+        `Rollout of ${model} ${r.version} in ${region} (${r.strategy}): ${r.outcome.replaceAll("_", " ")}${r.rollback_reason ? ` (${r.rollback_reason})` : ""}; ` +
+          `the second fleet held ${r.extra_gpu_hours.toFixed(2)} extra GPU-hours${r.extra_cost_usd === null ? "" : ` (${usd(r.extra_cost_usd)})`}.`,
+        "",
+      );
+    }
+  }
+  if (lines.length > 0) {
+    lines.push(
+      `GPU-hours paid: ${g.paid.toFixed(1)}, of which ${g.by_state.serving.toFixed(1)} serving and ${g.not_serving.toFixed(1)} not (idle ${g.by_state.free.toFixed(1)}, ` +
+        `booting ${g.by_state.booting.toFixed(1)}, starting ${(g.by_state.starting + g.by_state.loading).toFixed(1)}, draining ${g.by_state.draining.toFixed(1)}, failed ${g.by_state.failed.toFixed(1)}).`,
+      "",
+    );
+  }
+  return lines;
+}
+
 function fleetSection(report: Report): string[] {
   const e = report.energy;
   const f = report.fleet;
@@ -89,8 +122,10 @@ function fleetSection(report: Report): string[] {
     "## Fleet and energy",
     "",
     `${f.servers} servers with ${f.gpus} GPUs in ${Object.keys(f.regions).length} region(s). On average ${f.gpu_states_mean.serving.toFixed(1)} GPUs served, ` +
-      `${f.gpu_states_mean.free.toFixed(1)} were free, ${(f.gpu_states_mean.booting + f.gpu_states_mean.loading).toFixed(1)} were starting and ${f.gpu_states_mean.failed.toFixed(1)} were failed.`,
+      `${f.gpu_states_mean.free.toFixed(1)} were free, ${(f.gpu_states_mean.booting + f.gpu_states_mean.starting + f.gpu_states_mean.loading).toFixed(1)} were starting, ` +
+      `${f.gpu_states_mean.draining.toFixed(1)} were draining and ${f.gpu_states_mean.failed.toFixed(1)} were failed.`,
     "",
+    ...scalingLines(report),
     `The IT equipment used ${e.it_kwh.toFixed(1)} kWh and the facilities ${e.facility_kwh.toFixed(1)} kWh (peak ${e.peak_facility_kw.toFixed(1)} kW), ` +
       `costing ${usd(e.electricity_usd)} of electricity and emitting ${e.carbon_kg.toFixed(1)} kg of CO2.`,
     "",
