@@ -139,7 +139,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
     readonly spec: ModelSpec,
     private readonly engine: ServingEngine,
     private readonly sink: RequestSink,
-    replicaCount: number,
+    readonly initialReplicas: number,
     streamName: string,
   ) {
     this.centralQueue = new RequestQueue(ctx.requests);
@@ -147,7 +147,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
     this.maxQueue = spec.router.max_queue ?? Infinity;
     this.router = createRouter({ spec: spec.router, rng: ctx.streams.get(`${streamName}/router`) });
     this.healthRng = ctx.streams.get(`${streamName}/health_checks`);
-    for (let i = 0; i < replicaCount; i++) {
+    for (let i = 0; i < initialReplicas; i++) {
       const replica = this.addReplica();
       this.replicas.push(replica);
       this.views.push(this.viewOf[i]);

@@ -54,8 +54,9 @@ export class ReplicaSet implements ReplicaOwner {
   readonly autoscaler?: Autoscaler;
   /** slot of each replica of the service, by replica index */
   private readonly slots: ReplicaSlot[] = [];
-  /** request-to-serving times of launched replicas, microseconds */
+  /** request-to-serving times of launched replicas, and the longest, microseconds */
   readonly leadTimesUs: number[] = [];
+  private longestLeadUs = -1;
   scaleOuts = 0;
   scaleIns = 0;
   failedScaleOuts = 0;
@@ -149,11 +150,13 @@ export class ReplicaSet implements ReplicaOwner {
     return this.count((s) => isActive(s) && this.versionOf(s) === version);
   }
 
-  /** Mean request-to-serving time measured so far, else the estimate of a boot, an engine start and a weight load. */
+  /**
+   * The longest request-to-serving time measured so far (a launch that needed a new server: boot,
+   * engine start, weight load), else that estimated from the configuration. The longest, because a
+   * forecast must be met by the launches that need a boot, not only by those that found free GPUs.
+   */
   leadTimeUs(): number {
-    const n = this.leadTimesUs.length;
-    if (n === 0) return secondsToUs(this.w.bootS + this.w.startS.total);
-    return this.leadTimesUs.reduce((a, b) => a + b, 0) / n;
+    return this.longestLeadUs >= 0 ? this.longestLeadUs : secondsToUs(this.w.bootS + this.w.startS.total);
   }
 
   private state(): ScalingState {
@@ -327,7 +330,10 @@ export class ReplicaSet implements ReplicaOwner {
 
   replicaUp(replica: Replica): void {
     const slot = this.slots[replica.index];
-    if (slot.requestedUs >= 0 && slot.readyUs === this.sim.nowUs) this.leadTimesUs.push(slot.readyUs - slot.requestedUs);
+    if (slot.requestedUs >= 0 && slot.readyUs === this.sim.nowUs) {
+      this.leadTimesUs.push(slot.readyUs - slot.requestedUs);
+      this.longestLeadUs = Math.max(this.longestLeadUs, slot.readyUs - slot.requestedUs);
+    }
     this.w.service.replicaUp(replica);
     this.onServing?.(this.versionOf(slot));
   }

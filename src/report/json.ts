@@ -34,7 +34,7 @@ export interface GroupReport {
 export type ReplicaReport = { index: number; region: string; az: string } & ReplicaSummary;
 
 export interface ModelReport extends GroupReport {
-  /** replicas over all its regions */
+  /** replicas over all its regions at the start (the scaling section says how many were launched later) */
   replicas: number;
   deployment?: {
     gpu: string;
@@ -182,7 +182,7 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
     });
   }
   return {
-    replicas: sum(services.map((s) => s.all.length)),
+    replicas: sum(services.map((s) => s.initialReplicas)),
     ...group(stats, windowS),
     ...(deployed
       ? {

@@ -19,7 +19,7 @@ export interface ScalingState {
   /** bounds from the scenario's replicas.min and replicas.max */
   min: number;
   max: number;
-  /** measured mean lead time of a new replica (request to serving), microseconds */
+  /** lead time of a new replica (request to serving): the longest measured, microseconds */
   leadTimeUs: number;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Predictive scaling, after AWS predictive scaling: each period's arrival rate is forecast from the
  * same time one season earlier, and converted to replicas with the load per request measured then
- * (Little's law: requests in flight = arrival rate x time in system), looking ahead by the lead time
+ * (Little's law: requests in flight = arrival rate x time in system), looking ahead by the longest lead time
  * the replica set has measured so capacity is serving when the load arrives. The forecast is a floor
  * under target tracking, which keeps running as the safety net and alone decides scale-ins below the
  * forecast; before one season has passed it is target tracking alone.
