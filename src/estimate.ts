@@ -77,10 +77,15 @@ export function estimate(input: EstimateInput): EstimateResult {
   if (deployed && input.mode.kind === "max_throughput") {
     // Offline: as many sequences as the KV cache holds whole, so none is ever evicted (TensorRT-LLM's
     // guaranteed-no-evict policy), capped at 2,048.
-    const fit = Math.floor((deployed.memory.kvBlocks * deployed.memory.blockSize) / (input.isl + input.osl));
-    maxNumSeqs = Math.max(1, Math.min(input.maxNumSeqs ?? 2048, fit));
-    spec = modelEntry(input, maxNumSeqs);
-    ({ deployed, problems } = deployModel(spec, new DataFiles(".")));
+    // More sequences take more memory for their logits: shrink until the count fits the KV cache it leaves.
+    for (let round = 0; round < 4 && deployed; round++) {
+      const fit = Math.floor((deployed.memory.kvBlocks * deployed.memory.blockSize) / (input.isl + input.osl));
+      const next = Math.max(1, Math.min(input.maxNumSeqs ?? 2048, fit));
+      if (round > 0 && next >= maxNumSeqs) break;
+      maxNumSeqs = next;
+      spec = modelEntry(input, maxNumSeqs);
+      ({ deployed, problems } = deployModel(spec, new DataFiles(".")));
+    }
   }
   if (!deployed) {
     const flag: Record<string, string> = { tensor_parallel: "tp", model: "model", gpu: "gpu" };
@@ -92,7 +97,11 @@ export function estimate(input: EstimateInput): EstimateResult {
   const kvTokens = deployed.memory.kvBlocks * deployed.memory.blockSize;
   const detail: Record<string, number | string> = {
     gpus: deployed.gpusPerReplica,
+    memory_gb_per_gpu: Number(deployed.memory.capacityGb.toFixed(2)),
     weights_gb_per_gpu: Number(deployed.memory.weightsGb.toFixed(2)),
+    activations_gb_per_gpu: Number(deployed.memory.activationsGb.toFixed(2)),
+    runtime_gb_per_gpu: Number(deployed.memory.runtimeGb.toFixed(2)),
+    kv_cache_gb_per_gpu: Number(deployed.memory.kvGb.toFixed(2)),
     kv_cache_tokens: kvTokens,
   };
 

@@ -12,7 +12,10 @@ export interface GpuSpec {
   family: GpuFamily;
   /** dense tensor TFLOPS by compute type; a missing type falls back to bf16 (weight-only quantization) */
   tflops: { bf16: number; fp8?: number; int8?: number; fp4?: number };
+  /** datasheet capacity, GB (what an engine can use is `gpuMemoryBytes` in gpu-memory.ts) */
   memoryGb: number;
+  /** capacity an engine sees, bytes, when known exactly (inline GPUs); catalog GPUs take nvidia-smi's figure */
+  memoryBytes?: number;
   memoryTbPerS: number;
   tdpW: number;
   /** GPU-to-GPU bandwidth, GB/s per direction (NVLink, or PCIe when there is none) */

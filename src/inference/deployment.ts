@@ -9,7 +9,8 @@ import { KV_BYTES, PRECISIONS, type Precision } from "../catalog/precisions.js";
 import type { ModelSpec } from "../scenario/schema.js";
 import { unknownName, type PathSegment } from "../scenario/issues.js";
 import type { DataFiles } from "../workload/datafiles.js";
-import { HARDWARE_EFFICIENCY, STACK_OVERHEADS } from "./latency/efficiency.js";
+import { gpuMemoryBytes } from "../catalog/gpu-memory.js";
+import { HARDWARE_EFFICIENCY, STACK_OVERHEADS, type Stack } from "./latency/efficiency.js";
 import { ProfileModel } from "./latency/profile.js";
 import { RooflineModel } from "./latency/roofline.js";
 import type { LatencyModel } from "./latency/shape.js";
@@ -26,6 +27,7 @@ export function resolveGpu(input: GpuInput | string): GpuSpec | string {
       family: input.family,
       tflops: { bf16: input.bf16_tflops, fp8: input.fp8_tflops, int8: input.int8_tops },
       memoryGb: input.memory_gb,
+      memoryBytes: input.memory_gb * 1e9,
       memoryTbPerS: input.memory_tb_per_s,
       tdpW: input.tdp_w,
       interconnectGbPerS: input.interconnect_gb_per_s,
@@ -59,11 +61,16 @@ export function resolveArchitecture(input: ArchitectureInput): Architecture | st
 }
 
 export interface MemoryPlan {
-  /** per GPU, GB */
-  usableGb: number;
+  /** per GPU, GB (1e9 bytes): what the driver reports (nvidia-smi) */
+  capacityGb: number;
   weightsGb: number;
-  reservedGb: number;
+  /** the largest iteration's activations (max_batched_tokens tokens through a layer, plus the sampled tokens' logits) */
+  activationsGb: number;
+  /** CUDA context, NCCL and CUDA-graph buffers, allocator slack */
+  runtimeGb: number;
   kvGb: number;
+  /** which engine's rule sized the KV cache, in words */
+  rule: string;
   /** KV-cache bytes one token takes on one GPU of the replica */
   kvBytesPerTokenPerGpu: number;
   kvBlocks: number;
@@ -83,25 +90,63 @@ export interface Deployed {
 }
 
 export interface DeploymentOptions {
+  stack: Stack;
   maxBatchedTokens: number;
+  maxNumSeqs: number;
   blockSize: number;
+  /** vLLM: share of the GPU's memory the engine may use for everything */
   gpuMemoryUtilization: number;
+  /** TensorRT-LLM: share of the memory left after weights and runtime buffers that goes to the KV cache */
+  kvCacheFreeFraction: number;
 }
 
-/** Memory a replica needs per GPU besides weights and KV: activations of a full iteration, plus CUDA graphs, NCCL buffers and allocator slack (1 GB). */
-function reservedGb(a: Architecture, tp: number, maxBatchedTokens: number): number {
-  const activationBytesPerToken = 2 * (8 * a.hidden + (4 * a.ffn * a.expertsPerToken) / tp);
-  return 1 + (maxBatchedTokens * activationBytesPerToken) / 1e9;
+/** Runtime buffers per GPU besides weights, activations and KV: CUDA context, NCCL, CUDA graphs (an assumption; vLLM logs this as "non-torch memory"). */
+const RUNTIME_GB = 1;
+
+/**
+ * Weight bytes of the whole model. Quantized checkpoints (FP8, INT8, INT4) keep the embeddings and
+ * the output projection in 16 bits (TensorRT-LLM's and vLLM's FP8 recipes quantize only the linear
+ * layers of the transformer blocks).
+ */
+export function weightBytes(a: Architecture, precision: Precision): number {
+  const perWeight = PRECISIONS[precision].weightBytes;
+  const embeddings = a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2);
+  return (totalParams(a) - embeddings) * perWeight + embeddings * Math.max(perWeight, 2);
 }
 
+/**
+ * Peak activation memory of one iteration per GPU, GB: the tensors alive at the widest point of a
+ * layer for `maxBatchedTokens` tokens in 16 bits (the residual stream and its normed copy, the
+ * MLP's gate and up outputs and their product), plus FP32 logits for one sampled token per sequence.
+ * This is the peak a profiling pass (vLLM's) measures, not the sum of every intermediate.
+ */
+function activationsGb(a: Architecture, tp: number, options: DeploymentOptions): number {
+  const perToken = 2 * (2 * a.hidden + (3 * a.ffn * a.expertsPerToken) / tp);
+  const logits = options.maxNumSeqs * (a.vocab / tp) * 4;
+  return (options.maxBatchedTokens * perToken + logits) / 1e9;
+}
+
+/**
+ * Each engine's rule for the KV cache:
+ * - TensorRT-LLM gives the KV cache `free_gpu_memory_fraction` (default 0.9) of the memory free after
+ *   the engine's weights and runtime buffers are allocated (its KvCacheConfig documentation);
+ * - vLLM lets the whole engine use `gpu_memory_utilization` (default 0.9) of the GPU's memory, and
+ *   the KV cache gets what is left of that after weights and the profiled peak activations (its
+ *   engine-arguments documentation).
+ */
 export function planMemory(gpu: GpuSpec, a: Architecture, precision: Precision, kvBytes: number, tp: number, pp: number, options: DeploymentOptions): MemoryPlan {
-  const usableGb = gpu.memoryGb * options.gpuMemoryUtilization;
-  const weightsGb = (totalParams(a) * PRECISIONS[precision].weightBytes) / (tp * pp) / 1e9;
-  const reserved = reservedGb(a, tp, options.maxBatchedTokens);
-  const kvGb = usableGb - weightsGb - reserved;
+  const capacityGb = gpuMemoryBytes(gpu) / 1e9;
+  const weightsGb = weightBytes(a, precision) / (tp * pp) / 1e9;
+  const activations = activationsGb(a, tp, options);
+  const fixed = weightsGb + activations + RUNTIME_GB;
+  const trtllm = options.stack === "trtllm";
+  const kvGb = trtllm ? (capacityGb - fixed) * options.kvCacheFreeFraction : capacityGb * options.gpuMemoryUtilization - fixed;
+  const rule = trtllm
+    ? `TensorRT-LLM: kv_cache_free_fraction ${options.kvCacheFreeFraction} of the memory left after weights, activations and runtime buffers`
+    : `vLLM: gpu_memory_utilization ${options.gpuMemoryUtilization} of the GPU's memory, less weights, activations and runtime buffers`;
   const kvBytesPerTokenPerGpu = (a.layers / pp) * 2 * Math.max(1, a.kvHeads / tp) * a.headDim * kvBytes;
   const kvBlocks = kvGb > 0 ? Math.floor((kvGb * 1e9) / kvBytesPerTokenPerGpu / options.blockSize) : 0;
-  return { usableGb, weightsGb, reservedGb: reserved, kvGb, kvBytesPerTokenPerGpu, kvBlocks, blockSize: options.blockSize };
+  return { capacityGb, weightsGb, activationsGb: activations, runtimeGb: RUNTIME_GB, kvGb, rule, kvBytesPerTokenPerGpu, kvBlocks, blockSize: options.blockSize };
 }
 
 /**
@@ -130,18 +175,23 @@ export function deployModel(spec: ModelSpec, data: DataFiles, gpuId?: string): {
   if (architecture.layers < pp) problems.push({ path: ["pipeline_parallel"], message: `${architecture.id} has only ${architecture.layers} layers` });
   const precision = spec.precision;
   const kvBytes = KV_BYTES[spec.kv_cache_precision ?? (precision === "fp8" ? "fp8" : "fp16")];
-  const options = { maxBatchedTokens: engine.max_batched_tokens, blockSize: engine.block_size, gpuMemoryUtilization: engine.gpu_memory_utilization };
+  const options: DeploymentOptions = {
+    stack: engine.stack,
+    maxBatchedTokens: engine.max_batched_tokens,
+    maxNumSeqs: engine.max_num_seqs,
+    blockSize: engine.block_size,
+    gpuMemoryUtilization: engine.gpu_memory_utilization,
+    kvCacheFreeFraction: engine.kv_cache_free_fraction,
+  };
   const memory = planMemory(gpu, architecture, precision, kvBytes, tp, pp, options);
   if (memory.kvBlocks < 1) {
-    const needed = memory.weightsGb + memory.reservedGb;
-    const totalWeights = memory.weightsGb * tp * pp;
+    const m = memory;
     problems.push({
       path: ["tensor_parallel"],
       message:
-        `${architecture.id} in ${precision} does not fit: each of the ${tp * pp} GPU(s) needs ${needed.toFixed(1)} GB ` +
-        `(${memory.weightsGb.toFixed(1)} GB of the ${totalWeights.toFixed(1)} GB of weights + ${memory.reservedGb.toFixed(1)} GB for activations) ` +
-        `before any KV cache, and has ${memory.usableGb.toFixed(1)} GB (${gpu.memoryGb} GB x gpu_memory_utilization ${engine.gpu_memory_utilization}). ` +
-        `Use more GPUs (tensor_parallel), a smaller precision, or a larger GPU`,
+        `${architecture.id} in ${precision} does not fit: each of the ${tp * pp} GPU(s) has ${m.capacityGb.toFixed(1)} GB and needs ` +
+        `${m.weightsGb.toFixed(1)} GB of weights (of ${(m.weightsGb * tp * pp).toFixed(1)} GB in all) + ${m.activationsGb.toFixed(1)} GB of activations + ${m.runtimeGb.toFixed(1)} GB of runtime buffers, ` +
+        `leaving no room for a KV block (${m.rule}). Use more GPUs (tensor_parallel, pipeline_parallel), a smaller precision, or a larger GPU`,
     });
   }
   if (problems.length > 0) return { problems };

@@ -39,8 +39,14 @@ export interface ModelReport extends GroupReport {
   deployment?: {
     gpu: string;
     gpus_per_replica: number;
+    /** memory per GPU as the driver reports it, and what it holds: weights, peak activations, runtime buffers, KV cache (GB of 1e9 bytes) */
+    memory_gb_per_gpu: number;
     weights_gb_per_gpu: number;
+    activations_gb_per_gpu: number;
+    runtime_gb_per_gpu: number;
     kv_cache_gb_per_gpu: number;
+    /** the serving engine's rule that sized the KV cache */
+    kv_cache_rule: string;
     kv_blocks_per_replica: number;
     kv_tokens_per_replica: number;
   };
@@ -189,8 +195,12 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
           deployment: {
             gpu: deployed.gpu.id,
             gpus_per_replica: deployed.gpusPerReplica,
+            memory_gb_per_gpu: deployed.memory.capacityGb,
             weights_gb_per_gpu: deployed.memory.weightsGb,
+            activations_gb_per_gpu: deployed.memory.activationsGb,
+            runtime_gb_per_gpu: deployed.memory.runtimeGb,
             kv_cache_gb_per_gpu: deployed.memory.kvGb,
+            kv_cache_rule: deployed.memory.rule,
             kv_blocks_per_replica: deployed.memory.kvBlocks,
             kv_tokens_per_replica: deployed.memory.kvBlocks * deployed.memory.blockSize,
           },

@@ -74,7 +74,7 @@ describe("fleetsim estimate", () => {
   it("says how much memory a model needs and has when it does not fit", () => {
     const { code, stderr } = runCli(["estimate", "--gpu", "h100-sxm", "--model", "llama-3.1-70b", "--precision", "bf16", "--tp", "1", "--isl", "128", "--osl", "128", "--batch", "1"]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/llama-3\.1-70b in bf16 does not fit: each of the 1 GPU\(s\) needs 1\d\d\.\d GB .* and has 72\.0 GB/);
+    expect(stderr).toMatch(/llama-3\.1-70b in bf16 does not fit: each of the 1 GPU\(s\) has 85\.5 GB and needs 141\.1 GB of weights .* runtime buffers, leaving no room for a KV block/);
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -65,14 +65,14 @@ function run(scenario: ScenarioInput) {
 
 describe("continuous batching invariants", () => {
   it("conserves KV blocks at every iteration, even under preemption, prefix sharing and timeouts", () => {
-    // A small KV cache (memory utilisation 0.3 on an 80 GB H100 with a 16 GB model) and long outputs force preemptions.
+    // A small KV cache (8 % of the memory an H100 has left after a 16 GB model: about 5.4 GB) and long outputs force preemptions.
     const { report, run: raw } = run(
       llmScenario({
         durationS: 300,
         ratePerS: 6,
         input: { dist: "lognormal", mean: 3000, cv: 1, max: 12000 },
         output: { dist: "lognormal", mean: 600, cv: 1, max: 4000 },
-        engine: { gpu_memory_utilization: 0.3 },
+        engine: { kv_cache_free_fraction: 0.08 },
         replicas: 2,
         tenant: { prefix: { tokens: 2048, variants: 3 }, timeout: "120s" },
       }),
@@ -98,7 +98,7 @@ describe("continuous batching invariants", () => {
 
   it("counts every output token once: gaps between tokens = output tokens - 1, summed over requests", () => {
     const { report, records } = run(
-      llmScenario({ durationS: 200, ratePerS: 8, engine: { gpu_memory_utilization: 0.3 }, input: { dist: "lognormal", mean: 2000, cv: 1 }, output: { dist: "lognormal", mean: 800, cv: 1 } }),
+      llmScenario({ durationS: 200, ratePerS: 8, engine: { kv_cache_free_fraction: 0.08 }, input: { dist: "lognormal", mean: 2000, cv: 1 }, output: { dist: "lognormal", mean: 800, cv: 1 } }),
     );
     expect(report.by_model.m.replicas_detail[0].preemptions).toBeGreaterThan(0);
     const completed = records.filter((r) => r.outcome === 0);

@@ -76,7 +76,7 @@ ${fields}
 
   it("refuses a model that does not fit, saying how much memory it needs and has", () => {
     const [line] = problems(entry("    model: llama-3.1-405b\n    gpu: h100-sxm\n    precision: fp8\n    tensor_parallel: 4"));
-    expect(line).toMatch(/^9:22 models\[0\]\.tensor_parallel: llama-3\.1-405b in fp8 does not fit: each of the 4 GPU\(s\) needs 10\d\.\d GB .* and has 72\.0 GB/);
+    expect(line).toMatch(/^9:22 models\[0\]\.tensor_parallel: llama-3\.1-405b in fp8 does not fit: each of the 4 GPU\(s\) has 85\.5 GB and needs 102\.5 GB of weights \(of 410\.1 GB in all\)/);
   });
 
   it("lists the known GPUs and models for unknown ids", () => {

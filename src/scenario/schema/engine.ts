@@ -37,7 +37,13 @@ const ContinuousBatchingEngine = z
       .gt(0)
       .max(1)
       .default(0.9)
-      .describe("share of GPU memory the engine may use for weights, activations and KV cache (vLLM's default 0.9)"),
+      .describe("vLLM stacks: share of GPU memory the engine may use for weights, activations and KV cache (vLLM's gpu_memory_utilization, default 0.9)"),
+    kv_cache_free_fraction: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.9)
+      .describe("TensorRT-LLM stack: share of the memory left after weights, activations and runtime buffers given to the KV cache (TensorRT-LLM's KvCacheConfig free_gpu_memory_fraction, default 0.9)"),
     stack: z
       .enum(["trtllm", "vllm-2023"])
       .default("trtllm")

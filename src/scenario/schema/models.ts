@@ -20,7 +20,7 @@ const InlineGpu = z
     bf16_tflops: positiveNumber("dense 16-bit tensor TFLOPS"),
     fp8_tflops: positiveNumber("dense FP8 tensor TFLOPS, if it has FP8 units").optional(),
     int8_tops: positiveNumber("dense INT8 tensor TOPS").optional(),
-    memory_gb: positiveNumber("GPU memory, GB"),
+    memory_gb: positiveNumber("GPU memory an engine can allocate, in GB of 1e9 bytes: nvidia-smi's total in MiB x 0.001048576 (an H100 SXM reports 81,559 MiB = 85.52 GB)"),
     memory_tb_per_s: positiveNumber("memory bandwidth, TB/s"),
     tdp_w: positiveNumber("thermal design power, W"),
     interconnect_gb_per_s: positiveNumber("GPU-to-GPU bandwidth per direction, GB/s"),
