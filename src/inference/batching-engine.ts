@@ -9,6 +9,7 @@ import type { SimContext } from "../requests/context.js";
 import type { BatchingEngineSpec } from "../scenario/schema.js";
 import type { BatchLimits } from "./batch-formation.js";
 import { BatchingReplica } from "./batching-replica.js";
+import { PipelinedReplica } from "./pipelined-replica.js";
 import type { Deployed } from "./deployment.js";
 import type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
 import { SequenceTable } from "./sequences.js";
@@ -28,6 +29,8 @@ export interface BatchingOptions {
 export class BatchingEngine implements ServingEngine {
   /** KV blocks in one prefix-cache unit */
   readonly blocksPerUnit: number;
+  /** KV blocks of one lane: the replica's, split evenly among its pipeline's micro-batch lanes */
+  readonly laneBlocks: number;
   readonly limits: BatchLimits;
   /** the sequences of every replica of this engine (a request is at one replica at a time) */
   readonly sequences = new SequenceTable();
@@ -43,12 +46,14 @@ export class BatchingEngine implements ServingEngine {
     readonly options: BatchingOptions,
   ) {
     this.blocksPerUnit = Math.max(1, Math.floor(spec.prefix_block_tokens / spec.block_size));
+    this.laneBlocks = Math.floor(deployed.memory.kvBlocks / deployed.pipelineParallel);
     this.limits = {
-      maxSeqs: spec.max_num_seqs,
+      // A pipeline's lanes share the replica's sequence limit, so pipelining adds no concurrency TP would not have.
+      maxSeqs: Math.ceil(spec.max_num_seqs / deployed.pipelineParallel),
       maxTokens: spec.max_batched_tokens,
       chunkedPrefill: spec.chunked_prefill,
       prefixCaching: spec.prefix_caching,
-      watermarkBlocks: Math.floor(deployed.memory.kvBlocks * WATERMARK_FRACTION),
+      watermarkBlocks: Math.floor(this.laneBlocks * WATERMARK_FRACTION),
     };
     const a = deployed.architecture;
     this.flopsPerToken = 2 * activeParams(a);
@@ -61,10 +66,11 @@ export class BatchingEngine implements ServingEngine {
   accepts(req: number): boolean {
     const r = this.ctx.requests;
     const tokens = r.inputTokens[req] + r.outputTokens[req];
-    return tokens <= this.deployed.architecture.maxContext && Math.ceil(tokens / this.spec.block_size) <= this.deployed.memory.kvBlocks - this.limits.watermarkBlocks;
+    return tokens <= this.deployed.architecture.maxContext && Math.ceil(tokens / this.spec.block_size) <= this.laneBlocks - this.limits.watermarkBlocks;
   }
 
   createReplica(index: number, host: ReplicaHost): Replica {
-    return new BatchingReplica(index, this, host);
+    const pp = this.deployed.pipelineParallel;
+    return pp > 1 ? new PipelinedReplica(index, pp, host, (laneHost) => new BatchingReplica(index, this, laneHost)) : new BatchingReplica(index, this, host);
   }
 }

@@ -52,7 +52,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     super(index, host);
     const spec = engine.spec;
     this.seqs = engine.sequences;
-    this.kvSeqs = new SequenceKv(engine.deployed.memory.kvBlocks, engine.blocksPerUnit, spec.block_size, this.seqs);
+    this.kvSeqs = new SequenceKv(engine.laneBlocks, engine.blocksPerUnit, spec.block_size, this.seqs);
     this.queue = new RequestQueue(host.ctx.requests);
     this.stats = new ReplicaStats(engine.options.windowFromUs, engine.options.windowToUs);
     this.scopeWeights = new Float64Array(engine.options.scopeCount);
