@@ -19,7 +19,7 @@ import type { ServerType } from "../catalog/servers.js";
 import type { Replica } from "../inference/replica.js";
 import type { SimContext } from "../requests/context.js";
 import type { ReplicaPlacement, Topology } from "./topology.js";
-import { bootingServerWatts, gpuWatts, hostWatts, hostWattsPerBusyGpu } from "./power.js";
+import { idleServerWatts, gpuWatts, hostWatts, hostWattsPerBusyGpu } from "./power.js";
 
 export const GPU_STATES = ["free", "booting", "starting", "loading", "serving", "draining", "failed"] as const;
 export type GpuState = (typeof GPU_STATES)[number];
@@ -79,6 +79,8 @@ interface ServerRuntime {
   status: ServerStatus;
   /** causes holding it down (its own failure, outages); it boots when the last one clears */
   downCauses: number;
+  /** of those, outages (its power is cut); a server down only for its own failure sits in its powered rack */
+  outageCauses: number;
   failedGpus: Uint8Array;
   /** ids of the slots on it that have not stopped */
   slots: number[];
@@ -163,6 +165,7 @@ export class Fleet {
     return {
       status,
       downCauses: 0,
+      outageCauses: 0,
       failedGpus: new Uint8Array(type.gpus),
       slots: [],
       gpu,
@@ -203,7 +206,7 @@ export class Fleet {
     server.slots.push(slot.id);
     this.replicaStates[RANK[status]].add(1, this.ctx.sim.nowUs);
     this.gpusByModel[model].add(placement.gpus, this.ctx.sim.nowUs);
-    replica.onPower = (fractionPrompt, busy) => this.replicaPower(slot, fractionPrompt, busy);
+    replica.onPower = (computeShare, busy) => this.replicaPower(slot, computeShare, busy);
     this.cancelIdleShutdown(placement.server);
     return slot;
   }
@@ -312,11 +315,11 @@ export class Fleet {
   // --- power ---------------------------------------------------------------------------------
 
   /**
-   * A replica started an iteration (busy, with this share of prompt work) or went idle. This is the
+   * A replica started an iteration (busy, with this compute share) or went idle. This is the
    * hottest path of the fleet, so it moves the server's power by the difference instead of recounting.
    */
-  private replicaPower(slot: ReplicaSlot, fractionPrompt: number, busy: boolean): void {
-    const watts = gpuWatts(slot.power, fractionPrompt, busy);
+  private replicaPower(slot: ReplicaSlot, computeShare: number, busy: boolean): void {
+    const watts = gpuWatts(slot.power, computeShare, busy);
     if (watts === slot.wattsPerGpu && busy === slot.busy) return;
     if (busy !== slot.busy) slot.owner.busyChanged?.(busy ? 1 : -1, this.ctx.sim.nowUs);
     const s = slot.placement.server;
@@ -348,8 +351,10 @@ export class Fleet {
       // released: neither paid nor counted
     } else if (server.status === "failed") {
       states[FAILED] = type.gpus;
+      // Waiting for repair in a powered rack it idles; an outage cuts its power.
+      if (server.outageCauses === 0) itW = idleServerWatts(type, server.power.idleW);
     } else if (server.status === "booting") {
-      itW = bootingServerWatts(type, server.power.idleW);
+      itW = idleServerWatts(type, server.power.idleW);
       for (let g = 0; g < type.gpus; g++) states[server.failedGpus[g] ? FAILED : BOOTING]++;
     } else {
       const inSlot = this.gpuOwners(s);
@@ -417,6 +422,10 @@ export class Fleet {
   failServer(s: number, cause: string): void {
     const server = this.servers[s];
     server.downCauses++;
+    if (cause !== "server_failure") {
+      server.outageCauses++;
+      if (server.outageCauses === 1 && server.status === "failed") this.refresh(s); // its power is cut now
+    }
     if (server.downCauses > 1 || server.status === "off") return;
     if (cause === "server_failure") this.log("server_failure", this.serverName(s));
     if (server.bootEvent >= 0) this.ctx.sim.cancel(server.bootEvent);
@@ -432,6 +441,10 @@ export class Fleet {
   restoreServer(s: number, cause: string): void {
     const server = this.servers[s];
     server.downCauses--;
+    if (cause !== "server_failure") {
+      server.outageCauses--;
+      if (server.outageCauses === 0 && server.status === "failed") this.refresh(s); // power back, still broken
+    }
     if (server.downCauses > 0 || server.status === "off") return;
     if (cause === "server_failure") this.log("server_repaired", this.serverName(s));
     this.boot(s);

@@ -8,9 +8,18 @@ import type { GpuPower } from "../catalog/power.js";
 import type { ServerType } from "../catalog/servers.js";
 import type { RegionPlan } from "./topology.js";
 
-/** Watts of one GPU of a replica: idle, or a mix of prompt and token phase weighted by the iteration's share of prompt work. */
-export function gpuWatts(power: GpuPower, fractionPrompt: number, busy: boolean): number {
-  return busy ? fractionPrompt * power.promptW + (1 - fractionPrompt) * power.tokenW : power.idleW;
+/**
+ * Watts of one GPU of a replica: idle, or, while it iterates, linear in the iteration's compute share
+ * (its FLOPs over what the replica's GPUs achieve at full tensor throughput in the iteration's time)
+ * from the memory-bound token-phase power (share 0: streaming weights and KV) to the compute-bound
+ * prompt-phase power (share 1), SplitwiseSim's two phase constants. So a decode batch draws more as
+ * it grows, and a short prefill less than a long one (SplitwiseSim's A100 profiles: peak power 0.64
+ * of TDP for a 128-token prefill, 1.0 from 512 tokens; decode average 0.59 at batch 1, 0.64 at 16).
+ */
+export function gpuWatts(power: GpuPower, computeShare: number, busy: boolean): number {
+  if (!busy) return power.idleW;
+  const share = Math.min(1, Math.max(0, computeShare));
+  return power.tokenW + (power.promptW - power.tokenW) * share;
 }
 
 /**
@@ -26,8 +35,8 @@ export function hostWattsPerBusyGpu(type: ServerType): number {
   return (type.hostMaxW - type.hostIdleW) / type.gpus;
 }
 
-/** A booting server draws its idle host and idle GPUs. */
-export function bootingServerWatts(type: ServerType, gpuIdleW: number): number {
+/** A server that is on but runs nothing (booting, or failed and waiting for repair in its powered rack) draws its idle host and idle GPUs. */
+export function idleServerWatts(type: ServerType, gpuIdleW: number): number {
   return type.hostIdleW + type.gpus * gpuIdleW;
 }
 

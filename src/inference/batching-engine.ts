@@ -5,6 +5,7 @@
  */
 import { activeParams } from "../catalog/models.js";
 import { PRECISIONS } from "../catalog/precisions.js";
+import { HARDWARE_EFFICIENCY } from "./latency/efficiency.js";
 import type { SimContext } from "../requests/context.js";
 import type { BatchingEngineSpec } from "../scenario/schema.js";
 import type { BatchLimits } from "./batch-formation.js";
@@ -59,6 +60,18 @@ export class BatchingEngine implements ServingEngine {
     this.flopsPerToken = 2 * activeParams(a);
     this.weightBytesPerIteration = activeParams(a) * PRECISIONS[deployed.precision].weightBytes;
     this.kvBytesPerToken = deployed.memory.kvBytesPerTokenPerGpu * deployed.gpusPerReplica;
+    const compute = PRECISIONS[deployed.precision].compute;
+    const efficiency = HARDWARE_EFFICIENCY[deployed.gpu.family];
+    const mfu = compute === "bf16" ? efficiency.gemmMfu : efficiency.lowPrecisionGemmMfu;
+    this.achievableFlopsPerUs = (deployed.gpu.tflops[compute] ?? deployed.gpu.tflops.bf16) * 1e6 * mfu * deployed.gpusPerReplica;
+  }
+
+  /** FLOPs the replica's GPUs achieve per microsecond at full tensor throughput (the calibrated GEMM efficiency). */
+  private readonly achievableFlopsPerUs: number;
+
+  /** Share of an iteration of `tokens` tokens lasting `durationUs` the replica's tensor cores would need at full throughput: 0 memory-bound, 1 compute-bound (drives GPU power). */
+  computeShare(tokens: number, durationUs: number): number {
+    return Math.min(1, (this.flopsPerToken * tokens) / (this.achievableFlopsPerUs * durationUs));
   }
 
   prepare(): void {}

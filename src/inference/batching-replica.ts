@@ -236,13 +236,14 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       return;
     }
     this.busy = true;
-    this.onPower?.(shape.prefillTokens / (shape.prefillTokens + shape.decodeSeqs), true);
     this.iterationStartUs = sim.nowUs;
     if (formed.decodeOnly) {
       this.startJump();
     } else {
       this.jumpSteps = 0;
-      this.event = sim.after(Math.max(1, this.engine.deployed.latency.iterationUs(shape) * this.latencyFactor), Priority.completion, this.onIterationEnd);
+      const durationUs = Math.max(1, this.engine.deployed.latency.iterationUs(shape) * this.latencyFactor);
+      this.event = sim.after(durationUs, Priority.completion, this.onIterationEnd);
+      this.onPower?.(this.engine.computeShare(shape.prefillTokens + shape.decodeSeqs, durationUs), true);
     }
   }
 
@@ -265,7 +266,9 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     this.jumpSteps = steps;
     this.jump.aUs = (cost.fixedUs + cost.perContextTokenUs * this.formed.shape.decodeKvTokens) * this.latencyFactor;
     this.jump.bUs = cost.perContextTokenUs * batch.length * this.latencyFactor;
-    this.event = sim.after(Math.max(1, jumpDurationUs(this.jump, steps)), Priority.completion, this.onIterationEnd);
+    const durationUs = Math.max(1, jumpDurationUs(this.jump, steps));
+    this.event = sim.after(durationUs, Priority.completion, this.onIterationEnd);
+    this.onPower?.(this.engine.computeShare(batch.length * steps, durationUs), true);
   }
 
   private reserveBlocksFor(steps: number): void {

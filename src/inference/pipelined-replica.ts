@@ -15,9 +15,9 @@ export class PipelinedReplica implements Replica {
   readonly lanes: BatchingReplica[];
   /** lane of each request held here */
   private readonly laneOf = new Map<number, number>();
-  private readonly lanePrompt: Float64Array;
+  private readonly laneShare: Float64Array;
   private readonly laneBusy: Uint8Array;
-  onPower?: (fractionPrompt: number, busy: boolean) => void;
+  onPower?: (computeShare: number, busy: boolean) => void;
 
   constructor(
     readonly index: number,
@@ -41,23 +41,23 @@ export class PipelinedReplica implements Replica {
       },
     };
     this.lanes = Array.from({ length: pp }, () => makeLane(laneHost));
-    this.lanePrompt = new Float64Array(pp);
+    this.laneShare = new Float64Array(pp);
     this.laneBusy = new Uint8Array(pp);
-    this.lanes.forEach((lane, k) => (lane.onPower = (fractionPrompt, busy) => this.lanePower(k, fractionPrompt, busy)));
+    this.lanes.forEach((lane, k) => (lane.onPower = (computeShare, busy) => this.lanePower(k, computeShare, busy)));
   }
 
-  /** The GPUs are busy while any lane runs; their mix of prompt and token work is the running lanes' mean. */
-  private lanePower(k: number, fractionPrompt: number, busy: boolean): void {
-    this.lanePrompt[k] = fractionPrompt;
+  /** The GPUs are busy while any lane runs; the lanes' compute shares (each over all the replica's GPUs) add up. */
+  private lanePower(k: number, computeShare: number, busy: boolean): void {
+    this.laneShare[k] = computeShare;
     this.laneBusy[k] = busy ? 1 : 0;
     let running = 0;
-    let prompt = 0;
+    let share = 0;
     for (let i = 0; i < this.lanes.length; i++) {
       if (!this.laneBusy[i]) continue;
       running++;
-      prompt += this.lanePrompt[i];
+      share += this.laneShare[i];
     }
-    this.onPower?.(running > 0 ? prompt / running : 0, running > 0);
+    this.onPower?.(Math.min(1, share), running > 0);
   }
 
   private sum(of: (lane: BatchingReplica) => number): number {

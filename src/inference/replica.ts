@@ -50,8 +50,8 @@ export interface Replica {
   latencyFactor: number;
   /** What it measured over the measurement window (engines that keep per-replica statistics). */
   summary?(windowS: number): ReplicaSummary;
-  /** Told when an iteration starts (busy, with this share of prompt work) or the replica goes idle; the fleet meters power with it. */
-  onPower?: (fractionPrompt: number, busy: boolean) => void;
+  /** Told when an iteration starts (busy, with the share of its time its FLOPs need at full tensor throughput) or the replica goes idle; the fleet meters power with it. */
+  onPower?: (computeShare: number, busy: boolean) => void;
 }
 
 /** A serving engine: samples each request's demand on arrival and builds replicas. */
@@ -67,7 +67,7 @@ export interface ServingEngine {
 export abstract class ReplicaBase {
   alive = true;
   latencyFactor = 1;
-  onPower?: (fractionPrompt: number, busy: boolean) => void;
+  onPower?: (computeShare: number, busy: boolean) => void;
   outstanding = 0;
   waiting = 0;
   outstandingTokens = 0;

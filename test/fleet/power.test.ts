@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SERVER_TYPES } from "../../src/catalog/servers.js";
 import { gpuPower } from "../../src/catalog/power.js";
 import { GPUS } from "../../src/catalog/gpus.js";
-import { bootingServerWatts, gpuWatts, hostWatts, hostWattsPerBusyGpu, plannedMaxFacilityKw, pueAt, serverNameplateKw, worstPue } from "../../src/fleet/power.js";
+import { idleServerWatts, gpuWatts, hostWatts, hostWattsPerBusyGpu, plannedMaxFacilityKw, pueAt, serverNameplateKw, worstPue } from "../../src/fleet/power.js";
 import type { RegionPlan } from "../../src/fleet/topology.js";
 
 const p5 = SERVER_TYPES["p5.48xlarge"]; // 8 x H100 (700 W TDP), host 2200 W idle, 4600 W max
@@ -11,9 +11,11 @@ const h100 = gpuPower(GPUS["h100-sxm"]); // idle 75 W, prompt 700 W, token 380 W
 const region = (pue: number | number[]): RegionPlan => ({ name: "r", geo: "g", pue, electricityUsdPerKwh: 0.1, carbonGPerKwh: 400, azs: [] });
 
 describe("power models", () => {
-  it("mixes a busy GPU's prompt and token power by the share of prompt work: 25 % prompt on an H100 is 460 W", () => {
-    expect(gpuWatts(h100, 0.25, true)).toBe(0.25 * 700 + 0.75 * 380);
+  it("draws from token-phase to prompt-phase power, linear in the iteration's compute share: 25 % on an H100 is 460 W", () => {
+    expect(gpuWatts(h100, 0, true)).toBe(380);
     expect(gpuWatts(h100, 0.25, true)).toBe(460);
+    expect(gpuWatts(h100, 1, true)).toBe(700);
+    expect(gpuWatts(h100, 3, true)).toBe(700); // capped at the compute-bound phase
     expect(gpuWatts(h100, 0.25, false)).toBe(75);
   });
 
@@ -24,8 +26,8 @@ describe("power models", () => {
     expect(hostWattsPerBusyGpu(p5)).toBe(300);
   });
 
-  it("boots at idle host and idle GPUs: 2200 + 8 x 75 = 2800 W", () => {
-    expect(bootingServerWatts(p5, h100.idleW)).toBe(2800);
+  it("boots, and waits for repair, at idle host and idle GPUs: 2200 + 8 x 75 = 2800 W", () => {
+    expect(idleServerWatts(p5, h100.idleW)).toBe(2800);
   });
 
   it("puts a p5's nameplate at host maximum plus 8 TDPs, 10.2 kW, and plans two at the worst hourly PUE", () => {
