@@ -127,7 +127,7 @@ export class Recorder implements RequestLifecycle {
       scope.attempts += r.attempts[req];
       scope.outcomes[outcome]++;
     }
-    if (isServerError(outcome)) this.series.error(nowUs);
+    if (isServerError(outcome)) this.series.error(nowUs, outcome === Outcome.timedOut);
     if (this.onRequestEnd) this.log(req, outcome, NaN, nowUs);
     this.inSystem.add(-1, nowUs);
   }

@@ -11,7 +11,9 @@ export interface TimeSeriesRow {
   time_s: number;
   arrivals: number;
   completed: number;
+  /** server errors (5xx and timeouts) of requests that ended in the interval, and of those the timed-out ones */
   errors: number;
+  timed_out: number;
   requests_per_s: number;
   output_tokens_per_s: number;
   mean_in_system: number;
@@ -43,6 +45,7 @@ export class TimeSeries {
   private readonly arrivals: number[] = [];
   private readonly completed: number[] = [];
   private readonly errors: number[] = [];
+  private readonly timedOut: number[] = [];
   private readonly outputTokens: number[] = [];
   private readonly ttftMean: (number | null)[] = [];
   private readonly ttftP99: (number | null)[] = [];
@@ -70,8 +73,9 @@ export class TimeSeries {
     this.bump(this.arrivals, this.bucket(nowUs), 1);
   }
 
-  error(nowUs: number): void {
+  error(nowUs: number, timedOut: boolean): void {
     this.bump(this.errors, this.bucket(nowUs), 1);
+    if (timedOut) this.bump(this.timedOut, this.bucket(nowUs), 1);
   }
 
   /** A request finished at nowUs (times must not decrease between calls). */
@@ -119,6 +123,7 @@ export class TimeSeries {
         arrivals: this.arrivals[b] ?? 0,
         completed,
         errors: this.errors[b] ?? 0,
+        timed_out: this.timedOut[b] ?? 0,
         requests_per_s: completed / widthS,
         output_tokens_per_s: (this.outputTokens[b] ?? 0) / widthS,
         mean_in_system: (inSystemArea[b] ?? 0) / widthUs,

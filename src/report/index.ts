@@ -15,7 +15,7 @@ export async function stageReport(files: StagedFiles, result: Result): Promise<v
   files.write("report.json", JSON.stringify(result.report, null, 2) + "\n");
   files.write("summary.md", summaryMarkdown(result.report));
   files.write("timeseries.csv", timeSeriesCsv(result.timeseries));
-  files.write("report.html", htmlReport(result.report, result.timeseries));
+  files.write("report.html", await htmlReport(result.report, result.timeseries, result.run.scenario.report.interval));
 }
 
 const REQUEST_COLUMNS = "serial,tenant,model,replica,measured,arrival_s,outcome,queue_s,ttft_s,e2e_s,input_tokens,output_tokens\n";
