@@ -28,6 +28,8 @@ import { TenantSource } from "./workload/tenant-source.js";
 
 export interface SimulationResult {
   scenario: Scenario;
+  /** the scenario source's SHA-256 and the overrides applied */
+  provenance: LoadedScenario["provenance"];
   recorder: Recorder;
   topology: Topology;
   fleet: Fleet;
@@ -196,6 +198,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   desiredTotal.advance(endUs);
   return {
     scenario,
+    provenance: loaded.provenance,
     recorder,
     topology,
     fleet,

@@ -3,6 +3,7 @@
  * The fleetsim command line. Exit codes: 0 success, 1 internal error, 2 invalid input
  * (scenario, options or files), 99 a threshold failed (`check`).
  */
+import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { exitCodes, handleErrors } from "./errors.js";
@@ -22,8 +23,12 @@ function scenarioOptions(y: Argv) {
     .option("set", setOption);
 }
 
+/** package.json's version (two folders up from src/cli or dist/cli). */
+const FLEETSIM_VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+
 async function main(): Promise<void> {
-  const cli = yargs(hideBin(process.argv))
+  const argv = hideBin(process.argv);
+  const cli = yargs(argv.length === 0 ? ["--help"] : argv)
     .scriptName("fleetsim")
     .usage("$0 <command> [options]\n\nSimulates a managed LLM inference service from a YAML scenario.")
     .command(
@@ -31,7 +36,7 @@ async function main(): Promise<void> {
       "simulate a scenario and write report.json, summary.md, timeseries.csv and report.html",
       (y: Argv) =>
         scenarioOptions(y)
-          .option("out", { type: "string", describe: "report folder (default: reports/<scenario file name>)" })
+          .option("out", { type: "string", describe: "report folder (default: out/<scenario file name>; reports/ holds the committed samples)" })
           .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
       async (args) => {
         const { runCommand } = await import("./run.js");
@@ -106,11 +111,20 @@ async function main(): Promise<void> {
         });
       },
     )
-    .demandCommand(1, "Give a command: run, check, validate, schema or estimate (see --help).")
+    .command(
+      "catalog [what]",
+      "list the built-in GPUs, models, server types (with prices) and precisions",
+      (y: Argv) => y.positional("what", { type: "string", choices: ["gpus", "models", "servers", "precisions"], describe: "one list only" }),
+      async (args) => {
+        const { catalogCommand } = await import("./catalog.js");
+        catalogCommand(args.what as "gpus" | "models" | "servers" | "precisions" | undefined);
+      },
+    )
+    .demandCommand(1, "Give a command (see --help).")
     .strict()
     .help()
     .alias("h", "help")
-    .version(false)
+    .version(FLEETSIM_VERSION)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error) throw error;

@@ -14,7 +14,8 @@ export interface RunOptions {
 export async function runCommand(options: RunOptions): Promise<void> {
   const started = performance.now();
   const loaded = loadScenarioFile(options.scenario, { sets: options.sets, seed: options.seed });
-  const out = options.out ?? join("reports", basename(options.scenario, extname(options.scenario)));
+  // Not reports/: that folder holds the committed samples, regenerated only by `npm run reports`.
+  const out = options.out ?? join("out", basename(options.scenario, extname(options.scenario)));
   const files = new StagedFiles(out);
   let written: string[];
   let simulatedAt: number;

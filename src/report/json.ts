@@ -1,4 +1,5 @@
 /** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), named, laid out and rounded from figures computed next to their data. */
+import { readFileSync } from "node:fs";
 import { US_PER_S, usToSeconds } from "../engine/index.js";
 import { LATENCY_METRICS, requestCounts, sum, waitedFraction, ScopeStats, type LatencyMetric, type RequestCounts } from "../metrics/scope.js";
 import type { DistributionSummary } from "../metrics/sketch.js";
@@ -62,8 +63,10 @@ export interface RegionReport extends GroupReport {
 
 export interface Report extends GroupReport {
   schema_version: number;
-  scenario: { name: string; description?: string; seed: number; duration_s: number; warmup_s: number };
-  run: { simulated_s: number; events: number; requests_generated: number; warmup_requests_excluded: number };
+  /** which scenario: its name, the SHA-256 of its source and the --set overrides applied to it */
+  scenario: { name: string; description?: string; seed: number; duration_s: number; warmup_s: number; sha256: string; overrides: string[] };
+  /** the run: fleetsim's version (package.json's, so reports of one release compare byte for byte), simulated time, events */
+  run: { fleetsim_version: string; simulated_s: number; events: number; requests_generated: number; warmup_requests_excluded: number };
   /** time averages over [warmup, duration]; with throughput and latency they satisfy Little's law */
   occupancy: { mean_in_system: number; mean_queued: number; waited_fraction: number | null };
   by_tenant: Record<string, GroupReport & { model: string }>;
@@ -210,6 +213,9 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
   };
 }
 
+/** package.json's version (from src/report or dist/report alike, two folders up). */
+const FLEETSIM_VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+
 export function buildReport(result: SimulationResult): Report {
   const { scenario, recorder, topology, fleet } = result;
   const windowS = scenario.duration - scenario.warmup;
@@ -285,8 +291,11 @@ export function buildReport(result: SimulationResult): Report {
       seed: scenario.seed,
       duration_s: scenario.duration,
       warmup_s: scenario.warmup,
+      sha256: result.provenance.sha256,
+      overrides: result.provenance.overrides,
     },
     run: {
+      fleetsim_version: FLEETSIM_VERSION,
       simulated_s: usToSeconds(endUs),
       events: result.events,
       requests_generated: result.generated,

@@ -34,9 +34,13 @@ export function formatPath(path: readonly PathSegment[]): string {
 }
 
 /** Parses "workload.tenants[0].arrival.rate_per_s" into segments; undefined if malformed. */
+/** A path segment `[*]`: every element of the list (in `--set` paths). */
+export const WILDCARD = "*";
+
+/** Parses "a.b[0].c" (and "[*]" for every element of a list); undefined when malformed. */
 export function parsePath(text: string): PathSegment[] | undefined {
   const segments: PathSegment[] = [];
-  const pattern = /([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|(\.)/gy;
+  const pattern = /([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+|\*)\]|(\.)/gy;
   let expectName = true;
   let match: RegExpExecArray | null;
   while (pattern.lastIndex < text.length && (match = pattern.exec(text))) {
@@ -46,7 +50,7 @@ export function parsePath(text: string): PathSegment[] | undefined {
       expectName = false;
     } else if (match[2] !== undefined) {
       if (segments.length === 0) return undefined;
-      segments.push(Number(match[2]));
+      segments.push(match[2] === "*" ? WILDCARD : Number(match[2]));
       expectName = false;
     } else {
       if (expectName) return undefined;

@@ -18,6 +18,7 @@ import { describeIssue } from "./zod-issues.js";
 import { deployModel } from "../inference/deployment.js";
 import { checkFaults, planTopology } from "../fleet/topology.js";
 import { ProfileModel } from "../inference/latency/profile.js";
+import { createHash } from "node:crypto";
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -25,6 +26,8 @@ export interface LoadedScenario {
   file: string;
   /** data files, already read and checked */
   data: DataFiles;
+  /** what the report records to say which scenario it is: the source's SHA-256 and the overrides applied to it */
+  provenance: { sha256: string; overrides: string[] };
 }
 
 export interface LoadOptions {
@@ -113,7 +116,11 @@ export function loadScenarioText(text: string, file: string, options: LoadOption
   const data = new DataFiles(dirname(file));
   const scenario = validate(doc.toJS(), data, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));
   if (!scenario) throw new ScenarioError(issues);
-  return { scenario, file, data };
+  return { scenario, file, data, provenance: { sha256: sha256(text), overrides: overrides.map((o) => o.text) } };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 type Report = (path: PathSegment[], message: string, atKey?: boolean) => void;
@@ -154,7 +161,7 @@ export function validateScenarioObject(input: unknown, baseDir = "."): LoadedSce
   const data = new DataFiles(baseDir);
   const scenario = validate(input, data, (path, message) => issues.push({ file: "(scenario)", path: formatPath(path), message }));
   if (!scenario) throw new ScenarioError(issues);
-  return { scenario, file: "(scenario)", data };
+  return { scenario, file: "(scenario)", data, provenance: { sha256: sha256(JSON.stringify(input)), overrides: [] } };
 }
 
 /** Reads every trace and empirical column the scenario names, so file problems surface before the run. */

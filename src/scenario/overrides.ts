@@ -1,6 +1,6 @@
 /** `--set path=value`: command-line overrides applied to the YAML document before validation. */
 import { isCollection, isMap, isSeq, parse as parseYaml, type Document } from "yaml";
-import { parsePath, type PathSegment } from "./issues.js";
+import { parsePath, WILDCARD, type PathSegment } from "./issues.js";
 
 export interface Override {
   /** the text as given, for messages */
@@ -14,7 +14,7 @@ export function parseOverride(text: string): Override | string {
   const eq = text.indexOf("=");
   if (eq <= 0) return `expected path=value, got ${JSON.stringify(text)}`;
   const path = parsePath(text.slice(0, eq).trim());
-  if (!path) return `malformed field path ${JSON.stringify(text.slice(0, eq))} (expected e.g. workload.tenants[0].arrival.rate_per_s)`;
+  if (!path) return `malformed field path ${JSON.stringify(text.slice(0, eq))} (expected e.g. workload.tenants[0].arrival.rate_per_s, or regions[*].azs[*].servers.type for every element)`;
   const raw = text.slice(eq + 1);
   let value: unknown;
   try {
@@ -25,9 +25,33 @@ export function parseOverride(text: string): Override | string {
   return { text, path, value: value === null && raw.trim() === "" ? "" : value };
 }
 
-/** Sets the override's value in the document; returns a message if the path cannot hold it. */
+/** Every concrete path a path with `[*]` segments names in this document (the path itself when it has none). */
+function expandWildcards(doc: Document, path: readonly PathSegment[]): PathSegment[][] | string {
+  const star = path.indexOf(WILDCARD);
+  if (star < 0) return [[...path]];
+  const list = doc.getIn(path.slice(0, star), true);
+  if (!isSeq(list)) return `${JSON.stringify(String(path[star - 1] ?? ""))} is not a list, so [*] cannot range over it`;
+  const out: PathSegment[][] = [];
+  for (let i = 0; i < list.items.length; i++) {
+    const expanded = expandWildcards(doc, [...path.slice(0, star), i, ...path.slice(star + 1)]);
+    if (typeof expanded === "string") return expanded;
+    out.push(...expanded);
+  }
+  return out;
+}
+
+/** Sets the override's value in the document (at every element a `[*]` ranges over); returns a message if the path cannot hold it. */
 export function applyOverride(doc: Document, override: Override): string | undefined {
-  const { path } = override;
+  const paths = expandWildcards(doc, override.path);
+  if (typeof paths === "string") return paths;
+  for (const path of paths) {
+    const problem = applyAt(doc, path, override.value);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function applyAt(doc: Document, path: PathSegment[], value: unknown): string | undefined {
   for (let i = 0; i < path.length - 1; i++) {
     const node = doc.getIn(path.slice(0, i + 1), true);
     if (node === undefined) break;
@@ -42,6 +66,6 @@ export function applyOverride(doc: Document, override: Override): string | undef
   } else if (parent !== undefined && parent !== null && !isMap(parent)) {
     return `cannot set key '${last}': its parent is not a mapping`;
   }
-  doc.setIn(path, doc.createNode(override.value));
+  doc.setIn(path, doc.createNode(value));
   return undefined;
 }
