@@ -23,6 +23,9 @@ function groupTable(title: string, groups: Record<string, GroupReport>): string[
   return [...lines, ""];
 }
 
+/** Replica tables longer than this fold into <details>. */
+const FOLD_REPLICAS = 16;
+
 function replicaTables(report: Report): string[] {
   const lines: string[] = [];
   for (const [name, model] of Object.entries(report.by_model)) {
@@ -36,8 +39,10 @@ function replicaTables(report: Report): string[] {
       `${model.replicas} replicas of ${d.gpus_per_replica} x ${d.gpu}: ${d.weights_gb_per_gpu.toFixed(1)} GB of weights and ${d.kv_cache_gb_per_gpu.toFixed(1)} GB of KV cache per GPU ` +
         `(${count(d.kv_tokens_per_replica)} tokens per replica). On average a replica was busy ${percent(mean((r) => r.busy_fraction))} of the time ` +
         `with ${mean((r) => r.mean_batch_size).toFixed(1)} sequences per iteration, used ${percent(mean((r) => r.mean_kv_utilization))} of its KV cache, ` +
-        `and reached ${percent(mean((r) => r.compute_utilization))} of peak compute and ${percent(mean((r) => r.bandwidth_utilization))} of memory bandwidth.`,
+        `and reached ${percent(mean((r) => r.compute_utilization))} of peak compute and ${percent(mean((r) => r.bandwidth_utilization))} of memory bandwidth. ` +
+        `("Busy" is the share of time running iterations, whatever their size: a replica busy 100 % with a small batch has room; its batch, KV use and compute say how much.)`,
       "",
+      ...(rs.length > FOLD_REPLICAS ? [`<details><summary>${rs.length} replicas</summary>`, ""] : []),
       "| replica | region / AZ | busy | batch | KV used | tokens/s | output tokens/s | compute | bandwidth | preemptions | prefix hits |",
       "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...rs.map(
@@ -45,12 +50,15 @@ function replicaTables(report: Report): string[] {
           `| ${r.index} | ${r.region} / ${r.az} | ${percent(r.busy_fraction)} | ${r.mean_batch_size.toFixed(1)} | ${percent(r.mean_kv_utilization)} | ${r.tokens_per_s.toFixed(0)} | ${r.output_tokens_per_s.toFixed(0)} | ${percent(r.compute_utilization)} | ${percent(r.bandwidth_utilization)} | ${r.preemptions} | ${r.prefix_cache_hits} |`,
       ),
       "",
+      ...(rs.length > FOLD_REPLICAS ? ["</details>", ""] : []),
     );
   }
   return lines;
 }
 
 function moneySection(report: Report): string[] {
+  // A scenario with no GPU servers, prices or energy (a queueing model) has no money to speak of.
+  if (report.cost.total_usd === 0 && report.revenue.total_usd === 0 && report.energy.facility_kwh === 0) return [];
   const c = report.cost;
   const m = report.margin;
   const hours = (report.scenario.duration_s - report.scenario.warmup_s) / 3600;
@@ -116,6 +124,7 @@ function scalingLines(report: Report): string[] {
 }
 
 function fleetSection(report: Report): string[] {
+  if (report.fleet.gpus === 0 && report.energy.facility_kwh === 0) return [];
   const e = report.energy;
   const f = report.fleet;
   const lines = [
@@ -202,6 +211,7 @@ export function summaryMarkdown(report: Report): string {
     ...(s.description ? [s.description.trim(), ""] : []),
     `Seed ${s.seed}; ${count(s.duration_s)} s simulated (statistics from ${count(s.warmup_s)} s on), ${count(report.run.events)} events.`,
     "",
+    ...thresholdSection(report),
     "## Requests",
     "",
     `${count(r.arrived)} requests arrived after the warm-up: ${count(r.completed)} completed (${percentOf(r.completed, r.arrived)}), ` +
@@ -225,7 +235,6 @@ export function summaryMarkdown(report: Report): string {
     latencyRow("time per output token", report.latency.tpot_s),
     latencyRow("end to end", report.latency.e2e_s),
     "",
-    ...thresholdSection(report),
     ...groupTable("By model", report.by_model),
     ...groupTable("By tenant", report.by_tenant),
     ...groupTable("By region", report.by_region),
