@@ -57,6 +57,8 @@ export interface SimulationOptions {
   onRequestEnd?: (record: RequestRecord) => void;
   /** check KV-cache and GPU-slot accounting after every change (slower; for tests) */
   debugChecks?: boolean;
+  /** told now and then how far the run got (simulated microseconds, events handled) */
+  onProgress?: (nowUs: number, events: number) => void;
 }
 
 /** Round trip between a client geo and a region: listed, else 0 within the region's own geo, else the default. */
@@ -82,6 +84,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const topology = planned.topology;
   const initialServers = topology.servers.length;
   const sim = new Simulator();
+  sim.onProgress = options.onProgress;
   const requests = new RequestTable();
   const durationUs = secondsToUs(scenario.duration);
   const warmupUs = secondsToUs(scenario.warmup);

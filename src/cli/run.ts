@@ -22,7 +22,9 @@ export async function runCommand(options: RunOptions): Promise<void> {
   let result: ReturnType<typeof simulate>;
   try {
     const requestLog = loaded.scenario.report.requests_csv ? files.stream("requests.csv") : undefined;
-    result = simulate(loaded, { onRequestEnd: requestLog && requestCsvWriter(loaded.scenario, requestLog) });
+    const progress = !options.quiet && process.stderr.isTTY ? progressLine(loaded.scenario.duration, started) : undefined;
+    result = simulate(loaded, { onRequestEnd: requestLog && requestCsvWriter(loaded.scenario, requestLog), onProgress: progress?.update });
+    progress?.done();
     requestLog?.close();
     simulatedAt = performance.now();
     await stageReport(files, result);
@@ -44,4 +46,21 @@ export async function runCommand(options: RunOptions): Promise<void> {
 
 function fmt(seconds: number | null): string {
   return seconds === null ? "–" : seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(3)} s`;
+}
+
+/** A live line on a terminal's stderr: simulated time, share of the duration, events/s, time left. */
+export function progressLine(durationS: number, startedMs: number) {
+  let shown = false;
+  return {
+    update: (nowUs: number, events: number) => {
+      const wallS = (performance.now() - startedMs) / 1000;
+      const share = Math.min(1, nowUs / 1e6 / durationS);
+      const eta = share > 0 ? (wallS * (1 - share)) / share : NaN;
+      process.stderr.write(`\r${(nowUs / 1e6).toFixed(0)} s simulated (${(100 * share).toFixed(0)} %), ${Math.round(events / wallS).toLocaleString("en-US")} events/s, ${Number.isFinite(eta) ? `${eta.toFixed(0)} s left` : "..."}   `);
+      shown = true;
+    },
+    done: () => {
+      if (shown) process.stderr.write("\r\x1b[K");
+    },
+  };
 }

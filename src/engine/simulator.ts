@@ -8,10 +8,14 @@ import { EventQueue, type EventFn } from "./queue.js";
  * of one number (typically an index into the caller's own tables), which lets components bind
  * their handlers once and schedule millions of events without allocating.
  */
+const PROGRESS_MASK = 0xffff;
+
 export class Simulator {
   private clockUs = 0;
   /** Number of events handled so far. */
   eventsHandled = 0;
+  /** told every 65,536 events (a progress display; it must not touch the simulation) */
+  onProgress?: (nowUs: number, events: number) => void;
   private readonly queue = new EventQueue();
   private stopped = false;
 
@@ -63,6 +67,7 @@ export class Simulator {
       this.clockUs = queue.poppedTimeUs;
       this.eventsHandled++;
       queue.poppedFn(queue.poppedArg);
+      if ((this.eventsHandled & PROGRESS_MASK) === 0 && this.onProgress) this.onProgress(this.clockUs, this.eventsHandled);
     }
     if (!this.stopped && untilUs !== Number.POSITIVE_INFINITY && untilUs > this.clockUs) this.clockUs = untilUs;
   }
