@@ -42,6 +42,7 @@ function worstTable(group: Evaluated[]): string[] {
 
 const sources = [...new Set(points.map((p) => p.source))];
 const perSource = summary.filter((s) => s.metric === "all");
+const checkOnly = new Set(points.filter((p) => p.checkOnly).map((p) => p.source));
 const lines: string[] = [
   "# Latency-model calibration",
   "",
@@ -56,9 +57,12 @@ const lines: string[] = [
   "",
   "## Errors per source",
   "",
-  "| source | points | median error | mean error | target met |",
-  "|---|---:|---:|---:|:---:|",
-  ...perSource.map((s) => `| ${s.source} | ${s.points} | ${pct(s.medianApe)} | ${pct(s.meanApe)} | ${s.medianApe <= TARGET_MEDIAN_APE ? "yes" : "**no**"} |`),
+  "| source | points | median error | mean error | target met | fitted |",
+  "|---|---:|---:|---:|:---:|:---:|",
+  ...perSource.map(
+    (s) =>
+      `| ${s.source} | ${s.points} | ${pct(s.medianApe)} | ${pct(s.meanApe)} | ${s.medianApe <= TARGET_MEDIAN_APE ? "yes" : "**no**"} | ${checkOnly.has(s.source) ? "no: a check" : "yes"} |`,
+  ),
   "",
   "## Errors per source and metric",
   "",

@@ -9,9 +9,16 @@ describe("latency-model calibration", () => {
   const { points, skipped } = loadCalibrationPoints(DATA);
   const summary = summarize(evaluate(points, CURRENT_CALIBRATION));
 
-  it("uses the points of all four published sources", () => {
+  it("uses the points of all six published sources", () => {
     const sources = new Set(points.map((p) => p.source));
-    expect([...sources].sort()).toEqual(["Splitwise (vLLM)", "TensorRT-LLM 0.9", "Vidur MLP profiles", "Vidur all-reduce"]);
+    expect([...sources].sort()).toEqual([
+      "NIM 1.8 (TensorRT-LLM), one user",
+      "Splitwise (vLLM)",
+      "TensorRT-LLM 0.9",
+      "TensorRT-LLM 0.9, batches of 1-8",
+      "Vidur MLP profiles",
+      "Vidur all-reduce",
+    ]);
     expect(points.length).toBeGreaterThan(800);
     // Only rows of models or GPUs outside the catalog, or cross-server collectives, are skipped.
     for (const s of skipped) expect(s.reason).toMatch(/not in the catalog|cross servers/);
