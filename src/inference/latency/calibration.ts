@@ -347,8 +347,9 @@ const HARDWARE_BOUNDS: Record<keyof HardwareEfficiency, [number, number]> = {
 };
 const STACK_BOUNDS: Record<keyof StackOverheads, [number, number]> = {
   stepUs: [10, 50_000],
-  prefillLayerUs: [0, 2000],
-  decodeLayerUs: [0, 2000],
+  layerUs: [0, 2000],
+  // Never negative: a prompt chunk must not make an iteration cheaper (RooflineModel.layerTokenUs).
+  prefillLayerExtraUs: [0, 2000],
   sequenceUs: [0, 2000],
   attentionMfu: [0.05, 0.75],
   decodeAttentionEfficiency: [0.05, 1],
@@ -400,9 +401,11 @@ function descend(points: readonly CalibrationPoint[], c: Calibration, params: re
     let improved = false;
     for (const param of params) {
       const current = param.get(c);
+      // A factor at zero would never move under multiplicative steps: step from a small positive value instead.
+      const base = current > 0 ? current : Math.max(param.min, 1e-3 * param.max);
       let bestValue = current;
       for (const step of steps) {
-        const value = Math.min(param.max, Math.max(param.min, current * step));
+        const value = Math.min(param.max, Math.max(param.min, base * step));
         if (value === current) continue;
         param.set(c, value);
         const score = objective(points, c);
