@@ -42,12 +42,13 @@ export interface PcieAllReduce {
  * (github.com/voipmonitor/rtx6kpro hardware/pcie-bandwidth.md @070506ff, RTX PRO 6000): 0.60-0.66 of
  * the link, so 0.63. Latency of a small all-reduce (256 B-64 KB, what a decode step sends): 24.1-24.6 µs
  * among 8 GPUs on PCIe switches (the same page), 42-43 µs among 8 RTX 4090s on Gen4 without
- * peer-to-peer (NVIDIA/nccl issue #1530), so 25 µs for groups of 4 or more, P2P being the rule on
- * data-centre GPUs. No 2-GPU PCIe all-reduce was found: NCCL's all-gather of one 4,096-wide row takes
- * 8.3 µs between 2 GPUs and 13.6 µs among 4 on a PCIe host (flashinfer-ai/flashinfer PR #5023), and
- * an all-reduce is a reduce-scatter plus an all-gather, so about twice that: 17 µs.
+ * peer-to-peer (NVIDIA/nccl issue #1530), so 25 µs, peer-to-peer being the rule on data-centre GPUs.
+ * No 2-GPU PCIe all-reduce was found (NCCL's all-gather of one 4,096-wide row takes 8.3 µs between 2
+ * GPUs and 13.6 µs among 4 on a PCIe host, flashinfer-ai/flashinfer PR #5023, which would put a
+ * reduce-scatter plus all-gather near 17 µs); pairs take the measured 25 µs too, erring slow, as
+ * TensorRT-LLM 0.9's L40S TP2 decode steps are slower than even that predicts (bench/calibration.md).
  */
-export const PCIE_ALL_REDUCE: PcieAllReduce = { pairUs: 17, groupUs: 25, busEfficiency: 0.63 };
+export const PCIE_ALL_REDUCE: PcieAllReduce = { pairUs: 25, groupUs: 25, busEfficiency: 0.63 };
 
 /** What the serving software adds or loses on top of the hardware: its kernels and its CPU overheads. */
 export interface StackOverheads {
@@ -77,7 +78,7 @@ export const HARDWARE_EFFICIENCY: Record<GpuFamily, HardwareEfficiency> = {
   hopper: { gemmMfu: 0.675, lowPrecisionGemmMfu: 0.634, memoryEfficiency: 0.884, layerKernelUs: 33.1, allReducePairUs: 16, allReduceGroupUs: 33.6, interconnectEfficiency: 0.728 },
   // No Ada GPU in the catalog has NVLink (the L40S uses PCIE_ALL_REDUCE), so Ada's NVLink all-reduce
   // figures are not fitted: they are Hopper's, for an inline Ada GPU that declares NVLink.
-  ada: { gemmMfu: 0.62, lowPrecisionGemmMfu: 0.736, memoryEfficiency: 0.823, layerKernelUs: 51.6, allReducePairUs: 16, allReduceGroupUs: 33.6, interconnectEfficiency: 0.728 },
+  ada: { gemmMfu: 0.62, lowPrecisionGemmMfu: 0.736, memoryEfficiency: 0.823, layerKernelUs: 50.6, allReducePairUs: 16, allReduceGroupUs: 33.6, interconnectEfficiency: 0.728 },
   // No published measurements for Blackwell here: Hopper's factors are assumed.
   blackwell: { gemmMfu: 0.675, lowPrecisionGemmMfu: 0.634, memoryEfficiency: 0.884, layerKernelUs: 33.1, allReducePairUs: 16, allReduceGroupUs: 33.6, interconnectEfficiency: 0.728 },
 };
