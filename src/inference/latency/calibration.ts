@@ -10,7 +10,7 @@ import { KV_BYTES, PRECISIONS, type Precision } from "../../catalog/precisions.j
 import { readRecords, type Records } from "../../workload/datafiles.js";
 import { HARDWARE_EFFICIENCY, STACK_OVERHEADS, type HardwareEfficiency, type Stack, type StackOverheads } from "./efficiency.js";
 import { RooflineModel } from "./roofline.js";
-import { decodeStepUs, prefillUs, staticBatch } from "./static-batch.js";
+import { decodeStepsUs, decodeStepUs, prefillUs, staticBatch } from "./static-batch.js";
 
 export interface Calibration {
   hardware: Record<GpuFamily, HardwareEfficiency>;
@@ -30,6 +30,8 @@ export interface CalibrationPoint {
   predict(calibration: Calibration): number;
   /** set when the point is shown but left out of the fit and the error targets, with the reason */
   excluded?: string;
+  /** set when the point is summarised like any other but never fitted (an out-of-sample check), with the reason */
+  checkOnly?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export interface CalibrationPoint {
  * over 2.8 s, while Splitwise measured the whole prefill at 1.54 s.
  */
 const A100_ALLREDUCE_EXCLUSION = "Vidur's A100 all-reduce runs at PCIe speed (~11 GB/s bus), contradicting end-to-end DGX-A100 timings";
+const NIM_CHECK = "a serving benchmark of a later TensorRT-LLM (NIM 1.8), held out of the fit as a check on it";
 const SPLITWISE_TP2_EXCLUSION = "the data README flags Splitwise TP2 rows at batch >= 32 as memory-limited (batch 64 faster than 32)";
 
 const GPU_NAMES: Record<string, string> = {
@@ -52,6 +55,12 @@ const GPU_NAMES: Record<string, string> = {
   h100_dgx: "h100-sxm",
   "H200-SXM-141GB": "h200-sxm",
   L40S: "l40s",
+  // NVIDIA's DLI sizing dataset names GPUs as nvidia-smi does; its "H100 80GB HBM3" is the SXM part.
+  "H100 80GB HBM3": "h100-sxm",
+  "H200 141GB HBM3": "h200-sxm",
+  "A100-SXM4-80GB": "a100-sxm-80gb",
+  // NIM's benchmark page says "2 x H100 80G"; NIM's optimised H100 profiles are for SXM/NVLink systems.
+  "H100 80G": "h100-sxm",
 };
 
 const MODEL_NAMES: Record<string, string> = {
@@ -63,6 +72,12 @@ const MODEL_NAMES: Record<string, string> = {
   "Mixtral-8x7B": "mixtral-8x7b",
   "GPT-J-6B": "gpt-j-6b",
   "Falcon-180B": "falcon-180b",
+  "LLaMA v2 7B": "llama-2-7b",
+  "LLaMA v2 70B": "llama-2-70b",
+  "Mistral 7B": "mistral-7b",
+  "GPTJ 6B": "gpt-j-6b",
+  "Falcon 180B": "falcon-180b",
+  "Llama-3.3-70B-Instruct": "llama-3.3-70b",
   "meta-llama/Llama-2-7b-hf": "llama-2-7b",
   "meta-llama/Llama-2-70b-hf": "llama-2-70b",
   // Llama 3 and 3.1 share their layer shapes; only the context length differs.
@@ -211,6 +226,48 @@ export function loadCalibrationPoints(dir: string): { points: CalibrationPoint[]
       points.push({ ...base, metric: "first-token latency, batch 1 (ms)", label, measured: num(trt, i, "ttft_ms"), predict: (c) => prefillUs(model(c), isl, 1) / 1e3 });
     }
   }
+
+  // TensorRT-LLM 0.9 static batches of 1-8 (NVIDIA's DLI sizing dataset): the mean decode step.
+  const dli = readRecords(join(dir, "trtllm_v0.9_low_batch_dli.csv"));
+  for (let i = 0; i < dli.rows.length; i++) {
+    const ids = lookup("TensorRT-LLM 0.9, batches of 1-8", str(dli, i, "GPU"), str(dli, i, "Model"));
+    if (!ids) continue;
+    const precision: Precision = str(dli, i, "Precision") === "FP8" ? "fp8" : "fp16";
+    const kvBytes = precision === "fp8" ? KV_BYTES.fp8 : KV_BYTES.fp16;
+    const tp = num(dli, i, "Tensor Model Parallel Size");
+    const isl = num(dli, i, "Input Token Length");
+    const osl = num(dli, i, "Output Token Length");
+    const batch = num(dli, i, "Batch Size");
+    points.push({
+      source: "TensorRT-LLM 0.9, batches of 1-8",
+      metric: "token-to-token latency (ms)",
+      label: `${ids.modelId} ${ids.gpuId} ${precision} TP${tp} ${isl}/${osl} batch ${batch}`,
+      family: ids.family,
+      stack: "trtllm",
+      measured: num(dli, i, "Token-to-token Latency (ms)"),
+      predict: (c) => staticBatch(roofline(c, ids.gpuId, ids.modelId, precision, tp, "trtllm", kvBytes), batch, isl, osl).tbtUs / 1e3,
+    });
+  }
+
+  // NIM 1.8 at one request at a time: the mean decode step of a lone sequence.
+  const nim = readRecords(join(dir, "nim_llama-3.3-70b_concurrency1.csv"));
+  for (let i = 0; i < nim.rows.length; i++) {
+    const ids = lookup("NIM 1.8 (TensorRT-LLM), one user", str(nim, i, "gpu"), str(nim, i, "model"));
+    if (!ids) continue;
+    const tp = num(nim, i, "tensor_parallel");
+    const isl = num(nim, i, "isl_tokens");
+    const osl = num(nim, i, "osl_tokens");
+    points.push({
+      source: "NIM 1.8 (TensorRT-LLM), one user",
+      metric: "inter-token latency, concurrency 1 (ms)",
+      label: `${ids.modelId} ${ids.gpuId} fp8 TP${tp} ${isl}/${osl}`,
+      family: ids.family,
+      stack: "trtllm",
+      measured: num(nim, i, "itl_ms"),
+      checkOnly: NIM_CHECK,
+      predict: (c) => decodeStepsUs(roofline(c, ids.gpuId, ids.modelId, "fp8", tp, "trtllm", KV_BYTES.fp8), 1, isl + 1, osl - 1) / (osl - 1) / 1e3,
+    });
+  }
   return { points, skipped: [...skipped.values()] };
 }
 
@@ -290,8 +347,9 @@ const HARDWARE_BOUNDS: Record<keyof HardwareEfficiency, [number, number]> = {
 };
 const STACK_BOUNDS: Record<keyof StackOverheads, [number, number]> = {
   stepUs: [10, 50_000],
-  prefillLayerUs: [0, 2000],
-  decodeLayerUs: [0, 2000],
+  layerUs: [0, 2000],
+  // Never negative: a prompt chunk must not make an iteration cheaper (RooflineModel.layerTokenUs).
+  prefillLayerExtraUs: [0, 2000],
   sequenceUs: [0, 2000],
   attentionMfu: [0.05, 0.75],
   decodeAttentionEfficiency: [0.05, 1],
@@ -343,9 +401,11 @@ function descend(points: readonly CalibrationPoint[], c: Calibration, params: re
     let improved = false;
     for (const param of params) {
       const current = param.get(c);
+      // A factor at zero would never move under multiplicative steps: step from a small positive value instead.
+      const base = current > 0 ? current : Math.max(param.min, 1e-3 * param.max);
       let bestValue = current;
       for (const step of steps) {
-        const value = Math.min(param.max, Math.max(param.min, current * step));
+        const value = Math.min(param.max, Math.max(param.min, base * step));
         if (value === current) continue;
         param.set(c, value);
         const score = objective(points, c);
@@ -370,7 +430,7 @@ const MICROBENCHMARK_SOURCE = "Vidur all-reduce";
  * with those held fixed (end-to-end differences in collectives go to the stacks' collectiveEfficiency).
  */
 export function fitCalibration(allPoints: readonly CalibrationPoint[], start: Calibration, rounds = 60): Calibration {
-  const points = allPoints.filter((p) => !p.excluded);
+  const points = allPoints.filter((p) => !p.excluded && !p.checkOnly);
   const c = cloneCalibration(start);
   const params = parametersFor(points);
   const microbenchmarks = points.filter((p) => p.source === MICROBENCHMARK_SOURCE);

@@ -8,7 +8,7 @@
 import type { GpuSpec } from "../../catalog/gpus.js";
 import { linearParamsPerLayer, type ModelSpec } from "../../catalog/models.js";
 import { PRECISIONS, type Precision } from "../../catalog/precisions.js";
-import type { HardwareEfficiency, StackOverheads } from "./efficiency.js";
+import { PCIE_ALL_REDUCE, type HardwareEfficiency, type StackOverheads } from "./efficiency.js";
 import type { BatchShape, LatencyModel } from "./shape.js";
 
 export interface Deployment {
@@ -45,6 +45,8 @@ export class RooflineModel implements LatencyModel {
   /** achieved all-reduce bus bandwidth, bytes per microsecond */
   private readonly busBytesPerUs: number;
   private readonly allReduceLatencyUs: number;
+  /** latency of one point-to-point hop between two GPUs (pipeline stages) */
+  private readonly pairLatencyUs: number;
   private readonly decodeKvBytesPerUs: number;
   private readonly lmHeadFlopsPerSeq: number;
   private readonly lmHeadBytes: number;
@@ -74,8 +76,15 @@ export class RooflineModel implements LatencyModel {
     this.kvBytesPerTokenPerLayer = 2 * kvHeadsPerGpu * model.headDim * deployment.kvBytes;
     this.allReduceBytesPerToken = model.hidden * ACTIVATION_BYTES;
     this.allReduceFactor = tp > 1 ? (2 * (tp - 1)) / tp : 0;
-    this.busBytesPerUs = gpu.interconnectGbPerS * 1e3 * hardware.interconnectEfficiency * deployment.overheads.collectiveEfficiency;
-    this.allReduceLatencyUs = tp <= 1 ? 0 : tp === 2 ? hardware.allReducePairUs : hardware.allReduceGroupUs;
+    // Over NVLink, the family's calibrated NCCL figures; over PCIe, NCCL's measured PCIe figures
+    // (PCIE_ALL_REDUCE), whatever the family: a PCIe ring is a different fabric, not a slower NVLink.
+    const collective =
+      gpu.interconnect === "pcie"
+        ? PCIE_ALL_REDUCE
+        : { pairUs: hardware.allReducePairUs, groupUs: hardware.allReduceGroupUs, busEfficiency: hardware.interconnectEfficiency };
+    this.busBytesPerUs = gpu.interconnectGbPerS * 1e3 * collective.busEfficiency * deployment.overheads.collectiveEfficiency;
+    this.pairLatencyUs = collective.pairUs;
+    this.allReduceLatencyUs = tp <= 1 ? 0 : tp === 2 ? collective.pairUs : collective.groupUs;
     this.decodeKvBytesPerUs = this.bytesPerUs * deployment.overheads.decodeAttentionEfficiency;
     this.lmHeadFlopsPerSeq = (2 * model.hidden * model.vocab) / tp;
     this.lmHeadBytes = (model.hidden * model.vocab * p.weightBytes) / tp;
@@ -98,7 +107,11 @@ export class RooflineModel implements LatencyModel {
       this.allReduceFactor > 0
         ? 2 * (this.allReduceLatencyUs + (this.allReduceFactor * this.allReduceBytesPerToken * tokens) / this.busBytesPerUs)
         : 0;
-    const fixed = d.hardware.layerKernelUs + (hasPrefill ? d.overheads.prefillLayerUs : d.overheads.decodeLayerUs);
+    // One per-layer constant that every iteration pays, plus a non-negative extra when it has prompt
+    // work. With every other term non-decreasing in tokens, sequences and context, this makes iteration
+    // time monotone in work by construction: adding a prompt chunk to a decode batch can only add the
+    // extra, never swap in a smaller constant (decode replays CUDA graphs: it is cheaper, not dearer).
+    const fixed = d.hardware.layerKernelUs + d.overheads.layerUs + (hasPrefill ? d.overheads.prefillLayerExtraUs : 0);
     return linear + elementwise + kvWrite + allReduce + fixed;
   }
 
@@ -110,7 +123,7 @@ export class RooflineModel implements LatencyModel {
   private iterationFixedUs(tokens: number, seqs: number, hasPrefill: boolean): number {
     const d = this.deployment;
     const lmHead = Math.max((this.lmHeadFlopsPerSeq * seqs) / this.linearFlopPerUs, this.lmHeadBytes / this.bytesPerUs);
-    const pipeline = (d.pipelineParallel - 1) * (d.hardware.allReducePairUs + (this.allReduceBytesPerToken * tokens) / this.busBytesPerUs);
+    const pipeline = (d.pipelineParallel - 1) * (this.pairLatencyUs + (this.allReduceBytesPerToken * tokens) / this.busBytesPerUs);
     return this.layers * this.layerTokenUs(tokens, hasPrefill) + lmHead + pipeline + d.overheads.stepUs + d.overheads.sequenceUs * seqs;
   }
 
