@@ -82,6 +82,8 @@ function chartSpec(axes: readonly Axis[]): vl.TopLevelSpec {
     encoding: { x, ...color },
     layer: [
       { mark: { type: "area", opacity: 0.18 }, encoding: { y: { field: "lo", type: "quantitative", scale: { zero: false }, axis: { title: { expr: "metric" } } }, y2: { field: "hi" } } },
+      // The band again as a bar at each point: visible where a line has a single point.
+      { mark: { type: "rule", opacity: 0.6 }, encoding: { y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
       { mark: { type: "line", point: true }, encoding: { y: { field: "mean", type: "quantitative" } } },
     ],
     config: { legend: { orient: "bottom", columns: 1, labelLimit: 400, titleLimit: 400 } },

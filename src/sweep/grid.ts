@@ -48,7 +48,9 @@ export interface Cell {
 }
 
 /** A mistake in the sweep's own options (an axis, the grid file, a shard), as opposed to in a cell. */
-export class GridError extends Error {}
+export class GridError extends Error {
+  override readonly name = "GridError";
+}
 
 export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");

@@ -62,7 +62,9 @@ export interface SweepResult {
 }
 
 /** A merge that cannot be done: slices of different sweeps, or cells missing or given twice. */
-export class MergeError extends Error {}
+export class MergeError extends Error {
+  override readonly name = "MergeError";
+}
 
 /** A scenario name as a folder name. */
 function folderName(name: string): string {
