@@ -96,9 +96,11 @@ function reportFailures(failed: readonly SweepRow[], axes: readonly Axis[]): voi
 
 /** A live "cells done / total, ETA" line on a terminal's stderr, redrawn in place. */
 class ProgressLine {
-  private readonly startedMs = performance.now();
+  /** when the first cell was handed out (the first update), so planning and reuse do not skew the ETA */
+  private startedMs: number | undefined;
 
   update(p: SweepProgress): void {
+    this.startedMs ??= performance.now();
     const elapsedS = (performance.now() - this.startedMs) / 1000;
     const etaS = p.ran > 0 ? (elapsedS / p.ran) * (p.toRun - p.ran) : NaN;
     const reused = p.reused > 0 ? ` (${p.reused} reused)` : "";
