@@ -120,6 +120,48 @@ async function main(): Promise<void> {
         catalogCommand(args.what as "gpus" | "models" | "servers" | "precisions" | undefined);
       },
     )
+    .command(
+      "sweep <scenario>",
+      "run a scenario over a grid of --set values x seeds on worker threads: cells, sweep.csv and sweep.html; exit 1 if a cell failed",
+      (y: Argv) =>
+        scenarioOptions(y)
+          .option("seed", { type: "number", describe: "the first seed (default: the scenario's); each grid point runs seed, seed+1, ..." })
+          .option("grid", { type: "string", array: true, nargs: 1, default: [] as string[], describe: "an axis: PATH=v1,v2,... (repeatable; first axis outermost; values read as YAML like --set)" })
+          .option("grid-file", { type: "string", describe: "axes from a YAML mapping PATH -> list of values (for values with commas); before the --grid axes" })
+          .option("seeds", { type: "number", default: 1, describe: "seeds per grid point (common random numbers across the grid)" })
+          .option("jobs", { type: "number", describe: "worker threads (default: the available cores)" })
+          .option("out", { type: "string", describe: "sweep folder (default: out/sweeps/<scenario name>); cells already there with the same inputs are reused" })
+          .option("shard", { type: "string", describe: "i/N: run only the cells whose index mod N is i-1 (then: fleetsim merge)" })
+          .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
+      async (args) => {
+        const { sweepCommand } = await import("./sweep.js");
+        process.exitCode = await sweepCommand({
+          scenario: args.scenario!,
+          seed: args.seed,
+          sets: args.set,
+          grid: args.grid,
+          gridFile: args["grid-file"],
+          seeds: args.seeds,
+          jobs: args.jobs,
+          out: args.out,
+          shard: args.shard,
+          quiet: args.quiet,
+        });
+      },
+    )
+    .command(
+      "merge <dirs..>",
+      "merge the folders of a sweep's shards into one: every cell, sweep.csv and sweep.html as one run writes them; exit 2 if cells are missing or given twice",
+      (y: Argv) =>
+        y
+          .positional("dirs", { type: "string", array: true, demandOption: true, describe: "sweep folders (each with sweep.json)" })
+          .option("out", { type: "string", demandOption: true, describe: "the merged sweep's folder" })
+          .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
+      async (args) => {
+        const { mergeCommand } = await import("./sweep.js");
+        process.exitCode = await mergeCommand({ dirs: args.dirs as string[], out: args.out, quiet: args.quiet });
+      },
+    )
     .demandCommand(1, "Give a command (see --help).")
     .strict()
     .help()
