@@ -9,7 +9,7 @@ import type { DistributionSummary } from "../metrics/sketch.js";
 import type { TimeSeriesRow } from "../metrics/timeseries.js";
 import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
-import { count, percent, percentPoints, seconds, thresholdActual, usd } from "./format.js";
+import { count, percent, percentPoints, seconds, thresholdReading, usd } from "./format.js";
 
 const require = createRequire(import.meta.url);
 
@@ -98,7 +98,7 @@ function thresholdList(report: Report): string {
   const entries = Object.entries(report.thresholds);
   if (entries.length === 0) return "";
   const items = entries.flatMap(([metric, results]) =>
-    results.map((r) => `<li class="${r.ok ? "pass" : "fail"}">${r.ok ? "pass" : "FAIL"}: ${escapeHtml(metric)} ${escapeHtml(r.expression)} (actual ${thresholdActual(r.actual)})</li>`),
+    results.map((r) => `<li class="${r.ok ? "pass" : "fail"}">${r.ok ? "pass" : "FAIL"}: ${escapeHtml(metric)} ${escapeHtml(r.expression)} (${escapeHtml(thresholdReading(metric, r))})</li>`),
   );
   return `<h2>Thresholds</h2><ul class="thresholds">${items.join("")}</ul>`;
 }
