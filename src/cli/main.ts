@@ -40,14 +40,22 @@ async function main(): Promise<void> {
     )
     .command(
       "check <scenario>",
-      "run a scenario and evaluate its thresholds: exit 0 if all pass, 99 if any fails, 2 on invalid input",
+      "run a scenario and evaluate its thresholds: exit 0 if all pass, 99 if any fails, 2 on invalid input or no thresholds",
       (y: Argv) =>
         scenarioOptions(y)
           .option("junit", { type: "string", describe: "also write the results as JUnit XML to this file" })
-          .option("out", { type: "string", describe: "also write the report to this folder" }),
+          .option("out", { type: "string", describe: "also write the report to this folder" })
+          .option("allow-empty", { type: "boolean", default: false, describe: "pass a scenario without thresholds (otherwise refused, exit 2)" }),
       async (args) => {
         const { checkCommand } = await import("./check.js");
-        process.exitCode = await checkCommand({ scenario: args.scenario!, seed: args.seed, sets: args.set, junit: args.junit, out: args.out });
+        process.exitCode = await checkCommand({
+          scenario: args.scenario!,
+          seed: args.seed,
+          sets: args.set,
+          junit: args.junit,
+          out: args.out,
+          allowEmpty: args["allow-empty"],
+        });
       },
     )
     .command(

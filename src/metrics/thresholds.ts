@@ -159,6 +159,11 @@ export function parseThresholds(written: Record<string, string[]>): Record<strin
   return Object.fromEntries(Object.entries(written).map(([metric, sources]) => [metric, sources.map((source) => parseThreshold(metric, source))]));
 }
 
+/** How many expressions a scenario's `thresholds:` holds (a metric with an empty list holds none). */
+export function countThresholds(thresholds: Record<string, readonly unknown[]>): number {
+  return Object.values(thresholds).reduce((n, list) => n + list.length, 0);
+}
+
 export function isThresholdProblem(parsed: ParsedThreshold): parsed is ThresholdProblem {
   return "problem" in parsed;
 }
