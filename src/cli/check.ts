@@ -27,11 +27,6 @@ function xml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The refusal of a scenario without thresholds, shared by the commands that need some (check, plan). */
-export function noThresholdsMessage(file: string, hint: string): string {
-  return `${file}: the scenario has no thresholds, so nothing can pass or fail: add a \`thresholds:\` section (e.g. ttft: ["p(99) < 2s"])${hint}`;
-}
-
 /**
  * JUnit XML: one test case per threshold. All of them are read off one run, so the suite's `time` is
  * the run's wall-clock seconds and each case's is 0; each case carries its reading as properties
@@ -63,7 +58,11 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
   const started = performance.now();
   const loaded = loadScenarioFile(options.scenario, { sets: options.sets, seed: options.seed });
   const expressions = countThresholds(loaded.scenario.thresholds);
-  if (expressions === 0 && !options.allowEmpty) throw new UsageError(noThresholdsMessage(options.scenario, ", or pass --allow-empty to accept it"));
+  if (expressions === 0 && !options.allowEmpty) {
+    throw new UsageError(
+      `${options.scenario}: the scenario has no thresholds, so nothing can pass or fail: add a \`thresholds:\` section (e.g. ttft: ["p(99) < 2s"]), or pass --allow-empty to accept it`,
+    );
+  }
   const result = simulate(loaded);
   const wallS = (performance.now() - started) / 1000;
   const report = result.report;

@@ -59,6 +59,34 @@ async function main(): Promise<void> {
       },
     )
     .command(
+      "plan <scenario>",
+      "smallest value of a field (--vary) that passes every threshold in every seed, by bisection, and its cost; with --candidates, the cheapest configuration",
+      (y: Argv) =>
+        scenarioOptions(y)
+          .option("vary", { type: "string", demandOption: true, describe: "field path to search, e.g. models[0].replicas.initial" })
+          .option("min", { type: "number", demandOption: true, describe: "smallest value to consider" })
+          .option("max", { type: "number", demandOption: true, describe: "largest value to consider (if it fails, there is no answer: exit 99)" })
+          .option("step", { type: "number", describe: "resolution for a non-integer field (an integer field is searched by 1)" })
+          .option("seeds", { type: "number", default: 1, describe: "seeds each value must pass: seed, seed+1, ..., seed+N-1" })
+          .option("candidates", { type: "string", describe: "YAML list of { name, set: { PATH: VALUE } } configurations; the cheapest per million output tokens wins" })
+          .option("out", { type: "string", describe: "write plan.json and plan.md to this folder" }),
+      async (args) => {
+        const { planCommand } = await import("./plan.js");
+        process.exitCode = await planCommand({
+          scenario: args.scenario!,
+          vary: args.vary,
+          min: args.min,
+          max: args.max,
+          step: args.step,
+          seeds: args.seeds,
+          seed: args.seed,
+          sets: args.set,
+          candidates: args.candidates,
+          out: args.out,
+        });
+      },
+    )
+    .command(
       "validate <scenarios..>",
       "check scenario files and list every problem (file:line:col, field path, what was expected)",
       (y: Argv) =>
