@@ -87,6 +87,27 @@ async function main(): Promise<void> {
       },
     )
     .command(
+      "compare <a> <b>",
+      "two report.json side by side (headline metrics, B - A, % of A, threshold verdicts) as Markdown or JSON; exit 99 on a regression beyond --fail-on-regression",
+      (y: Argv) =>
+        y
+          .positional("a", { type: "string", demandOption: true, describe: "the baseline report.json (or its folder)" })
+          .positional("b", { type: "string", demandOption: true, describe: "the report.json compared with it (or its folder)" })
+          .option("format", { type: "string", choices: ["md", "json"], default: "md", describe: "Markdown (for a pull-request comment) or JSON" })
+          .option("out", { type: "string", describe: "write to this file instead of stdout" })
+          .option("fail-on-regression", { type: "number", describe: "exit 99 if a metric got worse by more than this percentage of A" }),
+      async (args) => {
+        const { compareCommand } = await import("./compare.js");
+        process.exitCode = compareCommand({
+          a: args.a!,
+          b: args.b!,
+          format: args.format as "md" | "json",
+          out: args.out,
+          failOnRegression: args["fail-on-regression"],
+        });
+      },
+    )
+    .command(
       "validate <scenarios..>",
       "check scenario files and list every problem (file:line:col, field path, what was expected)",
       (y: Argv) =>
