@@ -55,6 +55,9 @@ export async function planCommand(options: PlanCommandOptions): Promise<number> 
       throw error;
     }
   }
+  for (const a of plan.candidates.filter((c) => c.unpriced_server_types.length > 0)) {
+    process.stderr.write(`warning: ${a.candidate ?? "the scenario"} runs on ${a.unpriced_server_types.join(", ")} without a price, so its cost is too low (it ranks last)\n`);
+  }
   const best = plan.best;
   process.stdout.write(
     best === null

@@ -240,8 +240,10 @@ export function planCapacity(options: PlanOptions, progress: PlanProgress = {}):
       );
     }
     const grid = gridFor(options, readPath(loaded.scenario, path));
-    load(candidate, [`${varyPath}=${grid.values[0]}`]);
-    load(candidate, [`${varyPath}=${grid.values[grid.values.length - 1]}`]);
+    // The ends and one step in: a field that refuses the grid's values (a fraction of a replica) says so now.
+    for (const value of new Set([grid.values[0], grid.values[1] ?? grid.values[0], grid.values[grid.values.length - 1]])) {
+      load(candidate, [`${varyPath}=${value}`]);
+    }
     return grid;
   });
 
