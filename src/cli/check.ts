@@ -1,14 +1,17 @@
 /**
- * `fleetsim check`: runs a scenario and evaluates its `thresholds:`. Prints one line per threshold,
- * exits 99 if any fails (as k6 does), and can write JUnit XML for CI systems.
+ * `fleetsim check`: runs a scenario and evaluates its `thresholds:`. Prints one line per threshold
+ * with the reading in its unit (`p(99)=51.2s`, `rate=0.12%`, as k6 does), exits 99 if any fails, and
+ * can write JUnit XML for CI systems. A scenario without thresholds has nothing to pass, so it is
+ * refused (exit 2) unless `--allow-empty` says that is intended.
  */
 import { basename, dirname } from "node:path";
 import { simulate } from "../index.js";
 import { loadScenarioFile } from "../scenario/load.js";
 import { StagedFiles, stageReport } from "../report/index.js";
 import type { Report } from "../report/json.js";
-import { thresholdActual } from "../report/format.js";
-import { exitCodes } from "./errors.js";
+import { thresholdReading } from "../report/format.js";
+import { countThresholds } from "../metrics/thresholds.js";
+import { exitCodes, UsageError } from "./errors.js";
 
 export interface CheckOptions {
   scenario: string;
@@ -16,24 +19,34 @@ export interface CheckOptions {
   sets: readonly string[];
   junit?: string;
   out?: string;
+  /** pass a scenario without thresholds instead of refusing it */
+  allowEmpty?: boolean;
 }
 
 function xml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function junitXml(report: Report): string {
-  const cases = Object.entries(report.thresholds).flatMap(([metric, results]) => results.map((r) => ({ metric, ...r })));
+/**
+ * JUnit XML: one test case per threshold. All of them are read off one run, so the suite's `time` is
+ * the run's wall-clock seconds and each case's is 0; each case carries its reading as properties
+ * (`actual`, the raw number in the metric's unit, and `reading`, as printed).
+ */
+export function junitXml(report: Report, wallS = 0): string {
+  const cases = Object.entries(report.thresholds).flatMap(([metric, results]) => results.map((r) => ({ metric, reading: thresholdReading(metric, r), ...r })));
   const failures = cases.filter((c) => !c.ok).length;
+  const time = wallS.toFixed(3);
+  const property = (name: string, value: string | number) => `<property name="${xml(name)}" value="${xml(String(value))}"/>`;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites tests="${cases.length}" failures="${failures}">`,
-    `  <testsuite name="${xml(report.scenario.name)}" tests="${cases.length}" failures="${failures}">`,
+    `<testsuites tests="${cases.length}" failures="${failures}" time="${time}">`,
+    `  <testsuite name="${xml(report.scenario.name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${time}">`,
+    `    <properties>${property("seed", report.scenario.seed)}${property("simulated_s", report.run.simulated_s)}${property("requests", report.requests.arrived)}</properties>`,
     ...cases.map((c) => {
       const name = `${c.metric}: ${c.expression}`;
-      return c.ok
-        ? `    <testcase classname="fleetsim.thresholds" name="${xml(name)}"/>`
-        : `    <testcase classname="fleetsim.thresholds" name="${xml(name)}"><failure message="${xml(`${name} (actual ${c.actual ?? "none"})`)}"/></testcase>`;
+      const properties = `<properties>${property("actual", c.actual ?? "none")}${property("reading", c.reading)}</properties>`;
+      const failure = c.ok ? "" : `<failure message="${xml(`${name} (${c.reading})`)}" type="threshold"/>`;
+      return `    <testcase classname="fleetsim.thresholds" name="${xml(name)}" time="0">${properties}${failure}</testcase>`;
     }),
     "  </testsuite>",
     "</testsuites>",
@@ -42,15 +55,21 @@ export function junitXml(report: Report): string {
 }
 
 export async function checkCommand(options: CheckOptions): Promise<number> {
+  const started = performance.now();
   const loaded = loadScenarioFile(options.scenario, { sets: options.sets, seed: options.seed });
+  const expressions = countThresholds(loaded.scenario.thresholds);
+  if (expressions === 0 && !options.allowEmpty) {
+    throw new UsageError(
+      `${options.scenario}: the scenario has no thresholds, so nothing can pass or fail: add a \`thresholds:\` section (e.g. ttft: ["p(99) < 2s"]), or pass --allow-empty to accept it`,
+    );
+  }
   const result = simulate(loaded);
+  const wallS = (performance.now() - started) / 1000;
   const report = result.report;
   const entries = Object.entries(report.thresholds);
-  if (entries.length === 0) process.stdout.write(`${report.scenario.name}: no thresholds to check\n`);
+  if (expressions === 0) process.stdout.write(`${report.scenario.name}: no thresholds to check (--allow-empty)\n`);
   for (const [metric, results] of entries) {
-    for (const r of results) {
-      process.stdout.write(`${r.ok ? "✓" : "✗"} ${metric}: ${r.expression} (actual ${thresholdActual(r.actual)})\n`);
-    }
+    for (const r of results) process.stdout.write(`${r.ok ? "✓" : "✗"} ${metric}: ${r.expression} (${thresholdReading(metric, r)})\n`);
   }
   if (options.out) {
     const files = new StagedFiles(options.out);
@@ -64,7 +83,7 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
   }
   if (options.junit) {
     const files = new StagedFiles(dirname(options.junit));
-    files.write(basename(options.junit), junitXml(report));
+    files.write(basename(options.junit), junitXml(report, wallS));
     files.commit();
   }
   const failed = entries.reduce((n, [, results]) => n + results.filter((r) => !r.ok).length, 0);

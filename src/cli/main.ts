@@ -45,14 +45,71 @@ async function main(): Promise<void> {
     )
     .command(
       "check <scenario>",
-      "run a scenario and evaluate its thresholds: exit 0 if all pass, 99 if any fails, 2 on invalid input",
+      "run a scenario and evaluate its thresholds: exit 0 if all pass, 99 if any fails, 2 on invalid input or no thresholds",
       (y: Argv) =>
         scenarioOptions(y)
           .option("junit", { type: "string", describe: "also write the results as JUnit XML to this file" })
-          .option("out", { type: "string", describe: "also write the report to this folder" }),
+          .option("out", { type: "string", describe: "also write the report to this folder" })
+          .option("allow-empty", { type: "boolean", default: false, describe: "pass a scenario without thresholds (otherwise refused, exit 2)" }),
       async (args) => {
         const { checkCommand } = await import("./check.js");
-        process.exitCode = await checkCommand({ scenario: args.scenario!, seed: args.seed, sets: args.set, junit: args.junit, out: args.out });
+        process.exitCode = await checkCommand({
+          scenario: args.scenario!,
+          seed: args.seed,
+          sets: args.set,
+          junit: args.junit,
+          out: args.out,
+          allowEmpty: args["allow-empty"],
+        });
+      },
+    )
+    .command(
+      "plan <scenario>",
+      "smallest value of a field (--vary) that passes every threshold in every seed, by bisection, and its cost; with --candidates, the cheapest configuration",
+      (y: Argv) =>
+        scenarioOptions(y)
+          .option("vary", { type: "string", demandOption: true, describe: "field path to search, e.g. models[0].replicas.initial" })
+          .option("min", { type: "number", demandOption: true, describe: "smallest value to consider" })
+          .option("max", { type: "number", demandOption: true, describe: "largest value to consider (if it fails, there is no answer: exit 99)" })
+          .option("step", { type: "number", describe: "resolution for a non-integer field (an integer field is searched by 1)" })
+          .option("seeds", { type: "number", default: 1, describe: "seeds each value must pass: seed, seed+1, ..., seed+N-1" })
+          .option("candidates", { type: "string", describe: "YAML list of { name, set: { PATH: VALUE } } configurations; the cheapest per million output tokens wins" })
+          .option("out", { type: "string", describe: "write plan.json and plan.md to this folder" }),
+      async (args) => {
+        const { planCommand } = await import("./plan.js");
+        process.exitCode = await planCommand({
+          scenario: args.scenario!,
+          vary: args.vary,
+          min: args.min,
+          max: args.max,
+          step: args.step,
+          seeds: args.seeds,
+          seed: args.seed,
+          sets: args.set,
+          candidates: args.candidates,
+          out: args.out,
+        });
+      },
+    )
+    .command(
+      "compare <a> <b>",
+      "two report.json side by side (headline metrics, B - A, % of A, threshold verdicts) as Markdown or JSON; exit 99 on a regression beyond --fail-on-regression",
+      (y: Argv) =>
+        y
+          .positional("a", { type: "string", demandOption: true, describe: "the baseline report.json (or its folder)" })
+          .positional("b", { type: "string", demandOption: true, describe: "the report.json compared with it (or its folder)" })
+          .option("format", { type: "string", choices: ["md", "json"], default: "md", describe: "Markdown (for a pull-request comment) or JSON" })
+          .option("out", { type: "string", describe: "write to this file instead of stdout" })
+          .option("fail-on-regression", { type: "number", describe: "exit 99 if a metric got worse by more than this percentage of A" }),
+      async (args) => {
+        const { compareCommand } = await import("./compare.js");
+        process.exitCode = compareCommand({
+          a: args.a!,
+          b: args.b!,
+          format: args.format as "md" | "json",
+          out: args.out,
+          failOnRegression: args["fail-on-regression"],
+        });
       },
     )
     .command(

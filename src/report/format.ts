@@ -1,4 +1,5 @@
 /** How summary.md and report.html write numbers: one function per kind of value, so both pages agree. */
+import { isThresholdProblem, parseThreshold, THRESHOLD_UNITS, type ThresholdResult, type ThresholdUnit } from "../metrics/thresholds.js";
 
 /** Durations: "0", milliseconds below a second ("250 ms"), seconds above ("2.10 s"), 3 significant digits; "–" without data. */
 export function seconds(value: number | null): string {
@@ -37,4 +38,46 @@ export function usd(x: number): string {
 /** A threshold's measured value, 4 significant digits, or "no data". */
 export function thresholdActual(actual: number | null): string {
   return actual === null ? "no data" : String(Number(actual.toPrecision(4)));
+}
+
+const significant = (x: number, digits: number) => String(Number(x.toPrecision(digits)));
+
+/** 4 significant digits, more where they would round an uptime of 99.9995 up to "100". */
+function percentDigits(pct: number): string {
+  const short = significant(pct, 4);
+  return Number(short) === 100 && pct !== 100 ? significant(pct, 7) : short;
+}
+
+/** A duration k6's way, unit glued on: "51.2s", "247.8ms", "812µs", "0s". */
+export function compactSeconds(value: number): string {
+  const abs = Math.abs(value);
+  if (abs === 0) return "0s";
+  if (abs >= 1) return `${significant(value, 4)}s`;
+  if (abs >= 1e-3) return `${significant(value * 1e3, 4)}ms`;
+  return `${significant(value * 1e6, 4)}µs`;
+}
+
+/** A reading in its metric's unit: seconds as a duration, fractions and percent points as "0.12%", $ and /s. */
+export function valueInUnit(value: number | null, unit: ThresholdUnit): string {
+  if (value === null) return "no data";
+  switch (unit) {
+    case "s":
+      return compactSeconds(value);
+    case "fraction":
+      return `${percentDigits(100 * value)}%`;
+    case "pct":
+      return `${percentDigits(value)}%`;
+    case "per_s":
+      return `${significant(value, 4)}/s`;
+    case "usd":
+      return `${value < 0 ? "-" : ""}$${significant(Math.abs(value), 4)}`;
+  }
+}
+
+/** A threshold's reading as k6 prints it: the statistic, "=", the value in its unit ("p(99)=51.2s", "rate=0.12%", "value=99.95%"). */
+export function thresholdReading(metric: string, result: ThresholdResult): string {
+  const parsed = parseThreshold(metric, result.expression);
+  if (isThresholdProblem(parsed)) return `actual=${thresholdActual(result.actual)}`;
+  const statistic = parsed.statistic === "p" ? `p(${parsed.percentile})` : parsed.statistic;
+  return `${statistic}=${valueInUnit(result.actual, THRESHOLD_UNITS[parsed.metric])}`;
 }

@@ -8,7 +8,7 @@ import type { TimeSeriesRow } from "../metrics/timeseries.js";
 import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
 import { EVENT_FAMILIES, latencyChart, timeAxis, timeChart } from "./charts.js";
-import { count, percent, percentPoints, seconds, thresholdActual, usd } from "./format.js";
+import { count, percent, percentPoints, seconds, thresholdReading, usd } from "./format.js";
 import { renderSvg, type ChartSpec } from "./svg.js";
 
 export function escapeHtml(text: string): string {
@@ -54,7 +54,7 @@ function thresholdList(report: Report): string {
   const entries = Object.entries(report.thresholds);
   if (entries.length === 0) return "";
   const items = entries.flatMap(([metric, results]) =>
-    results.map((r) => `<li class="${r.ok ? "pass" : "fail"}">${r.ok ? "pass" : "FAIL"}: ${escapeHtml(metric)} ${escapeHtml(r.expression)} (actual ${thresholdActual(r.actual)})</li>`),
+    results.map((r) => `<li class="${r.ok ? "pass" : "fail"}">${r.ok ? "pass" : "FAIL"}: ${escapeHtml(metric)} ${escapeHtml(r.expression)} (${escapeHtml(thresholdReading(metric, r))})</li>`),
   );
   return `<h2>Thresholds: ${report.thresholds_ok ? "all pass" : "<span class=\"neg\">some fail</span>"}</h2><ul class="thresholds">${items.join("")}</ul>`;
 }

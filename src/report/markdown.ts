@@ -2,7 +2,7 @@
 import type { DistributionSummary } from "../metrics/sketch.js";
 import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
-import { count, percent, percentOf, percentPoints, seconds, thresholdActual, usd } from "./format.js";
+import { count, percent, percentOf, percentPoints, seconds, thresholdReading, usd } from "./format.js";
 
 function latencyRow(name: string, d: DistributionSummary): string {
   return `| ${name} | ${count(d.count)} | ${seconds(d.mean)} | ${seconds(d.p50)} | ${seconds(d.p90)} | ${seconds(d.p99)} | ${seconds(d.p999)} | ${seconds(d.max)} |`;
@@ -196,7 +196,7 @@ function thresholdSection(report: Report): string[] {
     report.thresholds_ok ? "All thresholds passed." : "**Some thresholds failed.**",
     "",
     ...entries.flatMap(([metric, results]) =>
-      results.map((r) => `- ${r.ok ? "pass" : "**FAIL**"}: ${metric} ${r.expression} (actual ${thresholdActual(r.actual)})`),
+      results.map((r) => `- ${r.ok ? "pass" : "**FAIL**"}: ${metric} ${r.expression} (${thresholdReading(metric, r)})`),
     ),
     "",
   ];
