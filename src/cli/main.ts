@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The fleetsim command line. Exit codes: 0 success, 1 internal error, 2 invalid input
- * (scenario, options or files), 99 a threshold failed (`check`).
+ * The fleetsim command line. Exit codes: 0 success, 1 internal error (or a sweep cell failed),
+ * 2 invalid input (scenario, options or files; a check with no thresholds), 99 a threshold failed
+ * (`check`), no value passes (`plan`) or a metric regressed (`compare --fail-on-regression`).
  */
 import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
