@@ -13,7 +13,7 @@
  */
 import { Priority, secondsToUs, usToSeconds } from "../engine/index.js";
 import { BucketedLevel } from "../metrics/bucketed-level.js";
-import { GPUS, type GpuSpec } from "../catalog/gpus.js";
+import type { GpuSpec } from "../catalog/gpus.js";
 import { gpuPower, type GpuPower } from "../catalog/power.js";
 import type { ServerType } from "../catalog/servers.js";
 import type { Replica } from "../inference/replica.js";
@@ -159,7 +159,7 @@ export class Fleet {
   private ready = false;
 
   private runtime(type: ServerType, status: ServerStatus): ServerRuntime {
-    const gpu = GPUS[type.gpu];
+    const gpu = this.topology.gpus.get(type.gpu)!;
     return {
       status,
       downCauses: 0,
