@@ -1,7 +1,8 @@
 /**
  * Money: what the fleet costs (servers rented or owned, electricity, other items, the model
  * providers' share, SLA credits), what its customers pay per token, and the margin between them.
- * Every figure covers the measurement window [warmup, duration].
+ * Every figure covers the period the counted requests were served in: from the end of the warm-up to
+ * the end of the run (the drain included), so cost and revenue are of the same requests.
  */
 import { SERVER_TYPES, type ServerType } from "../catalog/servers.js";
 import { sum, type ScopeStats } from "../metrics/scope.js";
@@ -84,8 +85,9 @@ export interface CostInputs {
   scenario: Scenario;
   topology: Topology;
   energy: readonly AzEnergy[];
+  /** hours from the end of the warm-up to the end of the run (the drain included) */
   windowHours: number;
-  /** hours each server was paid for inside the window (all of it, unless it was added or powered off during the run) */
+  /** hours each server was paid for in those (all of them, unless it was added or powered off during the run) */
   serverHours: readonly number[];
   /** revenue per model and per region, USD */
   revenueByModel: number[];

@@ -1,5 +1,4 @@
 /** What the fleet is made of and how it was used: servers and GPUs per AZ by type, replicas placed per AZ, mean GPUs per state. */
-import { US_PER_S } from "../engine/index.js";
 import { sum } from "../metrics/scope.js";
 import { GPU_STATES, type Fleet } from "./fleet.js";
 import { worstPue } from "./power.js";
@@ -52,10 +51,10 @@ export function replicasPlaced(topology: Topology, modelNames: readonly string[]
   return placed;
 }
 
-/** GPU slots per state, time-averaged over a window of `windowS` seconds; the states add up to the fleet's GPUs. */
-export function meanGpusByState(fleet: Fleet, windowS: number, endUs: number): Record<(typeof GPU_STATES)[number], number> {
+/** GPU slots per state, time-averaged from `fromUs` (the end of the warm-up) to `endUs` (the end of the run), as the fleet integrates them; the states add up to the fleet's GPUs. */
+export function meanGpusByState(fleet: Fleet, fromUs: number, endUs: number): Record<(typeof GPU_STATES)[number], number> {
   return Object.fromEntries(
-    GPU_STATES.map((state, k) => [state, sum(fleet.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / (windowS * US_PER_S)]),
+    GPU_STATES.map((state, k) => [state, sum(fleet.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / (endUs - fromUs)]),
   ) as Record<(typeof GPU_STATES)[number], number>;
 }
 

@@ -70,7 +70,7 @@ export interface Report extends GroupReport {
     replicas_placed: Record<string, Record<string, Record<string, number>>>;
     /** servers added during the run (scale-outs) */
     servers_launched: number;
-    /** GPU slots by state, averaged over the window; each slot is in exactly one state */
+    /** GPU slots by state, averaged from the end of the warm-up to the end of the run (the drain included); each slot is in exactly one state */
     gpu_states_mean: Record<(typeof GPU_STATES)[number], number>;
     gpu_hours: GpuHours;
   };
@@ -202,8 +202,10 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
 
 export function buildReport(result: SimulationResult): Report {
   const { scenario, recorder, topology, fleet } = result;
+  // Request statistics cover arrivals in [warmup, duration]; money and energy cover the time those
+  // requests were served, from the end of the warm-up to the end of the run (the drain included).
   const windowS = scenario.duration - scenario.warmup;
-  const windowHours = windowS / 3600;
+  const paidHours = (usToSeconds(result.endUs) - scenario.warmup) / 3600;
   const fromUs = scenario.warmup * US_PER_S;
   const toUs = scenario.duration * US_PER_S;
   const endUs = result.endUs;
@@ -228,20 +230,20 @@ export function buildReport(result: SimulationResult): Report {
     byRegion[region.name] = { ...group(statsByRegion[r], windowS), uptime_pct: availability[r].uptime_pct, sla_credit_pct: availability[r].sla_credit_pct };
   });
 
-  const energy = azEnergy(fleet, scenario.report.interval * US_PER_S, fromUs, toUs, endUs);
+  const energy = azEnergy(fleet, scenario.report.interval * US_PER_S, fromUs, endUs);
   const energyByRegion = regions.map((region) => regionEnergy(region, energy));
   const plannedKw = plannedMaxFacilityKwByAz(topology);
 
   // Revenue, then costs (SLA credits and provider shares depend on revenue).
   const revenue = rollUpRevenue(revenueByScope(scopes, grid, scenario), grid, scenario);
-  // A server on for the whole window is charged exactly the window's hours.
-  const windowUs = toUs - fromUs;
-  const serverHours = fleet.paidUs(endUs).map((us) => (us === windowUs ? windowHours : us / (3600 * US_PER_S)));
+  // A server on from the warm-up to the end is charged exactly those hours.
+  const paidWindowUs = endUs - fromUs;
+  const serverHours = fleet.paidUs(endUs).map((us) => (us === paidWindowUs ? paidHours : us / (3600 * US_PER_S)));
   const cost = costs({
     scenario,
     topology,
     energy,
-    windowHours,
+    windowHours: paidHours,
     serverHours,
     revenueByModel: revenue.byModel,
     revenueByRegion: revenue.byRegion,
@@ -297,7 +299,7 @@ export function buildReport(result: SimulationResult): Report {
       regions: inventoryByRegion(topology, result.initialServers),
       replicas_placed: replicasPlaced(topology, scenario.models.map(byName)),
       servers_launched: topology.servers.length - result.initialServers,
-      gpu_states_mean: meanGpusByState(fleet, windowS, endUs),
+      gpu_states_mean: meanGpusByState(fleet, fromUs, endUs),
       gpu_hours: gpuHours(result),
     },
     scaling: scalingReport(result),
