@@ -128,7 +128,10 @@ function fleetSection(report: Report): string[] {
     "",
     ...scalingLines(report),
     `The IT equipment used ${e.it_kwh.toFixed(1)} kWh and the facilities ${e.facility_kwh.toFixed(1)} kWh (peak ${e.peak_facility_kw.toFixed(1)} kW), ` +
-      `costing ${usd(e.electricity_usd)} of electricity and emitting ${e.carbon_kg.toFixed(1)} kg of CO2.`,
+      (report.cost.electricity === "billed"
+        ? `costing ${usd(e.electricity_usd)} of electricity and emitting`
+        : `${usd(e.electricity_usd)} of electricity at the regions' prices (included in the servers' price, not a cost item), emitting`) +
+      ` ${e.carbon_kg.toFixed(1)} kg of CO2.`,
     "",
   ];
   for (const [name, az] of Object.entries(e.by_az)) {
