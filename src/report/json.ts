@@ -14,6 +14,7 @@ import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasP
 import { azEnergy, regionEnergy, totalEnergy, type RegionEnergy } from "../economics/energy.js";
 import { breakEvenByServerType, costs, type CostBreakdown } from "../economics/money.js";
 import { margin, revenueByScope, rollUpRevenue, type Margin } from "../economics/revenue.js";
+import { roundNumbers } from "./round.js";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -152,11 +153,6 @@ function group(stats: ScopeStats, windowS: number): GroupReport {
       output_tokens_per_s: stats.outputTokens / windowS,
     },
   };
-}
-
-/** Rounds every number to 10 significant digits: stable, diff-friendly, far below model error. */
-function roundNumbers<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === "number" && Number.isFinite(v) ? Number(v.toPrecision(10)) : v)));
 }
 
 /** Names each value after its item: `{ [nameOf(items[i])]: values[i] }`, in item order. */
