@@ -1,6 +1,6 @@
 /**
- * One latency-model point, as `fleetsim estimate` computes it: a GPU, a model, a precision and a
- * tensor-parallel degree serving prompts of `isl` tokens and answers of `osl` tokens, either
+ * One latency-model point, as `fleetsim estimate` computes it: a GPU, a model, a precision, a
+ * tensor-parallel degree and a number of pipeline stages serving prompts of `isl` tokens and answers of `osl` tokens, either
  *  - as a static batch of N (prefilled together, then decoded together; closed form),
  *  - with N concurrent users, each sending the next request when the last ends (simulated), or
  *  - at maximum throughput: offline, many requests at once, in-flight batching limited by KV memory
@@ -22,6 +22,8 @@ export interface EstimateInput {
   model: string;
   precision: Precision;
   tp: number;
+  /** pipeline stages (default 1); a replica has tp x pp GPUs */
+  pp?: number;
   isl: number;
   osl: number;
   mode: EstimateMode;
@@ -31,10 +33,16 @@ export interface EstimateInput {
 }
 
 export interface EstimateResult {
+  /** means over the requests */
   ttft_ms: number;
   tbt_ms: number;
   e2e_ms: number;
   output_tokens_per_s: number;
+  /** 99th percentiles over the requests (a static batch's requests all take the same time) */
+  ttft_p99_ms: number;
+  e2e_p99_ms: number;
+  /** tokens the replica's KV cache holds */
+  kv_cache_tokens: number;
   /** extra figures for the JSON output */
   detail: Record<string, number | string>;
 }
@@ -53,6 +61,7 @@ function modelEntry(input: EstimateInput, maxNumSeqs: number): ModelSpec {
     gpu: input.gpu,
     precision: input.precision,
     tensor_parallel: input.tp,
+    pipeline_parallel: input.pp ?? 1,
     engine: { kind: "continuous_batching", max_num_seqs: maxNumSeqs, max_batched_tokens: Math.max(maxBatchedTokens, maxNumSeqs), stack: input.stack },
   });
 }
@@ -62,7 +71,7 @@ const EngineDefaults = ModelSchema.shape.engine.parse({ kind: "continuous_batchi
 
 function checkNames(input: EstimateInput): void {
   const problems: string[] = [];
-  for (const [field, value, min] of [["tp", input.tp, 1], ["isl", input.isl, 1], ["osl", input.osl, 1]] as const) {
+  for (const [field, value, min] of [["tp", input.tp, 1], ["pp", input.pp ?? 1, 1], ["isl", input.isl, 1], ["osl", input.osl, 1]] as const) {
     if (!Number.isInteger(value) || value < min) problems.push(`${field}: expected an integer >= ${min}, got ${value}`);
   }
   if (!PRECISION_NAMES.includes(input.precision)) problems.push(`precision: unknown precision '${input.precision}'. Known: ${PRECISION_NAMES.join(", ")}.`);
@@ -88,7 +97,7 @@ export function estimate(input: EstimateInput): EstimateResult {
     }
   }
   if (!deployed) {
-    const flag: Record<string, string> = { tensor_parallel: "tp", model: "model", gpu: "gpu" };
+    const flag: Record<string, string> = { tensor_parallel: "tp", pipeline_parallel: "pp", model: "model", gpu: "gpu" };
     throw new EstimateError(problems.map((p) => `${flag[String(p.path[0])] ?? p.path[0]}: ${p.message}`).join("; "));
   }
   if (input.isl + input.osl > deployed.architecture.maxContext) {
@@ -102,7 +111,6 @@ export function estimate(input: EstimateInput): EstimateResult {
     activations_gb_per_gpu: Number(deployed.memory.activationsGb.toFixed(2)),
     runtime_gb_per_gpu: Number(deployed.memory.runtimeGb.toFixed(2)),
     kv_cache_gb_per_gpu: Number(deployed.memory.kvGb.toFixed(2)),
-    kv_cache_tokens: kvTokens,
   };
 
   if (input.mode.kind === "batch") {
@@ -111,7 +119,16 @@ export function estimate(input: EstimateInput): EstimateResult {
       throw new EstimateError(`a batch of ${batch} x ${input.isl + input.osl} tokens needs ${batch * (input.isl + input.osl)} tokens of KV cache; the replica holds ${kvTokens}`);
     }
     const r = staticBatch(deployed.latency, batch, input.isl, input.osl, spec.engine.kind === "continuous_batching" ? spec.engine.max_batched_tokens : Infinity);
-    return { ttft_ms: r.ttftUs / 1e3, tbt_ms: r.tbtUs / 1e3, e2e_ms: r.e2eUs / 1e3, output_tokens_per_s: r.outputTokensPerS, detail: { ...detail, batch } };
+    return {
+      ttft_ms: r.ttftUs / 1e3,
+      tbt_ms: r.tbtUs / 1e3,
+      e2e_ms: r.e2eUs / 1e3,
+      output_tokens_per_s: r.outputTokensPerS,
+      ttft_p99_ms: r.ttftUs / 1e3,
+      e2e_p99_ms: r.e2eUs / 1e3,
+      kv_cache_tokens: kvTokens,
+      detail: { ...detail, batch },
+    };
   }
 
   // Simulated modes: size the run from the static-batch closed form so it reaches a steady state.
@@ -156,12 +173,14 @@ export function estimate(input: EstimateInput): EstimateResult {
     tbt_ms: (l.tbt_s.mean ?? NaN) * 1e3,
     e2e_ms: (l.e2e_s.mean ?? NaN) * 1e3,
     output_tokens_per_s: throughput,
+    ttft_p99_ms: (l.ttft_s.p99 ?? NaN) * 1e3,
+    e2e_p99_ms: (l.e2e_s.p99 ?? NaN) * 1e3,
+    kv_cache_tokens: kvTokens,
     detail: {
       ...detail,
       ...(input.mode.kind === "concurrency"
         ? { concurrency: users, mean_batch_size: Number((report.by_model.estimate.replicas_detail[0]?.mean_batch_size ?? 0).toFixed(2)) }
         : { requests: report.requests.completed, max_num_seqs: maxNumSeqs }),
-      ttft_p99_ms: (l.ttft_s.p99 ?? NaN) * 1e3,
     },
   };
 }

@@ -15,6 +15,7 @@ import { Rollout } from "./control/rollout.js";
 import { BucketedLevel } from "./metrics/bucketed-level.js";
 import { defaultServerFor } from "./catalog/servers.js";
 import { createEngine, deployModel, type Deployed } from "./inference/index.js";
+import { prefixUnitTokens } from "./inference/batching-engine.js";
 import { Recorder, type RequestRecord } from "./metrics/recorder.js";
 import { Fleet } from "./fleet/fleet.js";
 import { startFaults } from "./fleet/faults.js";
@@ -94,7 +95,9 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const recorder = new Recorder(requests, tenants.length, regionCount, { ttftS: scenario.slo.ttft, tpotS: scenario.slo.tpot }, warmupUs, durationUs, intervalUs);
   recorder.onRequestEnd = options.onRequestEnd;
   const ctx: SimContext = { sim, streams: new RandomStreams(scenario.seed), requests, lifecycle: recorder, data };
-  const fleet = new Fleet(ctx, topology, intervalUs, warmupUs, durationUs, scenario.models.map((m) => m.name), options.debugChecks ?? false);
+  // The fleet's levels and paid time run from the warm-up to the end of the run, drain included: what the
+  // requests whose revenue is counted cost. Request statistics keep [warmup, duration].
+  const fleet = new Fleet(ctx, topology, intervalUs, warmupUs, scenario.models.map((m) => m.name), options.debugChecks ?? false);
   const desiredTotal = new BucketedLevel(intervalUs, warmupUs, durationUs);
 
   const deployments = scenario.models.map((m, i) => deployModel(m, data, topology.modelGpu[i]).deployed);
@@ -105,10 +108,15 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     failed: (req: number) => frontend!.failed(req),
   };
   const engineOptions = { windowFromUs: warmupUs, windowToUs: durationUs, scopeCount: recorder.grid.size, debugChecks: options.debugChecks ?? false };
+  const traces = tenants.map((t) => (t.arrival.kind === "trace" ? loadTrace(data, t.arrival.file, t.arrival.format) : undefined));
+  // One key size per model's prefix cache: a KV block, or the hash-id grain of a trace one of its tenants replays.
+  const prefixUnits = scenario.models.map((spec) =>
+    spec.engine.kind === "continuous_batching" ? prefixUnitTokens(spec.engine, tenants.some((t, i) => t.model === spec.name && traces[i]?.hashIds !== undefined)) : 0,
+  );
   let serviceId = 0;
   const replicaSets: (ReplicaSet | undefined)[][] = [];
   const services = scenario.models.map((spec, m) => {
-    const engine = createEngine(spec, ctx, deployments[m], engineOptions);
+    const engine = createEngine(spec, ctx, deployments[m], { ...engineOptions, prefixUnitTokens: prefixUnits[m] });
     const deployed = deployments[m];
     // Weights in GB (1e9 bytes) of the whole replica, loaded at the replica's rate after the engine starts.
     const startS = deployed ? { engine: spec.startup.engine, total: spec.startup.engine + (deployed.memory.weightsGb * deployed.gpusPerReplica) / spec.startup.weight_load_gb_per_s } : { engine: 0, total: 0 };
@@ -176,15 +184,14 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const submit = (req: number) => frontend!.submit(req);
   tenants.forEach((spec, i) => {
     const m = scenario.models.findIndex((model) => model.name === spec.model);
-    const engine = scenario.models[m].engine;
     sources.push(
       new TenantSource(ctx, spec, {
         tenantIndex: i,
         modelIndex: m,
         warmupUs,
         endUs: durationUs,
-        trace: spec.arrival.kind === "trace" ? loadTrace(data, spec.arrival.file, spec.arrival.format) : undefined,
-        prefixUnitTokens: engine.kind === "continuous_batching" && engine.prefix_caching ? engine.prefix_block_tokens : 0,
+        trace: traces[i],
+        prefixUnitTokens: prefixUnits[m],
         submit,
       }),
     );

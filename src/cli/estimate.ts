@@ -1,7 +1,9 @@
 /** `fleetsim estimate`: one latency-model point as JSON, or a CSV of points. */
 import { readRecords, DataFileError } from "../workload/datafiles.js";
-import { estimate, EstimateError, type EstimateInput, type EstimateMode } from "../estimate.js";
+import { estimate, EstimateError, type EstimateInput, type EstimateMode, type EstimateResult } from "../estimate.js";
 import type { Precision } from "../catalog/precisions.js";
+import { csvLine } from "../report/csv.js";
+import { roundNumbers, significant } from "../report/round.js";
 import { StagedFiles } from "../report/write.js";
 import { UsageError } from "./errors.js";
 import { basename, dirname } from "node:path";
@@ -11,6 +13,7 @@ export interface EstimateOptions {
   model?: string;
   precision: string;
   tp: number;
+  pp: number;
   isl?: number;
   osl?: number;
   batch?: number;
@@ -21,11 +24,10 @@ export interface EstimateOptions {
   out?: string;
 }
 
-const OUTPUT_COLUMNS = ["ttft_ms", "tbt_ms", "e2e_ms", "output_tokens_per_s"] as const;
-
-function round(x: number): number {
-  return Number(x.toPrecision(6));
-}
+/** What each point reports, in this order: the JSON's leading fields and the CSV's added columns. */
+const OUTPUT_COLUMNS = ["ttft_ms", "tbt_ms", "e2e_ms", "output_tokens_per_s", "ttft_p99_ms", "e2e_p99_ms", "kv_cache_tokens"] as const;
+/** The CSV's last column: why a row could not be estimated (empty when it was). */
+const ERROR_COLUMN = "error";
 
 function modeOf(batch: number | undefined, concurrency: number | undefined, maxThroughput: boolean): EstimateMode | string {
   const given = [batch !== undefined, concurrency !== undefined, maxThroughput].filter(Boolean).length;
@@ -44,7 +46,7 @@ export function estimateCommand(o: EstimateOptions): void {
   if (missing.length > 0) throw new UsageError(`estimate needs ${missing.map((m) => `--${m}`).join(", ")} (or --points FILE)`);
   const mode = modeOf(o.batch, o.concurrency, o.maxThroughput);
   if (typeof mode === "string") throw new UsageError(mode);
-  const input: EstimateInput = { gpu: o.gpu!, model: o.model!, precision: o.precision as Precision, tp: o.tp, isl: o.isl!, osl: o.osl!, mode, stack: o.stack };
+  const input: EstimateInput = { gpu: o.gpu!, model: o.model!, precision: o.precision as Precision, tp: o.tp, pp: o.pp, isl: o.isl!, osl: o.osl!, mode, stack: o.stack };
   let result;
   try {
     result = estimate(input);
@@ -57,15 +59,40 @@ export function estimateCommand(o: EstimateOptions): void {
     model: input.model,
     precision: input.precision,
     tp: input.tp,
+    pp: input.pp,
     isl: input.isl,
     osl: input.osl,
     mode: mode.kind,
-    ...Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, round(result[c])])),
+    ...Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, result[c]])),
     ...result.detail,
   };
-  process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+  process.stdout.write(JSON.stringify(roundNumbers(out), null, 2) + "\n");
 }
 
+/** A row of a points file that cannot be estimated as written. */
+class RowError extends Error {}
+
+/** The estimate input a row of a points file describes. */
+function rowInput(row: Record<string, unknown>, stack: EstimateOptions["stack"]): EstimateInput {
+  const text = (c: string) => String(row[c] ?? "").trim();
+  const int = (c: string) => {
+    const v = text(c);
+    if (v === "") return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new RowError(`column ${c}: expected an integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const flag = text("max_throughput").toLowerCase();
+  const mode = modeOf(int("batch"), int("concurrency"), flag === "1" || flag === "true" || flag === "yes");
+  if (typeof mode === "string") throw new RowError(mode.replace(/--(\w+)(-throughput)?/g, (m) => m.slice(2).replace("-", "_")));
+  return { gpu: text("gpu"), model: text("model"), precision: text("precision") as Precision, tp: int("tp") ?? 1, pp: int("pp") ?? 1, isl: int("isl") ?? NaN, osl: int("osl") ?? NaN, mode, stack };
+}
+
+/**
+ * Estimates every row of a points file (CSV or JSON Lines) and writes a CSV: one row per input row, in
+ * order, its input columns followed by the estimate's, and an `error` column saying why a row could not
+ * be estimated (its other estimate columns left empty) instead of giving up on the file.
+ */
 function estimatePoints(file: string, out: string | undefined, stack: EstimateOptions["stack"]): void {
   let records;
   try {
@@ -77,38 +104,34 @@ function estimatePoints(file: string, out: string | undefined, stack: EstimateOp
   const header = records.rows.length > 0 ? Object.keys(records.rows[0]) : [];
   const required = ["gpu", "model", "precision", "tp", "isl", "osl"];
   const missing = required.filter((c) => !header.includes(c));
-  if (missing.length > 0) throw new UsageError(`${file}: missing column(s) ${missing.join(", ")} (expected gpu,model,precision,tp,isl,osl and one of batch, concurrency, max_throughput)`);
-  const inputColumns = header;
-  const lines = [[...inputColumns, ...OUTPUT_COLUMNS].join(",")];
+  if (missing.length > 0) throw new UsageError(`${file}: missing column(s) ${missing.join(", ")} (expected gpu,model,precision,tp,isl,osl, optionally pp, and one of batch, concurrency, max_throughput)`);
+  // An earlier output file can be fed back in: its estimate columns are replaced, not repeated.
+  const produced = new Set<string>([...OUTPUT_COLUMNS, ERROR_COLUMN]);
+  const inputColumns = header.filter((c) => !produced.has(c));
+  const lines = [csvLine([...inputColumns, ...OUTPUT_COLUMNS, ERROR_COLUMN])];
+  const failed: string[] = [];
+  const internal: string[] = [];
   records.rows.forEach((row, i) => {
-    const where = `${file} line ${records.lines[i]}`;
-    const text = (c: string) => String(row[c] ?? "").trim();
-    const int = (c: string) => {
-      const v = text(c);
-      if (v === "") return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n)) throw new UsageError(`${where}: column ${c}: expected an integer, got ${JSON.stringify(v)}`);
-      return n;
-    };
-    const flag = text("max_throughput").toLowerCase();
-    const mode = modeOf(int("batch"), int("concurrency"), flag === "1" || flag === "true" || flag === "yes");
-    if (typeof mode === "string") throw new UsageError(`${where}: ${mode.replace(/--(\w+)(-throughput)?/g, (m) => m.slice(2).replace("-", "_"))}`);
-    const input: EstimateInput = { gpu: text("gpu"), model: text("model"), precision: text("precision") as Precision, tp: int("tp") ?? 1, isl: int("isl") ?? NaN, osl: int("osl") ?? NaN, mode, stack };
-    let result;
+    let result: EstimateResult | undefined;
+    let error = "";
     try {
-      result = estimate(input);
-    } catch (error) {
-      if (error instanceof EstimateError) throw new UsageError(`${where}: ${error.message}`);
-      throw error;
+      result = estimate(rowInput(row, stack));
+    } catch (e) {
+      if (!(e instanceof RowError || e instanceof EstimateError)) internal.push(`${file} line ${records.lines[i]}: ${(e as Error)?.message ?? e}`);
+      error = e instanceof RowError || e instanceof EstimateError ? e.message : `internal error: ${(e as Error)?.message ?? e}`;
+      failed.push(`${file} line ${records.lines[i]}: ${error}`);
     }
-    lines.push([...inputColumns.map((c) => text(c)), ...OUTPUT_COLUMNS.map((c) => String(round(result[c])))].join(","));
+    const estimated = OUTPUT_COLUMNS.map((c) => (result ? String(significant(result[c])) : ""));
+    lines.push(csvLine([...inputColumns.map((c) => String(row[c] ?? "")), ...estimated, error]));
   });
   const csv = lines.join("\n") + "\n";
-  if (!out) {
-    process.stdout.write(csv);
-    return;
+  if (!out) process.stdout.write(csv);
+  else {
+    const files = new StagedFiles(dirname(out));
+    files.write(basename(out), csv);
+    files.commit();
   }
-  const files = new StagedFiles(dirname(out));
-  files.write(basename(out), csv);
-  files.commit();
+  if (failed.length > 0) process.stderr.write(`fleetsim: ${failed.length} of ${records.rows.length} points not estimated (see the error column):\n${failed.map((f) => `  ${f}\n`).join("")}`);
+  // Every row was written; a bug in one still ends the command as an internal error.
+  if (internal.length > 0) throw new Error(`${internal.length} point(s) failed unexpectedly; first: ${internal[0]}`);
 }

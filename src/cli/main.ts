@@ -136,20 +136,24 @@ async function main(): Promise<void> {
     )
     .command(
       "estimate",
-      "one latency-model point (GPU, model, precision, TP, prompt and output lengths) as JSON, or --points CSV",
+      "one latency-model point (GPU, model, precision, TP, PP, prompt and output lengths) as JSON, or --points CSV",
       (y: Argv) =>
         y
           .option("gpu", { type: "string", describe: "GPU id (h100-sxm, a100-sxm-80gb, h200-sxm, l40s, b200, ...)" })
           .option("model", { type: "string", describe: "model id (llama-3.1-70b, mixtral-8x7b, ...)" })
           .option("precision", { type: "string", default: "bf16", describe: "fp16, bf16, fp8, int8 or int4" })
           .option("tp", { type: "number", default: 1, describe: "tensor-parallel GPUs" })
+          .option("pp", { type: "number", default: 1, describe: "pipeline-parallel stages (a replica has tp x pp GPUs)" })
           .option("isl", { type: "number", describe: "input (prompt) tokens" })
           .option("osl", { type: "number", describe: "output tokens" })
           .option("batch", { type: "number", describe: "a static batch of N requests (closed form)" })
           .option("concurrency", { type: "number", describe: "N users in a closed loop (simulated)" })
           .option("max-throughput", { type: "boolean", default: false, describe: "offline serving, in-flight batching limited by KV memory (simulated)" })
           .option("stack", { type: "string", choices: ["trtllm", "vllm-2023"], describe: "calibrated serving stack (default trtllm)" })
-          .option("points", { type: "string", describe: "CSV of points: gpu,model,precision,tp,isl,osl and one of batch, concurrency, max_throughput" })
+          .option("points", {
+            type: "string",
+            describe: "CSV of points: gpu,model,precision,tp,isl,osl, optionally pp, and one of batch, concurrency, max_throughput; a row that cannot run gets its reason in an error column",
+          })
           .option("out", { type: "string", describe: "with --points: write the result CSV here instead of stdout" }),
       async (args) => {
         const { estimateCommand } = await import("./estimate.js");
@@ -158,6 +162,7 @@ async function main(): Promise<void> {
           model: args.model,
           precision: args.precision,
           tp: args.tp,
+          pp: args.pp,
           isl: args.isl,
           osl: args.osl,
           batch: args.batch,

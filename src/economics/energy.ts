@@ -14,8 +14,11 @@ export interface AzEnergy {
   peakFacilityKw: number;
 }
 
-/** Energy of each AZ over the window [fromUs, toUs]: facility energy applies the PUE of each report interval's hour. */
-export function azEnergy(fleet: Fleet, bucketUs: number, fromUs: number, toUs: number, endUs: number): AzEnergy[] {
+/**
+ * Energy of each AZ from the end of the warm-up (`fromUs`) to the end of the run (`endUs`, the drain
+ * included, as the fleet integrates it): facility energy applies the PUE of each report interval's hour.
+ */
+export function azEnergy(fleet: Fleet, bucketUs: number, fromUs: number, endUs: number): AzEnergy[] {
   const t = fleet.topology;
   return t.azs.map((az, a) => {
     const region = t.regions[az.region];
@@ -32,7 +35,7 @@ export function azEnergy(fleet: Fleet, bucketUs: number, fromUs: number, toUs: n
       facilityKwh = 0;
       buckets.forEach((area, b) => {
         const start = b * bucketUs;
-        const inside = Math.max(0, Math.min(start + bucketUs, toUs, endUs) - Math.max(start, fromUs));
+        const inside = Math.max(0, Math.min(start + bucketUs, endUs) - Math.max(start, fromUs));
         const width = Math.min(bucketUs, endUs - start);
         if (inside > 0 && width > 0) facilityKwh += ((area * inside) / width / WUS_PER_KWH) * pueAt(region, start);
       });

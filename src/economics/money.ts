@@ -1,7 +1,8 @@
 /**
  * Money: what the fleet costs (servers rented or owned, electricity, other items, the model
  * providers' share, SLA credits), what its customers pay per token, and the margin between them.
- * Every figure covers the measurement window [warmup, duration].
+ * Every figure covers the period the counted requests were served in: from the end of the warm-up to
+ * the end of the run (the drain included), so cost and revenue are of the same requests.
  */
 import { SERVER_TYPES, type ServerType } from "../catalog/servers.js";
 import { sum, type ScopeStats } from "../metrics/scope.js";
@@ -11,6 +12,14 @@ import type { AzEnergy } from "./energy.js";
 import { serverNameplateKw } from "../fleet/power.js";
 
 export const HOURS_PER_MONTH = 730;
+
+/**
+ * Whether the fleet pays for its electricity as a cost item: `costs.electricity`, by default billed
+ * for owned servers and included in the hourly price of rented ones (cloud prices include power).
+ */
+export function electricityBilled(costs: Scenario["costs"]): boolean {
+  return (costs.electricity ?? (costs.gpu_pricing === "owned" ? "billed" : "included")) === "billed";
+}
 
 /** USD per server-hour of owning a server: amortised purchase plus facility capacity. */
 export function ownedUsdPerHour(type: ServerType, scenario: Scenario): number | undefined {
@@ -40,8 +49,11 @@ export interface BreakEven {
 
 /**
  * Owning a server costs its amortised price and facility capacity every month, used or not, plus
- * energy for the hours it runs; renting costs its hourly price for the hours used. Owning wins above
- * fixed / (rent - energy) hours a month.
+ * energy for the hours it runs; renting costs its hourly price for the hours used, power included.
+ * Owning wins above fixed / (rent - energy) hours a month. `costs.electricity` says how the scenario's
+ * own pricing pays for power; the other side keeps its default: so an on-demand fleet billed for its
+ * electricity, or an owned one whose electricity is included, pays energy on both sides or neither,
+ * and owning wins above fixed / rent.
  */
 export function breakEven(type: ServerType, scenario: Scenario, energyUsdPerServerHour: number): BreakEven | undefined {
   if (type.usdPerHour === undefined) return undefined;
@@ -49,7 +61,11 @@ export function breakEven(type: ServerType, scenario: Scenario, energyUsdPerServ
   const perHour = owned && ownedUsdPerHour(owned, scenario);
   if (!owned || perHour === undefined) return undefined;
   const ownPerMonth = (perHour * HOURS_PER_MONTH * type.gpus) / owned.gpus;
-  const margin = type.usdPerHour - energyUsdPerServerHour;
+  const owning = scenario.costs.gpu_pricing === "owned";
+  const billed = electricityBilled(scenario.costs);
+  const rentEnergy = !owning && billed ? energyUsdPerServerHour : 0;
+  const ownEnergy = !owning || billed ? energyUsdPerServerHour : 0;
+  const margin = type.usdPerHour + rentEnergy - ownEnergy;
   const hours = margin > 0 ? ownPerMonth / margin : null;
   return {
     server_type: type.id,
@@ -84,8 +100,9 @@ export interface CostInputs {
   scenario: Scenario;
   topology: Topology;
   energy: readonly AzEnergy[];
+  /** hours from the end of the warm-up to the end of the run (the drain included) */
   windowHours: number;
-  /** hours each server was paid for inside the window (all of it, unless it was added or powered off during the run) */
+  /** hours each server was paid for in those (all of them, unless it was added or powered off during the run) */
   serverHours: readonly number[];
   /** revenue per model and per region, USD */
   revenueByModel: number[];
@@ -95,6 +112,8 @@ export interface CostInputs {
 
 export interface CostBreakdown {
   total_usd: number;
+  /** billed: electricity is a cost item; included: the servers' price covers it (energy still reports what it would cost) */
+  electricity: "included" | "billed";
   items: Record<string, number>;
   by_region: Record<string, number>;
   unpriced_server_types: string[];
@@ -120,7 +139,8 @@ export function costs(inputs: CostInputs): CostBreakdown {
     compute += usd;
     add(scenario.costs.gpu_pricing === "owned" ? "gpu_servers_owned" : "gpu_servers_on_demand", usd, region);
   });
-  topology.azs.forEach((az, a) => add("electricity", energy[a].facilityKwh * topology.regions[az.region].electricityUsdPerKwh, az.region));
+  const billed = electricityBilled(scenario.costs);
+  if (billed) topology.azs.forEach((az, a) => add("electricity", energy[a].facilityKwh * topology.regions[az.region].electricityUsdPerKwh, az.region));
   for (const other of scenario.costs.other) {
     add(other.name, (other.usd_per_hour ?? 0) * windowHours + (other.fraction_of_compute ?? 0) * compute);
   }
@@ -134,6 +154,7 @@ export function costs(inputs: CostInputs): CostBreakdown {
   const total = sum(Object.values(items));
   return {
     total_usd: total,
+    electricity: billed ? "billed" : "included",
     items,
     by_region: Object.fromEntries(topology.regions.map((r, i) => [r.name, byRegion[i]])),
     unpriced_server_types: [...unpriced].sort(),

@@ -13,7 +13,7 @@
  */
 import { Priority, secondsToUs, usToSeconds } from "../engine/index.js";
 import { BucketedLevel } from "../metrics/bucketed-level.js";
-import { GPUS, type GpuSpec } from "../catalog/gpus.js";
+import type { GpuSpec } from "../catalog/gpus.js";
 import { gpuPower, type GpuPower } from "../catalog/power.js";
 import type { ServerType } from "../catalog/servers.js";
 import type { Replica } from "../inference/replica.js";
@@ -90,7 +90,7 @@ interface ServerRuntime {
   /** GPUs per state, as last counted */
   states: Int32Array;
   bootEvent: number;
-  /** paid since (-1 while off), and paid time inside the measurement window before that */
+  /** paid since (-1 while off), and paid time since the warm-up before that */
   paidSinceUs: number;
   paidUs: number;
   /** powers off after this long with nothing on it (Infinity: never) */
@@ -141,12 +141,12 @@ export class Fleet {
     private readonly ctx: SimContext,
     readonly topology: Topology,
     bucketUs: number,
+    /** the end of the warm-up: levels and paid time count from here to the end of the run (the drain included), the period whose requests' revenue is counted */
     private readonly windowFromUs: number,
-    private readonly windowToUs: number,
     private readonly modelNames: readonly string[],
     readonly debugChecks = false,
   ) {
-    this.makeLevel = () => new BucketedLevel(bucketUs, windowFromUs, windowToUs);
+    this.makeLevel = () => new BucketedLevel(bucketUs, windowFromUs);
     this.itPower = topology.azs.map(() => this.makeLevel());
     this.gpuStates = topology.azs.map(() => GPU_STATES.map(() => this.makeLevel()));
     this.gpusByModel = modelNames.map(() => this.makeLevel());
@@ -161,7 +161,7 @@ export class Fleet {
   private ready = false;
 
   private runtime(type: ServerType, status: ServerStatus): ServerRuntime {
-    const gpu = GPUS[type.gpu];
+    const gpu = this.topology.gpus.get(type.gpu)!;
     return {
       status,
       downCauses: 0,
@@ -297,18 +297,16 @@ export class Fleet {
   private closePaid(server: ServerRuntime, nowUs: number): void {
     if (server.paidSinceUs < 0) return;
     const a = Math.max(server.paidSinceUs, this.windowFromUs);
-    const b = Math.min(nowUs, this.windowToUs);
-    if (b > a) server.paidUs += b - a;
+    if (nowUs > a) server.paidUs += nowUs - a;
     server.paidSinceUs = -1;
   }
 
-  /** Time each server was paid for inside the measurement window, microseconds. */
+  /** Time each server was paid for from the end of the warm-up to `endUs` (the end of the run), microseconds. */
   paidUs(endUs: number): number[] {
     return this.servers.map((server) => {
       if (server.paidSinceUs < 0) return server.paidUs;
       const a = Math.max(server.paidSinceUs, this.windowFromUs);
-      const b = Math.min(endUs, this.windowToUs);
-      return server.paidUs + Math.max(0, b - a);
+      return server.paidUs + Math.max(0, endUs - a);
     });
   }
 

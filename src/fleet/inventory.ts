@@ -1,8 +1,7 @@
 /** What the fleet is made of and how it was used: servers and GPUs per AZ by type, replicas placed per AZ, mean GPUs per state. */
-import { US_PER_S } from "../engine/index.js";
 import { sum } from "../metrics/scope.js";
 import { GPU_STATES, type Fleet } from "./fleet.js";
-import { plannedMaxFacilityKw } from "./power.js";
+import { worstPue } from "./power.js";
 import type { Topology } from "./topology.js";
 
 export interface AzInventory {
@@ -52,16 +51,24 @@ export function replicasPlaced(topology: Topology, modelNames: readonly string[]
   return placed;
 }
 
-/** GPU slots per state, time-averaged over a window of `windowS` seconds; the states add up to the fleet's GPUs. */
-export function meanGpusByState(fleet: Fleet, windowS: number, endUs: number): Record<(typeof GPU_STATES)[number], number> {
+/** GPU slots per state, time-averaged from `fromUs` (the end of the warm-up) to `endUs` (the end of the run), as the fleet integrates them; the states add up to the fleet's GPUs. */
+export function meanGpusByState(fleet: Fleet, fromUs: number, endUs: number): Record<(typeof GPU_STATES)[number], number> {
   return Object.fromEntries(
-    GPU_STATES.map((state, k) => [state, sum(fleet.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / (windowS * US_PER_S)]),
+    GPU_STATES.map((state, k) => [state, sum(fleet.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / (endUs - fromUs)]),
   ) as Record<(typeof GPU_STATES)[number], number>;
 }
 
-/** Facility kW each AZ would draw with all its servers at nameplate, in AZ order. */
+/**
+ * Facility kW each AZ would draw with all its servers at nameplate (host maximum plus every GPU at its
+ * TDP) at its region's worst PUE, in AZ order. GPUs are found in the topology, which knows inline ones
+ * too (power.ts's serverNameplateKw looks in the catalog only).
+ */
 export function plannedMaxFacilityKwByAz(topology: Topology): number[] {
-  return topology.azs.map((az) => plannedMaxFacilityKw(az.servers.map((s) => topology.servers[s].type), topology.regions[az.region]));
+  const nameplateKw = (s: number) => {
+    const type = topology.servers[s].type;
+    return (type.hostMaxW + type.gpus * topology.gpus.get(type.gpu)!.tdpW) / 1e3;
+  };
+  return topology.azs.map((az) => sum(az.servers.map(nameplateKw)) * worstPue(topology.regions[az.region]));
 }
 
 /** The sum of the AZs' peak IT power, kW (each AZ's own peak, not the fleet's simultaneous peak). */

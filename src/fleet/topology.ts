@@ -2,11 +2,12 @@
  * The fleet's static plan: regions, AZs, servers and where each model's replicas go. It is checked
  * before a run (so an impossible plan is a scenario error naming what is missing) and then built.
  */
-import { GPUS } from "../catalog/gpus.js";
+import { GPUS, type GpuSpec } from "../catalog/gpus.js";
 import { defaultServerFor, SERVER_TYPES, type ServerType } from "../catalog/servers.js";
 import { unknownName, type PathSegment } from "../scenario/issues.js";
 import type { ModelSpec, RegionSpec, Scenario } from "../scenario/schema.js";
 import { RegionSchema } from "../scenario/schema/fleet.js";
+import { resolveGpu } from "../inference/deployment.js";
 
 export interface RegionPlan {
   name: string;
@@ -53,6 +54,8 @@ export interface Topology {
   modelRegions: number[][];
   /** per model: the GPU id its replicas use */
   modelGpu: (string | undefined)[];
+  /** every GPU a server may hold, by id: the catalog's and the models' inline ones */
+  gpus: ReadonlyMap<string, GpuSpec>;
 }
 
 type Problem = { path: PathSegment[]; message: string };
@@ -75,6 +78,28 @@ function serverTypes(scenario: Scenario): Map<string, ServerType> {
   return types;
 }
 
+/**
+ * The catalog's GPUs plus the models' inline ones, so servers made for an inline GPU find its power
+ * and memory by id like any other. An inline GPU may not reuse a catalog id or another inline GPU's id
+ * with different figures: servers would not know which one they hold.
+ */
+function gpuSpecs(scenario: Scenario, problems: Problem[]): Map<string, GpuSpec> {
+  const gpus = new Map(Object.entries(GPUS));
+  const inline = new Map<string, string>();
+  scenario.models.forEach((model, mi) => {
+    if (model.gpu === undefined || typeof model.gpu === "string") return;
+    const spec = resolveGpu(model.gpu) as GpuSpec;
+    const figures = JSON.stringify(model.gpu);
+    if (GPUS[spec.id]) problems.push({ path: ["models", mi, "gpu", "id"], message: `'${spec.id}' is a catalog GPU; give the inline GPU an id of its own, or use gpu: ${spec.id}` });
+    else if (inline.has(spec.id) && inline.get(spec.id) !== figures) problems.push({ path: ["models", mi, "gpu", "id"], message: `another model defines an inline GPU '${spec.id}' with different figures` });
+    else {
+      inline.set(spec.id, figures);
+      gpus.set(spec.id, spec);
+    }
+  });
+  return gpus;
+}
+
 function gpuIdOf(model: ModelSpec): string | undefined {
   return model.gpu === undefined ? undefined : typeof model.gpu === "string" ? model.gpu : model.gpu.id;
 }
@@ -91,6 +116,7 @@ export function planTopology(scenario: Scenario): { topology?: Topology; problem
   const azs: AzPlan[] = [];
   const servers: ServerPlan[] = [];
   const implicit = scenario.regions === undefined;
+  const gpus = gpuSpecs(scenario, problems);
 
   for (const [id, t] of Object.entries(scenario.server_types)) {
     if (!GPUS[t.gpu]) problems.push({ path: ["server_types", id, "gpu"], message: unknownName("GPU", t.gpu, Object.keys(GPUS)) });
@@ -161,8 +187,9 @@ export function planTopology(scenario: Scenario): { topology?: Topology; problem
     }
     const available = new Set(indices.flatMap((r) => regions[r].azs.flatMap((a) => azs[a].servers.map((s) => servers[s].type.gpu))));
     if (explicit !== undefined) {
-      if (typeof model.gpu === "string" && !available.has(explicit)) {
-        problems.push({ path: ["models", mi, "gpu"], message: `no server in ${wanted.join(", ")} has ${explicit} GPUs (they have: ${[...available].join(", ") || "none"})` });
+      if (!available.has(explicit)) {
+        const inline = typeof model.gpu === "string" ? "" : "; server types hold catalog GPUs, so an inline GPU runs only in a scenario without regions";
+        problems.push({ path: ["models", mi, "gpu"], message: `no server in ${wanted.join(", ")} has ${explicit} GPUs (they have: ${[...available].join(", ") || "none"})${inline}` });
       }
       modelGpu.push(explicit);
     } else if (available.size === 1) {
@@ -177,9 +204,9 @@ export function planTopology(scenario: Scenario): { topology?: Topology; problem
   });
   if (problems.length > 0) return { problems };
 
-  const placements = place(scenario, { implicit, regions, azs, servers, serverTypes: types, placements: [], modelRegions, modelGpu }, problems);
+  const placements = place(scenario, { implicit, regions, azs, servers, serverTypes: types, placements: [], modelRegions, modelGpu, gpus }, problems);
   if (problems.length > 0) return { problems };
-  return { topology: { implicit, regions, azs, servers, serverTypes: types, placements, modelRegions, modelGpu }, problems };
+  return { topology: { implicit, regions, azs, servers, serverTypes: types, placements, modelRegions, modelGpu, gpus }, problems };
 }
 
 /** Puts each model's replicas on servers: a replica's GPUs are on one server; AZs by spread or pack. */

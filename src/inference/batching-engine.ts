@@ -25,6 +25,19 @@ export interface BatchingOptions {
   scopeCount: number;
   /** check KV-block conservation after every iteration (tests) */
   debugChecks: boolean;
+  /** tokens per prefix-cache key of this model (`prefixUnitTokens`); 0 or absent: one KV block */
+  prefixUnitTokens?: number;
+}
+
+/**
+ * Tokens per prefix-cache key of a model: one KV block, so a tenant's shared prefix caches all its
+ * whole blocks (1,000 tokens: 62 blocks, 992 tokens); but when a tenant of the model replays a trace
+ * with hash ids, the trace's grain (`prefix_block_tokens`, Mooncake: 512), because a hash id names
+ * that many tokens and one cache has one key size. 0 when the model has no prefix cache.
+ */
+export function prefixUnitTokens(spec: BatchingEngineSpec, servesHashIdTrace: boolean): number {
+  if (!spec.prefix_caching) return 0;
+  return servesHashIdTrace ? spec.prefix_block_tokens : spec.block_size;
 }
 
 export class BatchingEngine implements ServingEngine {
@@ -46,7 +59,7 @@ export class BatchingEngine implements ServingEngine {
     readonly ctx: SimContext,
     readonly options: BatchingOptions,
   ) {
-    this.blocksPerUnit = Math.max(1, Math.floor(spec.prefix_block_tokens / spec.block_size));
+    this.blocksPerUnit = Math.max(1, Math.floor((options.prefixUnitTokens ?? 0) / spec.block_size));
     this.laneBlocks = Math.floor(deployed.memory.kvBlocks / deployed.pipelineParallel);
     this.limits = {
       // A pipeline's lanes share the replica's sequence limit, so pipelining adds no concurrency TP would not have.

@@ -1,6 +1,6 @@
 /**
  * Latency distributions: a DDSketch (relative-error quantiles, mergeable, bounded memory) plus the
- * exact count, sum and max, so means and counts in reports are exact and only quantiles are estimated.
+ * exact count, sum, min and max, so means and counts in reports are exact and only quantiles are estimated.
  */
 import { LogCollapsingLowestDenseDDSketch } from "@datadog/sketches-js";
 
@@ -27,6 +27,7 @@ export class LatencySketch {
   });
   count = 0;
   sum = 0;
+  min = Infinity;
   max = -Infinity;
   /** Values exactly 0 (e.g. requests that did not wait), counted exactly. */
   zeros = 0;
@@ -35,6 +36,7 @@ export class LatencySketch {
     this.count += weight;
     this.sum += value * weight;
     if (value > this.max) this.max = value;
+    if (value < this.min) this.min = value;
     if (value === 0) this.zeros += weight;
     this.sketch.accept(value, weight);
   }
@@ -45,6 +47,7 @@ export class LatencySketch {
     this.sum += other.sum;
     this.zeros += other.zeros;
     if (other.max > this.max) this.max = other.max;
+    if (other.min < this.min) this.min = other.min;
     this.sketch.merge(other.sketch);
   }
 
@@ -52,9 +55,10 @@ export class LatencySketch {
     return this.count > 0 ? this.sum / this.count : NaN;
   }
 
+  /** The sketch's estimate kept inside the exact [min, max]: its bins' midpoints can fall outside (all-equal values gave p99 < mean). */
   quantile(q: number): number {
     if (this.count === 0) return NaN;
-    return Math.min(this.max, this.sketch.getValueAtQuantile(q));
+    return Math.max(this.min, Math.min(this.max, this.sketch.getValueAtQuantile(q)));
   }
 
   summary(): DistributionSummary {

@@ -15,6 +15,7 @@ import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasP
 import { azEnergy, regionEnergy, totalEnergy, type RegionEnergy } from "../economics/energy.js";
 import { breakEvenByServerType, costs, type CostBreakdown } from "../economics/money.js";
 import { margin, revenueByScope, rollUpRevenue, type Margin } from "../economics/revenue.js";
+import { roundNumbers } from "./round.js";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -79,7 +80,7 @@ export interface Report extends GroupReport {
     replicas_placed: Record<string, Record<string, Record<string, number>>>;
     /** servers added during the run (scale-outs) */
     servers_launched: number;
-    /** GPU slots by state, averaged over the window; each slot is in exactly one state */
+    /** GPU slots by state, averaged from the end of the warm-up to the end of the run (the drain included); each slot is in exactly one state */
     gpu_states_mean: Record<(typeof GPU_STATES)[number], number>;
     gpu_hours: GpuHours;
   };
@@ -163,11 +164,6 @@ function group(stats: ScopeStats, windowS: number): GroupReport {
   };
 }
 
-/** Rounds every number to 10 significant digits: stable, diff-friendly, far below model error. */
-function roundNumbers<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === "number" && Number.isFinite(v) ? Number(v.toPrecision(10)) : v)));
-}
-
 /** Names each value after its item: `{ [nameOf(items[i])]: values[i] }`, in item order. */
 function named<T, V>(items: readonly T[], nameOf: (item: T) => string, values: readonly V[]): Record<string, V> {
   return Object.fromEntries(items.map((item, i) => [nameOf(item), values[i]]));
@@ -218,8 +214,10 @@ const FLEETSIM_VERSION: string = JSON.parse(readFileSync(new URL("../../package.
 
 export function buildReport(result: SimulationResult): Report {
   const { scenario, recorder, topology, fleet } = result;
+  // Request statistics cover arrivals in [warmup, duration]; money and energy cover the time those
+  // requests were served, from the end of the warm-up to the end of the run (the drain included).
   const windowS = scenario.duration - scenario.warmup;
-  const windowHours = windowS / 3600;
+  const paidHours = (usToSeconds(result.endUs) - scenario.warmup) / 3600;
   const fromUs = scenario.warmup * US_PER_S;
   const toUs = scenario.duration * US_PER_S;
   const endUs = result.endUs;
@@ -244,20 +242,20 @@ export function buildReport(result: SimulationResult): Report {
     byRegion[region.name] = { ...group(statsByRegion[r], windowS), uptime_pct: availability[r].uptime_pct, sla_credit_pct: availability[r].sla_credit_pct };
   });
 
-  const energy = azEnergy(fleet, scenario.report.interval * US_PER_S, fromUs, toUs, endUs);
+  const energy = azEnergy(fleet, scenario.report.interval * US_PER_S, fromUs, endUs);
   const energyByRegion = regions.map((region) => regionEnergy(region, energy));
   const plannedKw = plannedMaxFacilityKwByAz(topology);
 
   // Revenue, then costs (SLA credits and provider shares depend on revenue).
   const revenue = rollUpRevenue(revenueByScope(scopes, grid, scenario), grid, scenario);
-  // A server on for the whole window is charged exactly the window's hours.
-  const windowUs = toUs - fromUs;
-  const serverHours = fleet.paidUs(endUs).map((us) => (us === windowUs ? windowHours : us / (3600 * US_PER_S)));
+  // A server on from the warm-up to the end is charged exactly those hours.
+  const paidWindowUs = endUs - fromUs;
+  const serverHours = fleet.paidUs(endUs).map((us) => (us === paidWindowUs ? paidHours : us / (3600 * US_PER_S)));
   const cost = costs({
     scenario,
     topology,
     energy,
-    windowHours,
+    windowHours: paidHours,
     serverHours,
     revenueByModel: revenue.byModel,
     revenueByRegion: revenue.byRegion,
@@ -316,7 +314,7 @@ export function buildReport(result: SimulationResult): Report {
       regions: inventoryByRegion(topology, result.initialServers),
       replicas_placed: replicasPlaced(topology, scenario.models.map(byName)),
       servers_launched: topology.servers.length - result.initialServers,
-      gpu_states_mean: meanGpusByState(fleet, windowS, endUs),
+      gpu_states_mean: meanGpusByState(fleet, fromUs, endUs),
       gpu_hours: gpuHours(result),
     },
     scaling: scalingReport(result),

@@ -62,11 +62,12 @@ function moneySection(report: Report): string[] {
   const c = report.cost;
   const m = report.margin;
   const hours = (report.scenario.duration_s - report.scenario.warmup_s) / 3600;
+  const paidHours = (report.run.simulated_s - report.scenario.warmup_s) / 3600;
   const items = Object.entries(c.items).sort((a, b) => b[1] - a[1]);
   const lines = [
     "## Money",
     "",
-    `Over the ${hours.toFixed(2)} hours measured, the service earned ${usd(report.revenue.total_usd)} and cost ${usd(c.total_usd)}: ` +
+    `Over the ${hours.toFixed(2)} hours measured${paidHours > hours ? ` (costed over ${paidHours.toFixed(2)} hours, to the end of their requests' drain)` : ""}, the service earned ${usd(report.revenue.total_usd)} and cost ${usd(c.total_usd)}: ` +
       `a gross margin of ${usd(m.gross_usd)}${m.gross_pct === null ? "" : ` (${percentPoints(m.gross_pct)} of revenue)`}. ` +
       (m.cost_per_mtok_usd !== null
         ? `Serving a million tokens cost ${usd(m.cost_per_mtok_usd)} and earned ${usd(m.revenue_per_mtok_usd ?? 0)}; a request cost ${usd(m.cost_per_request_usd ?? 0)} on average.`
@@ -136,7 +137,10 @@ function fleetSection(report: Report): string[] {
     "",
     ...scalingLines(report),
     `The IT equipment used ${e.it_kwh.toFixed(1)} kWh and the facilities ${e.facility_kwh.toFixed(1)} kWh (peak ${e.peak_facility_kw.toFixed(1)} kW), ` +
-      `costing ${usd(e.electricity_usd)} of electricity and emitting ${e.carbon_kg.toFixed(1)} kg of CO2.`,
+      (report.cost.electricity === "billed"
+        ? `costing ${usd(e.electricity_usd)} of electricity and emitting`
+        : `${usd(e.electricity_usd)} of electricity at the regions' prices (included in the servers' price, not a cost item), emitting`) +
+      ` ${e.carbon_kg.toFixed(1)} kg of CO2.`,
     "",
   ];
   for (const [name, az] of Object.entries(e.by_az)) {

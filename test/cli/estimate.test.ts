@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { estimate } from "../../src/estimate.js";
+import { readRecords } from "../../src/workload/datafiles.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fleetsim-estimate-"));
 const POINT = ["--gpu", "h100-sxm", "--model", "llama-3.1-70b", "--precision", "fp8", "--tp", "4", "--isl", "128", "--osl", "2048"];
@@ -33,7 +34,7 @@ describe("fleetsim estimate", () => {
     const offline = estimate({ ...input, mode: { kind: "max_throughput" } });
     const batch64 = estimate({ ...input, mode: { kind: "batch", size: 64 } });
     expect(offline.output_tokens_per_s).toBeGreaterThan(batch64.output_tokens_per_s);
-    expect(Number(offline.detail.max_num_seqs)).toBeLessThanOrEqual(Number(offline.detail.kv_cache_tokens) / 1024);
+    expect(Number(offline.detail.max_num_seqs)).toBeLessThanOrEqual(offline.kv_cache_tokens / 1024);
   });
 
   it("writes one output row per input row, in order, from --points", () => {
@@ -50,17 +51,85 @@ describe("fleetsim estimate", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const lines = readFileSync(out, "utf8").trim().split("\n");
-    expect(lines[0]).toBe("gpu,model,precision,tp,isl,osl,batch,concurrency,max_throughput,ttft_ms,tbt_ms,e2e_ms,output_tokens_per_s");
+    expect(lines[0]).toBe(
+      "gpu,model,precision,tp,isl,osl,batch,concurrency,max_throughput,ttft_ms,tbt_ms,e2e_ms,output_tokens_per_s,ttft_p99_ms,e2e_p99_ms,kv_cache_tokens,error",
+    );
     expect(lines.slice(1).map((l) => l.split(",").slice(0, 2).join(","))).toEqual(["h100-sxm,llama-3.1-8b", "a100-sxm-80gb,llama-2-70b", "h200-sxm,mistral-7b"]);
-    for (const line of lines.slice(1)) for (const v of line.split(",").slice(-4)) expect(Number(v)).toBeGreaterThan(0);
+    for (const line of lines.slice(1)) {
+      const cells = line.split(",");
+      expect(cells.at(-1)).toBe(""); // no error
+      for (const v of cells.slice(-8, -1)) expect(Number(v)).toBeGreaterThan(0);
+    }
   });
 
-  it("names the bad row of a --points file", () => {
+  it("gives a row that cannot run its reason in an error column and estimates the others, one output row per input row, in order", () => {
     const input = join(dir, "bad.csv");
-    writeFileSync(input, "gpu,model,precision,tp,isl,osl,batch\nh100-sxm,llama-3.1-8b,bf16,1,128,256,8\nh100-sxm,llama-3.1-8b,bf16,1,abc,256,8\n");
-    const { code, stderr } = runCli(["estimate", "--points", input]);
-    expect(code).toBe(2);
+    writeFileSync(
+      input,
+      "gpu,model,precision,tp,isl,osl,batch\n" +
+        "h100-sxm,llama-3.1-8b,bf16,1,128,256,8\n" +
+        "h100-sxm,llama-3.1-8b,bf16,1,abc,256,8\n" +
+        "h100-sxm,llama-3.1-70b,bf16,1,128,128,1\n" +
+        "h100-sxx,llama-3.1-8b,bf16,1,128,256,8\n" +
+        "h100-sxm,llama-3.1-8b,bf16,1,128,128,4\n",
+    );
+    const out = join(dir, "bad-out.csv");
+    const { code, stderr } = runCli(["estimate", "--points", input, "--out", out]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/3 of 5 points not estimated/);
     expect(stderr).toMatch(/bad\.csv line 3: column isl: expected an integer, got "abc"/);
+    const rows = readRecords(out).rows;
+    expect(rows.map((r) => r.isl)).toEqual(["128", "abc", "128", "128", "128"]);
+    expect(rows[0].error).toBe("");
+    expect(rows[1].error).toBe('column isl: expected an integer, got "abc"');
+    expect(rows[2].error).toMatch(/^tp: llama-3\.1-70b in bf16 does not fit/);
+    expect(rows[3].error).toMatch(/^gpu: unknown GPU 'h100-sxx'; did you mean 'h100-sxm'\?/);
+    expect(rows[4].error).toBe("");
+    for (const i of [1, 2, 3]) expect(rows[i].ttft_ms).toBe("");
+    for (const i of [0, 4]) expect(Number(rows[i].kv_cache_tokens)).toBeGreaterThan(0);
+  });
+
+  it("quotes fields holding commas and quotes, so every output row parses back to the header's columns", () => {
+    const input = join(dir, "quoted.csv");
+    writeFileSync(input, 'gpu,model,precision,tp,isl,osl,batch,note\nh100-sxm,llama-3.1-8b,bf16,1,128,256,8,"chat, short"\nh100-sxm,llama-3.1-8b,bf16,1,128,256,,"say ""hi"""\n');
+    const out = join(dir, "quoted-out.csv");
+    expect(runCli(["estimate", "--points", input, "--out", out]).code).toBe(0);
+    const text = readFileSync(out, "utf8");
+    const rows = readRecords(out).rows; // csv-parse refuses a row with more or fewer fields than the header
+    expect(text.trim().split("\n")).toHaveLength(3);
+    expect(rows.map((r) => r.note)).toEqual(["chat, short", 'say "hi"']);
+    expect(Number(rows[0].ttft_ms)).toBeGreaterThan(0);
+    // The second row's reason holds commas itself.
+    expect(rows[1].error).toBe("give exactly one of batch N, concurrency N or max_throughput");
+  });
+
+  it("takes pipeline stages with --pp (a replica of tp x pp GPUs) and refuses what cannot be", () => {
+    const { code, stdout } = runCli(["estimate", ...POINT, "--pp", "2", "--batch", "16"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ tp: 4, pp: 2, gpus: 8 });
+    const zero = runCli(["estimate", ...POINT, "--pp", "0", "--batch", "16"]);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/pp: expected an integer >= 1, got 0/);
+    const deep = runCli(["estimate", ...POINT, "--pp", "81", "--batch", "16"]);
+    expect(deep.code).toBe(2);
+    expect(deep.stderr).toMatch(/pp: llama-3\.1-70b has only 80 layers/);
+    const input = join(dir, "pp.csv");
+    writeFileSync(input, "gpu,model,precision,tp,pp,isl,osl,batch\nh100-sxm,llama-3.1-70b,fp8,4,2,128,128,16\nh100-sxm,llama-3.1-70b,fp8,4,,128,128,16\n");
+    const out = join(dir, "pp-out.csv");
+    expect(runCli(["estimate", "--points", input, "--out", out]).code).toBe(0);
+    const [two, one] = readRecords(out).rows;
+    expect([two.pp, two.error, one.pp, one.error]).toEqual(["2", "", "", ""]);
+    // Twice the GPUs for the same weights: more room for KV cache.
+    expect(Number(two.kv_cache_tokens)).toBeGreaterThan(Number(one.kv_cache_tokens));
+  });
+
+  it("reports p99 TTFT and E2E and KV tokens, with no float noise in the JSON", () => {
+    const { code, stdout } = runCli(["estimate", "--gpu", "h100-sxm", "--model", "llama-3.1-8b", "--isl", "128", "--osl", "128", "--concurrency", "8"]);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    for (const key of ["ttft_p99_ms", "e2e_p99_ms", "kv_cache_tokens"]) expect(out[key]).toBeGreaterThan(0);
+    expect(out.e2e_p99_ms).toBeGreaterThanOrEqual(out.ttft_p99_ms);
+    for (const [key, value] of Object.entries(out)) if (typeof value === "number") expect(Number(value.toPrecision(10)), key).toBe(value);
   });
 
   it("lists the known GPUs and models for an unknown id", () => {

@@ -30,7 +30,9 @@ const ContinuousBatchingEngine = z
       .int()
       .min(16)
       .default(512)
-      .describe("tokens per prefix-cache unit: one hash id covers this many prompt tokens (Mooncake traces use 512)"),
+      .describe(
+        "tokens one hash id of a trace covers (Mooncake traces use 512): the prefix cache's grain for a model replaying such a trace. Otherwise a tenant's shared `prefix` is cached by KV block (block_size)",
+      ),
     block_size: z.int().min(1).default(16).describe("tokens per paged KV-cache block"),
     gpu_memory_utilization: z
       .number()

@@ -57,7 +57,7 @@ export const ModelSchema = z
       .union([z.string().min(1), InlineGpu])
       .optional()
       .describe(
-        "GPU the replicas run on (catalog id such as h100-sxm, or an inline spec). Default: the GPU of the servers in the model's regions, or h100-sxm when the scenario has no regions",
+        "GPU the replicas run on (catalog id such as h100-sxm, or an inline spec, which runs on servers made for it in a scenario without regions). Default: the GPU of the servers in the model's regions, or h100-sxm when the scenario has no regions",
       ),
     precision: z.enum(["fp16", "bf16", "fp8", "int8", "int4"]).default("bf16").describe("weight (and compute) precision"),
     kv_cache_precision: z

@@ -7,6 +7,12 @@ export const CostsSchema = z
     gpu_pricing: z.enum(["on_demand", "owned"]).default("on_demand").describe("rent servers by the hour, or own them (purchase price amortised, plus facility cost)"),
     amortization_years: positiveNumber("years over which owned servers are written off").default(4),
     facility_usd_per_kw_month: nonNegativeNumber("owned: data-centre space, power and cooling capacity, USD per kW of server nameplate power per month").default(150),
+    electricity: z
+      .enum(["included", "billed"])
+      .optional()
+      .describe(
+        "whether electricity is a cost item: billed (the fleet pays each kWh at its region's price) or included (the servers' price covers power, as cloud on-demand prices do). Default: included for on_demand, billed for owned. Energy (kWh, carbon, what it would cost) is reported either way",
+      ),
     other: z
       .array(
         z
