@@ -25,7 +25,7 @@ import type { Scenario } from "./scenario/schema.js";
 import type { SimContext } from "./requests/context.js";
 import type { Outcome } from "./requests/outcomes.js";
 import { RequestTable } from "./requests/table.js";
-import { TenantSource } from "./workload/tenant-source.js";
+import { PrefixKeySpace, TenantSource } from "./workload/tenant-source.js";
 
 export interface SimulationResult {
   scenario: Scenario;
@@ -182,6 +182,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const gateway = new Gateway(scenario.gateway, tenants, contextTokens, ctx.streams, data);
   frontend = new Frontend(ctx, clients, recorder.grid, gateway, (req) => sources[requests.tenant[req]].ended());
   const submit = (req: number) => frontend!.submit(req);
+  const prefixKeys = new PrefixKeySpace();
   tenants.forEach((spec, i) => {
     const m = scenario.models.findIndex((model) => model.name === spec.model);
     sources.push(
@@ -192,6 +193,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
         endUs: durationUs,
         trace: traces[i],
         prefixUnitTokens: prefixUnits[m],
+        prefixKeys,
         submit,
       }),
     );

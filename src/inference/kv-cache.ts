@@ -6,14 +6,24 @@
  *
  * Invariant: capacity = free + private + cached, always.
  */
+/** A cached prefix unit: how many running sequences use it, and its place in the LRU list while none does. */
+interface Unit {
+  key: number;
+  refs: number;
+  older: Unit | null;
+  newer: Unit | null;
+}
+
 export class KvCache {
   free: number;
   privateBlocks = 0;
   cachedBlocks = 0;
-  /** prefix units by key, with the number of running sequences using each */
-  private readonly refs = new Map<number, number>();
-  /** units no sequence uses, least recently used first (Map keeps insertion order) */
-  private readonly evictable = new Map<number, true>();
+  /** prefix units by key */
+  private readonly units = new Map<number, Unit>();
+  /** units no sequence uses, least recently used first: a linked list, so pinning and unpinning are one lookup each */
+  private oldest: Unit | null = null;
+  private newest: Unit | null = null;
+  private evictableUnits = 0;
   evictions = 0;
   hits = 0;
 
@@ -26,7 +36,7 @@ export class KvCache {
 
   /** Blocks a new allocation could get: free ones plus those of unused prefixes. */
   available(): number {
-    return this.free + this.evictable.size * this.blocksPerUnit;
+    return this.free + this.evictableUnits * this.blocksPerUnit;
   }
 
   get usedBlocks(): number {
@@ -37,10 +47,10 @@ export class KvCache {
   allocate(n: number): boolean {
     if (n <= 0) return true;
     if (this.available() < n) return false;
-    for (const key of this.evictable.keys()) {
-      if (this.free >= n) break;
-      this.evictable.delete(key);
-      this.refs.delete(key);
+    while (this.free < n) {
+      const unit = this.oldest!;
+      this.unlink(unit);
+      this.units.delete(unit.key);
       this.cachedBlocks -= this.blocksPerUnit;
       this.free += this.blocksPerUnit;
       this.evictions++;
@@ -58,23 +68,22 @@ export class KvCache {
   /** How many leading keys are cached now (each a unit of prompt). */
   match(keys: Float64Array, maxUnits: number): number {
     let n = 0;
-    while (n < maxUnits && n < keys.length && this.refs.has(keys[n])) n++;
+    while (n < maxUnits && n < keys.length && this.units.has(keys[n])) n++;
     return n;
   }
 
   /** A sequence starts using a cached unit. */
   pin(key: number): void {
-    const refs = this.refs.get(key)!;
-    if (refs === 0) this.evictable.delete(key);
-    this.refs.set(key, refs + 1);
+    const unit = this.units.get(key)!;
+    if (unit.refs === 0) this.unlink(unit);
+    unit.refs++;
     this.hits++;
   }
 
   /** A sequence stops using a unit; when none does, it becomes evictable (most recently used last). */
   unpin(key: number): void {
-    const refs = this.refs.get(key)! - 1;
-    this.refs.set(key, refs);
-    if (refs === 0) this.evictable.set(key, true);
+    const unit = this.units.get(key)!;
+    if (--unit.refs === 0) this.append(unit);
   }
 
   /**
@@ -82,11 +91,29 @@ export class KvCache {
    * Returns false, changing nothing, if the key is already cached (another sequence computed it).
    */
   insert(key: number): boolean {
-    if (this.refs.has(key)) return false;
-    this.refs.set(key, 1);
+    if (this.units.has(key)) return false;
+    this.units.set(key, { key, refs: 1, older: null, newer: null });
     this.privateBlocks -= this.blocksPerUnit;
     this.cachedBlocks += this.blocksPerUnit;
     return true;
+  }
+
+  private append(unit: Unit): void {
+    unit.older = this.newest;
+    unit.newer = null;
+    if (this.newest) this.newest.newer = unit;
+    else this.oldest = unit;
+    this.newest = unit;
+    this.evictableUnits++;
+  }
+
+  private unlink(unit: Unit): void {
+    if (unit.older) unit.older.newer = unit.newer;
+    else this.oldest = unit.newer;
+    if (unit.newer) unit.newer.older = unit.older;
+    else this.newest = unit.older;
+    unit.older = unit.newer = null;
+    this.evictableUnits--;
   }
 
   /** Throws if the block accounting is broken (for tests and debug runs). */
@@ -94,6 +121,7 @@ export class KvCache {
     if (this.free < 0 || this.privateBlocks < 0 || this.cachedBlocks < 0 || this.free + this.privateBlocks + this.cachedBlocks !== this.capacity) {
       throw new Error(`KV blocks do not add up: free ${this.free} + private ${this.privateBlocks} + cached ${this.cachedBlocks} != capacity ${this.capacity}`);
     }
-    if (this.cachedBlocks !== this.refs.size * this.blocksPerUnit) throw new Error("cached blocks do not match the prefix units held");
+    if (this.cachedBlocks !== this.units.size * this.blocksPerUnit) throw new Error("cached blocks do not match the prefix units held");
+    if (this.evictableUnits < 0 || this.evictableUnits > this.units.size) throw new Error(`${this.evictableUnits} evictable prefix units of ${this.units.size}`);
   }
 }

@@ -14,9 +14,21 @@ import type { Trace } from "./trace.js";
 export const DEFAULT_INPUT_TOKENS = { dist: "lognormal", mean: 1155, cv: 0.96 } as const;
 export const DEFAULT_OUTPUT_TOKENS = { dist: "lognormal", mean: 211, cv: 0.77 } as const;
 
-/** Prefix-cache keys: 2^32 ids per tenant namespace, exact in a double. */
-const NAMESPACE = 2 ** 32;
-const VARIANT = 2 ** 20;
+/**
+ * Hands out ranges of prefix-cache keys, so the keys of different tenants never collide and stay small
+ * integers: a tenant's shared prefix takes a key per KV block, and small integer keys keep the
+ * cache's Map lookups fast (keys above 2^31 made runs with long shared prefixes a third slower).
+ */
+export class PrefixKeySpace {
+  private next = 0;
+
+  /** `count` fresh consecutive keys; returns the first. */
+  reserve(count: number): number {
+    const first = this.next;
+    this.next += count;
+    return first;
+  }
+}
 
 export interface TenantWiring {
   tenantIndex: number;
@@ -27,6 +39,8 @@ export interface TenantWiring {
   trace?: Trace;
   /** tokens per prefix-cache unit of the tenant's model (0: the model has no prefix cache) */
   prefixUnitTokens: number;
+  /** where the tenant's prefix-cache keys come from (shared by all tenants of a run) */
+  prefixKeys: PrefixKeySpace;
   submit(req: number): void;
 }
 
@@ -38,6 +52,8 @@ export class TenantSource {
   private readonly variantRng?: () => number;
   private readonly prefixKeysByVariant?: Float64Array[];
   private readonly traceKeys?: (Float64Array | undefined)[];
+  /** the key of a trace's hash id 0 */
+  private traceKeyBase = 0;
   private readonly onArrival = () => this.arrive();
   /** the tenant sends requests in [startUs, stopUs): its own window within the run's */
   private readonly startUs: number;
@@ -61,11 +77,17 @@ export class TenantSource {
     if (input) this.inputTokens = makeSampler(input, stream("input_tokens"), ctx.data);
     if (output) this.outputTokens = makeSampler(output, stream("output_tokens"), ctx.data);
 
-    const namespace = (wiring.tenantIndex + 1) * NAMESPACE;
-    if (wiring.trace?.hashIds) this.traceKeys = new Array(wiring.trace.hashIds.length);
-    else if (spec.prefix && wiring.prefixUnitTokens > 0) {
+    const hashIds = wiring.trace?.hashIds;
+    if (hashIds) {
+      this.traceKeys = new Array(hashIds.length);
+      let minId = 0;
+      let maxId = -1;
+      for (const ids of hashIds) for (const id of ids) [minId, maxId] = [Math.min(minId, id), Math.max(maxId, id)];
+      this.traceKeyBase = wiring.prefixKeys.reserve(maxId - minId + 1) - minId;
+    } else if (spec.prefix && wiring.prefixUnitTokens > 0) {
       const units = Math.floor(spec.prefix.tokens / wiring.prefixUnitTokens);
-      this.prefixKeysByVariant = Array.from({ length: spec.prefix.variants }, (_, v) => Float64Array.from({ length: units }, (_, u) => namespace + v * VARIANT + u));
+      const first = wiring.prefixKeys.reserve(spec.prefix.variants * units);
+      this.prefixKeysByVariant = Array.from({ length: spec.prefix.variants }, (_, v) => Float64Array.from({ length: units }, (_, u) => first + v * units + u));
       this.variantRng = stream("prefix_variant");
     }
   }
@@ -103,8 +125,8 @@ export class TenantSource {
     if (this.traceKeys && row >= 0) {
       let keys = this.traceKeys[row];
       if (!keys) {
-        const namespace = (this.wiring.tenantIndex + 1) * NAMESPACE;
-        keys = Float64Array.from(this.wiring.trace!.hashIds![row], (id) => namespace + id);
+        const base = this.traceKeyBase;
+        keys = Float64Array.from(this.wiring.trace!.hashIds![row], (id) => base + id);
         this.traceKeys[row] = keys;
       }
       return keys;
