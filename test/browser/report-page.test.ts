@@ -1,5 +1,5 @@
 /**
- * report.html in a real browser (Debian's chromium driven by playwright-core; .ci/run installs it):
+ * report.html and sweep.html in a real browser (Debian's chromium driven by playwright-core; .ci/run installs it):
  * every chart is an SVG with marks, the page logs no error and asks the network for nothing, and
  * hostile text from a scenario shows as text. Screenshots go to test-output/browser/.
  */
@@ -90,6 +90,21 @@ describe("report.html in a browser", () => {
       expect(chart.svg, String(chart.name)).toBe(true);
       expect(chart.marks, String(chart.name)).toBeGreaterThan(3);
     }
+    expect(await page.$$("script")).toHaveLength(0);
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("draws sweep.html's charts as SVG with marks, with no script, console error or network request", async () => {
+    const out = join(dir, "sweep");
+    const sweep = runCli(["sweep", "scenarios/mmc.yaml", "--set", "duration=300s", "--set", "warmup=30s", "--grid", "models[0].replicas.initial=7,8,10", "--seeds", "2", "--jobs", "1", "--out", out, "--quiet"]);
+    expect(sweep.stderr).toBe("");
+    expect(sweep.code).toBe(0);
+    const { page, problems, requests } = await open(browser, join(out, "sweep.html"), "sweep.png");
+    const svgs = await page.$$eval("svg", (all) => all.map((svg) => svg.querySelectorAll("path, rect, line").length));
+    expect(svgs.length).toBeGreaterThan(3);
+    for (const marks of svgs) expect(marks).toBeGreaterThan(3);
     expect(await page.$$("script")).toHaveLength(0);
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);

@@ -66,7 +66,7 @@ describe("fleet plans", () => {
 });
 
 describe("fleetsim check", () => {
-  it("exits 99 and writes a failing JUnit case when a threshold fails, 0 when all pass", () => {
+  it("exits 99 and writes a failing JUnit case when a threshold fails, 0 when all pass", { timeout: 400_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), "fleetsim-check-"));
     const fail = runCli(["check", "scenarios/az-outage-2az.yaml", "--junit", join(dir, "two.xml")]);
     expect(fail.code).toBe(99);

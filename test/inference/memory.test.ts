@@ -63,6 +63,6 @@ describe("memory plan", () => {
     const h200 = estimate({ ...point, gpu: "h200-sxm" });
     expect(h100.output_tokens_per_s).toBeGreaterThan(0);
     expect(h100.output_tokens_per_s).toBeLessThan(0.5 * h200.output_tokens_per_s);
-    expect(Number(h100.detail.kv_cache_tokens)).toBeLessThan(Number(h200.detail.kv_cache_tokens) / 4);
+    expect(h100.kv_cache_tokens).toBeLessThan(h200.kv_cache_tokens / 4);
   });
 });
