@@ -7,6 +7,7 @@
 import type { Report } from "../report/json.js";
 import type { Axis } from "./grid.js";
 import type { CellRecord } from "./store.js";
+import { csvLine } from "../report/csv.js";
 
 /**
  * The report keys a capacity planner compares across a grid: load and its outcomes, the latency
@@ -69,14 +70,6 @@ export function rowOf(record: CellRecord, axes: readonly Axis[]): SweepRow {
   };
 }
 
-/** RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-function csvLine(fields: readonly string[]): string {
-  return fields.map(csvField).join(",") + "\n";
-}
 
 /** The table; `rows` in cell order. Threshold columns in the order first met along the rows. */
 export function sweepCsv(axes: readonly Axis[], rows: readonly SweepRow[]): string {
@@ -91,7 +84,7 @@ export function sweepCsv(axes: readonly Axis[], rows: readonly SweepRow[]): stri
     }
   }
   const header = ["cell", ...axes.map((a) => a.path), "seed", ...HEADLINE_METRICS, ...thresholdColumns.map((t) => `threshold.${t}`), "error"];
-  let out = csvLine(header);
+  let out = csvLine(header) + "\n";
   for (const row of rows) {
     const verdicts = new Map(row.thresholds);
     out += csvLine([
@@ -101,7 +94,7 @@ export function sweepCsv(axes: readonly Axis[], rows: readonly SweepRow[]): stri
       ...row.metrics.map((v) => (v === null ? "" : String(v))),
       ...thresholdColumns.map((t) => (verdicts.has(t) ? String(verdicts.get(t)) : "")),
       row.error ?? "",
-    ]);
+    ]) + "\n";
   }
   return out;
 }
