@@ -12,9 +12,9 @@
  * Each `set` entry is a `--set PATH=VALUE` applied on top of the command line's. Problems are listed
  * all at once with file:line:col, like a scenario's.
  */
-import { readFileSync } from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, type Node } from "yaml";
 import { ScenarioError, parsePath, type ScenarioIssue } from "../scenario/issues.js";
+import { readSourceFile } from "../scenario/load.js";
 
 export interface Candidate {
   name: string;
@@ -39,13 +39,7 @@ function safeParse(text: string): unknown {
 }
 
 export function readCandidates(file: string): Candidate[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ScenarioError([{ file, path: "", message: code === "ENOENT" ? "file not found" : `cannot read (${code})` }]);
-  }
+  const text = readSourceFile(file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const issues: ScenarioIssue[] = [];

@@ -80,15 +80,18 @@ function startsWith(path: readonly PathSegment[], prefix: readonly PathSegment[]
   return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
 
-export function loadScenarioFile(file: string, options: LoadOptions = {}): LoadedScenario {
-  let text: string;
+/** A file's text, or a ScenarioError saying why it cannot be read. */
+export function readSourceFile(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ScenarioError([{ file, path: "", message: code === "ENOENT" ? "file not found" : `cannot read (${code})` }]);
   }
-  return loadScenarioText(text, file, options);
+}
+
+export function loadScenarioFile(file: string, options: LoadOptions = {}): LoadedScenario {
+  return loadScenarioText(readSourceFile(file), file, options);
 }
 
 export function loadScenarioText(text: string, file: string, options: LoadOptions = {}): LoadedScenario {

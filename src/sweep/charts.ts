@@ -10,6 +10,7 @@ import { mean, sampleStandardDeviation } from "simple-statistics";
 import type { Axis, SweepPlan } from "./grid.js";
 import { cellCount } from "./grid.js";
 import { HEADLINE_METRICS, type SweepRow } from "./table.js";
+import { escapeHtml } from "../report/html.js";
 
 /** Two-sided 95 % normal quantile: the band is mean ± Z95 x standard error. */
 const Z95 = 1.96;
@@ -22,10 +23,6 @@ export interface ChartPoint {
   hi: number;
   /** seeds behind the point */
   n: number;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Whether the first axis reads as numbers, so it gets a linear scale instead of categories. */
