@@ -52,10 +52,12 @@ export interface FormedBatch {
   readonly preempted: number[];
   /** tokens added to the work outstanding by the preemptions (prompts and output to recompute) */
   recomputeTokens: number;
+  /** admissions so far at this replica: the next admitted sequence's order */
+  admissions: number;
 }
 
 export function emptyBatch(): FormedBatch {
-  return { batch: [], shape: emptyShape(), decodeOnly: true, admitted: [], preempted: [], recomputeTokens: 0 };
+  return { batch: [], shape: emptyShape(), decodeOnly: true, admitted: [], preempted: [], recomputeTokens: 0, admissions: 0 };
 }
 
 /**
@@ -75,6 +77,12 @@ export function maxPrefixUnits(inputTokens: number, unitTokens: number): number 
 
 /** Forms the next batch into `out` (reused between iterations); `running` loses preempted sequences and gains admitted ones. */
 export function formBatch(running: number[], waiting: WaitingLine, seqs: SequenceTable, kv: SequenceKv, requests: RequestTokens, limits: BatchLimits, out: FormedBatch): void {
+  const budget = continueRunning(running, seqs, kv, requests, limits, out);
+  if (out.preempted.length === 0) admitWaiting(0, running, budget, waiting, seqs, kv, requests, limits, out);
+}
+
+/** Empties `out`, then gives each running sequence its tokens for the next iteration, preempting when the KV cache runs out; returns the token budget left. */
+export function continueRunning(running: number[], seqs: SequenceTable, kv: SequenceKv, requests: RequestTokens, limits: BatchLimits, out: FormedBatch): number {
   const { batch, shape, admitted, preempted } = out;
   batch.length = 0;
   if (admitted.length > 0) admitted.length = 0;
@@ -115,22 +123,32 @@ export function formBatch(running: number[], waiting: WaitingLine, seqs: Sequenc
       out.decodeOnly = false;
     }
   }
+  return budget;
+}
 
-  while (preempted.length === 0 && budget > 0 && running.length < limits.maxSeqs) {
+/**
+ * Admits waiting requests while the token budget, the sequence limit and the KV cache (less the
+ * watermark) allow, appending them to `running` and the batch. `others` running sequences are in
+ * the batch without being in `running` or `out.batch` (a replica's decode group).
+ */
+export function admitWaiting(others: number, running: number[], budget: number, waiting: WaitingLine, seqs: SequenceTable, kv: SequenceKv, requests: RequestTokens, limits: BatchLimits, out: FormedBatch): void {
+  const { batch, shape, admitted } = out;
+  while (budget > 0 && others + running.length < limits.maxSeqs) {
     const req = waiting.peek();
     if (req < 0) break;
     const input = requests.inputTokens[req];
     const keys = limits.prefixCaching ? requests.prefixKeys[req] : undefined;
     const matched = keys ? kv.match(keys, maxPrefixUnits(input, kv.unitTokens)) : 0;
     const cachedTokens = matched * kv.unitTokens;
-    const tokens = prefillChunk(seqs.prefillTarget(req, input) - cachedTokens, budget, limits.chunkedPrefill, batch.length === 0);
+    const tokens = prefillChunk(seqs.prefillTarget(req, input) - cachedTokens, budget, limits.chunkedPrefill, others + batch.length === 0);
     if (tokens <= 0) break;
     const need = Math.ceil((cachedTokens + tokens) / kv.blockSize) - matched * kv.blocksPerUnit;
-    if (running.length > 0 && kv.cache.available() - need < limits.watermarkBlocks) break;
+    if (others + running.length > 0 && kv.cache.available() - need < limits.watermarkBlocks) break;
     if (!kv.admit(req, keys, matched, need)) break;
     waiting.take(req);
     seqs.computed[req] = cachedTokens;
     seqs.chunk[req] = tokens;
+    seqs.admitOrder[req] = out.admissions++;
     running.push(req);
     admitted.push(req);
     batch.push(req);

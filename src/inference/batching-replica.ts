@@ -8,11 +8,20 @@
  * composition is fixed until the first sequence finishes, so the replica jumps over all those
  * iterations in one event. An arrival that could join, or a client giving up, cuts the jump at the
  * next iteration boundary.
+ *
+ * Work per event, not per running sequence: the decoding sequences form a DecodeGroup credited
+ * lazily, so an iteration touches only the sequences something happens to (a prompt chunk, a
+ * finish, a new KV block). When the batch cannot be formed that way (the KV cache or the token
+ * budget would run short, so the order of the running list decides who waits or is preempted),
+ * the replica lays the running list out in order and forms that iteration eagerly, exactly as
+ * batch-formation.ts says; the result is the same either way.
  */
 import { Priority, usToSeconds } from "../engine/index.js";
 import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
-import { emptyBatch, formBatch, maxPrefixUnits, type WaitingLine } from "./batch-formation.js";
+import { admitWaiting, emptyBatch, formBatch, maxPrefixUnits, type WaitingLine } from "./batch-formation.js";
+import { addPrefill, clearShape } from "./latency/shape.js";
+import { DecodeGroup } from "./decode-group.js";
 import type { BatchingEngine } from "./batching-engine.js";
 import { jumpDurationUs, jumpHalves, stepsCompleted, stepsKvAllows, type JumpCost } from "./decode-jump.js";
 import type { KvCache } from "./kv-cache.js";
@@ -31,7 +40,21 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   private readonly queue: RequestQueue;
   /** preempted requests, resumed before new ones (last preempted first) */
   private resume: number[] = [];
+  /** the running sequences in admission order, laid out only while an iteration formed eagerly runs (`eager`) */
   private running: number[] = [];
+  private eager = false;
+  /** otherwise: the decoding ones, credited lazily */
+  private readonly group: DecodeGroup;
+  /** and those still computing their prompt, in admission order */
+  private prefilling: number[] = [];
+  /** decode-group members abandoned during the iteration in progress (freed when it ends) */
+  private readonly leftBatch: number[] = [];
+  /** sequences the iteration's end must visit, and members that took KV blocks for the jump in progress */
+  private readonly touched: number[] = [];
+  private readonly jumpGrown: number[] = [];
+  /** sequences in the iteration in progress when it formed */
+  private formedCount = 0;
+  private readonly byAdmission = (a: number, b: number) => this.seqs.admitOrder[a] - this.seqs.admitOrder[b];
   /** the iteration (or jump) in progress */
   private readonly formed = emptyBatch();
   private readonly waitingLine: WaitingLine = { peek: () => this.nextWaiting(), take: (req) => this.takeWaiting(req) };
@@ -56,6 +79,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     this.queue = new RequestQueue(host.ctx.requests);
     this.stats = new ReplicaStats(engine.options.windowFromUs, engine.options.windowToUs);
     this.scopeWeights = new Float64Array(engine.options.scopeCount);
+    this.group = new DecodeGroup(this.seqs, spec.block_size, engine.options.scopeCount);
   }
 
   /** The KV block pool (lost and replaced when the replica fails). */
@@ -66,7 +90,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   // --- what routers see ----------------------------------------------------------------------
 
   hasFreeSlot(): boolean {
-    return this.running.length + this.waiting + this.connecting < this.engine.limits.maxSeqs;
+    return this.runningCount + this.waiting + this.connecting < this.engine.limits.maxSeqs;
   }
 
   kvLoad(): number {
@@ -86,7 +110,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   }
 
   get runningCount(): number {
-    return this.running.length;
+    return this.eager ? this.running.length : this.group.count + this.prefilling.length;
   }
 
   // --- requests in and out -------------------------------------------------------------------
@@ -108,6 +132,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     const { requests, sim } = this.host.ctx;
     this.outstanding--;
     this.stats.outstanding.add(-1, sim.nowUs);
+    if (this.group.isMember(req)) this.group.sync(req);
     this.outstandingTokens -= this.remainingTokens(req);
     if (requests.stateOf(req) === RequestState.replicaQueue) {
       // Left in its queue, skipped (and its id recycled) when the queue reaches it.
@@ -116,12 +141,15 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       requests.moveTo(req, RequestState.abandoned);
       return;
     }
+    const member = !this.eager && this.group.isMember(req);
     this.removeRunning(req);
     this.kvSeqs.drop(req);
     this.seqs.close(req);
     requests.moveTo(req, RequestState.abandoned);
     // An abandoned request in the batch is recycled when the iteration ends; one outside it now.
-    if (!this.formed.batch.includes(req)) requests.release(req);
+    // (Between eager iterations every decode-group member is in the batch.)
+    if (member) this.leftBatch.push(req);
+    else if (!this.formed.batch.includes(req)) requests.release(req);
     if (this.jumpSteps > 1) this.cutJump();
   }
 
@@ -139,14 +167,18 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       else if (state === RequestState.inService || state === RequestState.replicaQueue) lost.push(req);
     };
     // Abandoned requests still in the batch are recycled here; running ones are in `running`.
-    for (const req of this.formed.batch) if (requests.stateOf(req) === RequestState.abandoned) requests.release(req);
+    this.layOutRunning();
+    for (const req of this.inBatchOrder(this.formed.batch.concat(this.leftBatch))) if (requests.stateOf(req) === RequestState.abandoned) requests.release(req);
     for (const req of this.running) collect(req);
     for (const req of this.resume) collect(req);
     this.queue.clear(collect);
     if (this.waiting > 0) lifecycle.queueChanged(-this.waiting, sim.nowUs);
     this.stats.outstanding.add(-(this.outstanding - this.connecting), sim.nowUs);
     this.formed.batch.length = 0;
+    this.leftBatch.length = 0;
+    this.jumpGrown.length = 0;
     this.running = [];
+    this.eager = false;
     this.resume = [];
     this.waiting = 0;
     this.waitingBlocks = 0;
@@ -188,7 +220,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
 
   /** Whether the head of the queue could join an iteration now. */
   private couldAdmit(): boolean {
-    if (this.waiting === 0 || this.running.length >= this.engine.limits.maxSeqs) return false;
+    if (this.waiting === 0 || this.runningCount >= this.engine.limits.maxSeqs) return false;
     const req = this.nextWaiting();
     if (req < 0) return false;
     const tokens = Math.min(this.seqs.prefillTarget(req, this.host.ctx.requests.inputTokens[req]), this.engine.limits.maxTokens);
@@ -201,8 +233,47 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   }
 
   private removeRunning(req: number): void {
-    const i = this.running.lastIndexOf(req);
-    if (i >= 0) this.running.splice(i, 1);
+    if (!this.eager && this.group.isMember(req)) {
+      this.group.leave(req, this.scopeOf(req));
+      return;
+    }
+    const list = this.eager ? this.running : this.prefilling;
+    const i = list.lastIndexOf(req);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  /** The measurement scope of `req`'s token gaps, or -1 when it is not measured. */
+  private scopeOf(req: number): number {
+    const requests = this.host.ctx.requests;
+    return requests.measured[req] ? requests.scope[req] : -1;
+  }
+
+  /** `list` sorted in admission order (the running list's order), in place. */
+  private inBatchOrder(list: number[]): number[] {
+    if (list.length > 1) list.sort(this.byAdmission);
+    return list;
+  }
+
+  /** Switches to eager: every running sequence, synced, in `running` in admission order. */
+  private layOutRunning(): void {
+    if (this.eager) return;
+    const all = this.group.dissolve();
+    for (const req of this.prefilling) all.push(req);
+    this.prefilling = [];
+    this.running = this.inBatchOrder(all);
+    this.eager = true;
+  }
+
+  /** Back to lazy after an eager iteration: decoding sequences join the group, the others wait on their prompts in order. */
+  private gatherRunning(): void {
+    if (!this.eager) return;
+    const { requests } = this.host.ctx;
+    for (const req of this.running) {
+      if (this.seqs.decoding[req]) this.group.join(req, requests.outputTokens[req], this.scopeOf(req));
+      else this.prefilling.push(req);
+    }
+    this.running = [];
+    this.eager = false;
   }
 
   // --- iterations ----------------------------------------------------------------------------
@@ -210,7 +281,11 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   private startIteration(): void {
     const { requests, sim } = this.host.ctx;
     const formed = this.formed;
-    formBatch(this.running, this.waitingLine, this.seqs, this.kvSeqs, requests, this.engine.limits, formed);
+    if (!this.formLazily()) {
+      this.layOutRunning();
+      formBatch(this.running, this.waitingLine, this.seqs, this.kvSeqs, requests, this.engine.limits, formed);
+      this.formedCount = formed.batch.length;
+    }
 
     for (const victim of formed.preempted) {
       requests.moveTo(victim, RequestState.replicaQueue);
@@ -230,7 +305,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     }
 
     const shape = formed.shape;
-    if (formed.batch.length === 0) {
+    if (this.formedCount === 0) {
       this.busy = false;
       this.onPower?.(0, false);
       return;
@@ -247,34 +322,114 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     }
   }
 
+  /**
+   * Forms the next batch without visiting the decode group's members, when that gives the batch
+   * batch-formation.ts would: every running sequence gets all the tokens it wants (a decode token,
+   * its prompt's remainder) within the token budget, and the KV cache can give every block they need
+   * without preempting, so the running list's order decides nothing. False, changing nothing, otherwise.
+   */
+  private formLazily(): boolean {
+    if (this.eager) return false;
+    const { requests } = this.host.ctx;
+    const { seqs, kvSeqs, group, prefilling, formed } = this;
+    const limits = this.engine.limits;
+    let demand = group.count;
+    let blocks = 0;
+    for (const req of prefilling) {
+      const tokens = seqs.prefillTarget(req, requests.inputTokens[req]) - seqs.computed[req];
+      demand += tokens;
+      blocks += Math.max(0, kvSeqs.shortfall(req, seqs.computed[req] + tokens));
+    }
+    if (demand > limits.maxTokens) return false;
+    const short = this.touched;
+    short.length = 0;
+    group.takeShort(1, short); // each needs exactly one block: its context fills the blocks it holds
+    if (blocks + short.length > this.kv.available()) {
+      for (const req of short) group.regrow(req);
+      return false;
+    }
+    for (const req of short) {
+      kvSeqs.tryGrow(req, 1);
+      group.regrow(req);
+    }
+    short.length = 0;
+
+    formed.batch.length = 0;
+    formed.admitted.length = 0;
+    formed.preempted.length = 0;
+    formed.recomputeTokens = 0;
+    formed.decodeOnly = prefilling.length === 0;
+    const shape = formed.shape;
+    clearShape(shape);
+    shape.decodeSeqs = group.count;
+    shape.decodeKvTokens = group.contextTokens() + group.count;
+    let budget = limits.maxTokens - group.count;
+    for (const req of prefilling) {
+      const tokens = seqs.prefillTarget(req, requests.inputTokens[req]) - seqs.computed[req];
+      const need = kvSeqs.shortfall(req, seqs.computed[req] + tokens);
+      if (need > 0) kvSeqs.tryGrow(req, need);
+      seqs.chunk[req] = tokens;
+      formed.batch.push(req);
+      budget -= tokens;
+      addPrefill(shape, tokens, seqs.computed[req]);
+    }
+    admitWaiting(group.count, prefilling, budget, this.waitingLine, seqs, kvSeqs, requests, limits, formed);
+    this.formedCount = group.count + formed.batch.length;
+    return true;
+  }
+
   /** Blocks the batch needs beyond what it holds to run `steps` decode steps. */
   private readonly extraBlocksFor = (steps: number): number => {
     let extra = 0;
-    for (const req of this.formed.batch) extra += this.kvSeqs.shortfall(req, this.seqs.computed[req] + steps);
+    if (this.eager) {
+      for (const req of this.formed.batch) extra += this.kvSeqs.shortfall(req, this.seqs.computed[req] + steps);
+    } else {
+      this.group.forEach((req) => (extra += this.kvSeqs.shortfall(req, this.group.computedNow(req) + steps)));
+    }
     return extra;
   };
 
   /** Jumps until the first sequence finishes, or until the KV cache could not give the next block without preempting. */
   private startJump(): void {
     const { requests, sim } = this.host.ctx;
-    const batch = this.formed.batch;
+    const count = this.formedCount;
     let steps = Infinity;
-    for (const req of batch) steps = Math.min(steps, requests.outputTokens[req] - this.seqs.generated[req]);
-    steps = stepsKvAllows(steps, batch.length, this.kvSeqs.blockSize, this.kv.available(), this.extraBlocksFor);
+    if (this.eager) {
+      for (const req of this.formed.batch) steps = Math.min(steps, requests.outputTokens[req] - this.seqs.generated[req]);
+    } else {
+      steps = this.group.stepsToFirstFinish();
+    }
+    steps = stepsKvAllows(steps, count, this.kvSeqs.blockSize, this.kv.available(), this.extraBlocksFor);
+    this.jumpGrown.length = 0;
+    if (!this.eager) this.group.takeShort(steps, this.jumpGrown);
     this.reserveBlocksFor(steps);
-    const cost = this.engine.deployed.latency.decodeCost(batch.length);
+    const cost = this.engine.deployed.latency.decodeCost(count);
     this.jumpSteps = steps;
     this.jump.aUs = (cost.fixedUs + cost.perContextTokenUs * this.formed.shape.decodeKvTokens) * this.latencyFactor;
-    this.jump.bUs = cost.perContextTokenUs * batch.length * this.latencyFactor;
+    this.jump.bUs = cost.perContextTokenUs * count * this.latencyFactor;
     const durationUs = Math.max(1, jumpDurationUs(this.jump, steps));
     this.event = sim.after(durationUs, Priority.completion, this.onIterationEnd);
-    this.onPower?.(this.engine.computeShare(batch.length * steps, durationUs), true);
+    this.onPower?.(this.engine.computeShare(count * steps, durationUs), true);
   }
 
+  /**
+   * Gives each sequence of the jump exactly the blocks `steps` steps need. Lazily, only the members
+   * whose blocks fell short of the whole jump are visited (`jumpGrown`, noted when it started): the
+   * others hold what any number of its steps needs already.
+   */
   private reserveBlocksFor(steps: number): void {
     const requests = this.host.ctx.requests;
-    for (const req of this.formed.batch) {
-      if (requests.stateOf(req) === RequestState.inService) this.kvSeqs.reserve(req, this.seqs.computed[req] + steps);
+    if (this.eager) {
+      for (const req of this.formed.batch) {
+        if (requests.stateOf(req) === RequestState.inService) this.kvSeqs.reserve(req, this.seqs.computed[req] + steps);
+      }
+      return;
+    }
+    const group = this.group;
+    for (const req of this.jumpGrown) {
+      if (!group.isMember(req)) continue; // abandoned meanwhile
+      this.kvSeqs.reserve(req, group.computedNow(req) + steps);
+      group.regrow(req);
     }
   }
 
@@ -292,15 +447,28 @@ export class BatchingReplica extends ReplicaBase implements Replica {
 
   private finishIteration(): void {
     const { requests, sim } = this.host.ctx;
-    const seqs = this.seqs;
     const now = sim.nowUs;
     const durationUs = now - this.iterationStartUs;
     const steps = this.jumpSteps > 0 ? this.jumpSteps : 1;
-    this.stats.recordIteration(this.iterationStartUs, durationUs, steps, this.formed.shape, this.formed.batch.length, this.kv.usedBlocks, this.engine);
+    this.stats.recordIteration(this.iterationStartUs, durationUs, steps, this.formed.shape, this.formedCount, this.kv.usedBlocks, this.engine);
+    const anyGaps = this.eager ? this.finishEagerly(steps, now) : this.finishLazily(steps, now);
+    if (anyGaps) this.recordGaps(durationUs, steps);
+    this.gatherRunning();
+    if (this.engine.options.debugChecks) this.check();
+    this.busy = false;
+    this.jumpSteps = 0;
+    this.jumpGrown.length = 0;
+    this.startIteration();
+    if (this.hasFreeSlot()) this.host.hasRoom(this);
+  }
+
+  /** The end of an iteration formed eagerly: every sequence of the batch, in order. Returns whether any token gap was measured. */
+  private finishEagerly(steps: number, now: number): boolean {
+    const requests = this.host.ctx.requests;
+    const seqs = this.seqs;
     const scopeWeights = this.scopeWeights;
     scopeWeights.fill(0);
     let anyGaps = false;
-
     for (const req of this.formed.batch) {
       const state = requests.stateOf(req);
       if (state === RequestState.abandoned) {
@@ -317,20 +485,65 @@ export class BatchingReplica extends ReplicaBase implements Replica {
           scopeWeights[requests.scope[req]] += steps;
           anyGaps = true;
         }
-      } else {
-        const chunk = seqs.chunk[req];
-        seqs.computed[req] += chunk;
-        this.outstandingTokens -= chunk;
-        if (seqs.computed[req] >= seqs.prefillTarget(req, requests.inputTokens[req])) this.completePrefill(req, now);
+      } else this.advancePrefill(req, now);
+      if (seqs.generated[req] >= requests.outputTokens[req]) this.finish(req);
+    }
+    return anyGaps;
+  }
+
+  /**
+   * The end of an iteration formed lazily: the decode group is credited its steps at once, then the
+   * sequences something happened to (a prompt chunk, a finished output, abandoned) are visited in
+   * batch order. Returns whether any token gap was measured.
+   */
+  private finishLazily(steps: number, now: number): boolean {
+    const requests = this.host.ctx.requests;
+    const seqs = this.seqs;
+    const group = this.group;
+    const scopeWeights = this.scopeWeights;
+    let anyGaps = false;
+    for (let s = 0; s < scopeWeights.length; s++) {
+      scopeWeights[s] = group.measuredByScope[s] * steps;
+      if (scopeWeights[s] > 0) anyGaps = true;
+    }
+    this.outstandingTokens -= group.count * steps;
+    group.credit(steps, now);
+
+    const touched = this.touched;
+    touched.length = 0;
+    group.takeFinished(touched);
+    for (const req of this.formed.batch) touched.push(req);
+    for (const req of this.leftBatch) touched.push(req);
+    this.leftBatch.length = 0;
+    for (const req of this.inBatchOrder(touched)) {
+      const state = requests.stateOf(req);
+      if (state === RequestState.abandoned) {
+        requests.release(req);
+        continue;
+      }
+      if (state !== RequestState.inService) continue;
+      if (group.isMember(req)) group.sync(req);
+      else {
+        this.advancePrefill(req, now);
+        if (seqs.decoding[req] && seqs.generated[req] < requests.outputTokens[req]) {
+          this.prefilling.splice(this.prefilling.lastIndexOf(req), 1);
+          group.join(req, requests.outputTokens[req], this.scopeOf(req));
+          continue;
+        }
       }
       if (seqs.generated[req] >= requests.outputTokens[req]) this.finish(req);
     }
-    if (anyGaps) this.recordGaps(durationUs, steps);
-    if (this.engine.options.debugChecks) this.check();
-    this.busy = false;
-    this.jumpSteps = 0;
-    this.startIteration();
-    if (this.hasFreeSlot()) this.host.hasRoom(this);
+    touched.length = 0;
+    return anyGaps;
+  }
+
+  /** A prompt chunk of `req` was computed. */
+  private advancePrefill(req: number, now: number): void {
+    const seqs = this.seqs;
+    const chunk = seqs.chunk[req];
+    seqs.computed[req] += chunk;
+    this.outstandingTokens -= chunk;
+    if (seqs.computed[req] >= seqs.prefillTarget(req, this.host.ctx.requests.inputTokens[req])) this.completePrefill(req, now);
   }
 
   /** Token gaps of the decoding sequences: one iteration's duration, or the jump's steps. */
@@ -386,6 +599,13 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   /** Throws if KV accounting broke: blocks held by running sequences must match the pool's count. */
   check(): void {
     const serials = this.host.ctx.requests.serial;
-    this.kvSeqs.check(this.running, (req) => serials[req]);
+    const running = this.eager ? this.running : this.prefilling.slice();
+    if (!this.eager) {
+      this.group.forEach((req) => {
+        this.group.sync(req);
+        running.push(req);
+      });
+    }
+    this.kvSeqs.check(running, (req) => serials[req]);
   }
 }

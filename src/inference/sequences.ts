@@ -7,6 +7,12 @@
  */
 import { widen } from "../engine/columns.js";
 
+/** A heap's columns: each request's key and its position in the heap (-1 when not in it). */
+export interface HeapColumns {
+  key: Float64Array;
+  pos: Int32Array;
+}
+
 export class SequenceTable {
   /** tokens whose KV is in the cache (prompt, then generated tokens) */
   computed = new Int32Array(0);
@@ -28,6 +34,15 @@ export class SequenceTable {
   submitUs = new Float64Array(0);
   /** prefix units this sequence uses in its replica's cache */
   pinned: (number[] | undefined)[] = [];
+  /** order of its latest admission at its replica: the running list's order */
+  admitOrder = new Float64Array(0);
+  /** the decode group's clock when its columns were last brought up to date (DecodeGroup) */
+  since = new Float64Array(0);
+  /** its place in its decode group's member list, -1 when not a member */
+  memberPos = new Int32Array(0);
+  /** the decode group's heaps: finish time, next KV block */
+  readonly finishHeap: HeapColumns = { key: new Float64Array(0), pos: new Int32Array(0) };
+  readonly growHeap: HeapColumns = { key: new Float64Array(0), pos: new Int32Array(0) };
 
   private capacity = 0;
 
@@ -44,6 +59,9 @@ export class SequenceTable {
     this.firstTokenUs[req] = -1;
     this.submitUs[req] = nowUs;
     this.pinned[req] = undefined;
+    this.memberPos[req] = -1;
+    this.finishHeap.pos[req] = -1;
+    this.growHeap.pos[req] = -1;
   }
 
   /** The replica let go of the sequence (answered, abandoned, lost); its KV must already be dropped. */
@@ -74,6 +92,13 @@ export class SequenceTable {
     this.lastTokenUs = widen(this.lastTokenUs, capacity);
     this.submitUs = widen(this.submitUs, capacity);
     this.pinned.length = capacity;
+    this.admitOrder = widen(this.admitOrder, capacity);
+    this.since = widen(this.since, capacity);
+    this.memberPos = widen(this.memberPos, capacity);
+    for (const heap of [this.finishHeap, this.growHeap]) {
+      heap.key = widen(heap.key, capacity);
+      heap.pos = widen(heap.pos, capacity);
+    }
     this.capacity = capacity;
   }
 }

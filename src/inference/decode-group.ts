@@ -1,0 +1,248 @@
+/**
+ * The decoding sequences of one replica (or pipeline lane), credited lazily. Every decoding
+ * sequence of a batch gains one token per iteration (or `steps` per decode jump), so instead of
+ * touching each sequence per iteration the group keeps a clock of decode steps credited to all its
+ * members; a member's own columns (computed, generated, lastTokenUs) are brought up to the clock only
+ * when something reads them (`sync`). Two heaps answer what an iteration needs to know without a
+ * scan: which member finishes first (the decode jump's length, and who finishes at its end), and
+ * which members need a new KV block at the next step. The batch's context length is kept as a sum.
+ *
+ * Membership: a running sequence whose prompt is computed. Ties in the heaps are broken by the
+ * order of admission, which is the running list's order, so sequences finishing at the same
+ * iteration are answered in the order the eager scheduler would answer them.
+ */
+import type { HeapColumns, SequenceTable } from "./sequences.js";
+
+/** A binary min-heap of request ids by (key, admission order); positions live in `cols`, so any member can be removed. */
+class SequenceHeap {
+  private ids: number[] = [];
+
+  constructor(
+    private readonly cols: HeapColumns,
+    private readonly seqs: SequenceTable,
+  ) {}
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** the smallest key, or Infinity when empty */
+  topKey(): number {
+    return this.ids.length > 0 ? this.cols.key[this.ids[0]] : Infinity;
+  }
+
+  push(req: number, key: number): void {
+    this.cols.key[req] = key;
+    this.ids.push(req);
+    this.up(this.ids.length - 1);
+  }
+
+  pop(): number {
+    const top = this.ids[0];
+    this.removeAt(0);
+    return top;
+  }
+
+  /** Removes `req` if it is in the heap. */
+  remove(req: number): void {
+    const at = this.cols.pos[req];
+    if (at >= 0 && at < this.ids.length && this.ids[at] === req) this.removeAt(at);
+  }
+
+  clear(): void {
+    for (const req of this.ids) this.cols.pos[req] = -1;
+    this.ids.length = 0;
+  }
+
+  private removeAt(at: number): void {
+    const ids = this.ids;
+    const removed = ids[at];
+    const last = ids.pop()!;
+    this.cols.pos[removed] = -1;
+    if (at < ids.length) {
+      ids[at] = last;
+      this.cols.pos[last] = at;
+      this.down(at);
+      this.up(this.cols.pos[last]);
+    }
+  }
+
+  private less(a: number, b: number): boolean {
+    const key = this.cols.key;
+    return key[a] < key[b] || (key[a] === key[b] && this.seqs.admitOrder[a] < this.seqs.admitOrder[b]);
+  }
+
+  private up(at: number): void {
+    const ids = this.ids;
+    const pos = this.cols.pos;
+    const req = ids[at];
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (!this.less(req, ids[parent])) break;
+      ids[at] = ids[parent];
+      pos[ids[at]] = at;
+      at = parent;
+    }
+    ids[at] = req;
+    pos[req] = at;
+  }
+
+  private down(at: number): void {
+    const ids = this.ids;
+    const pos = this.cols.pos;
+    const n = ids.length;
+    const req = ids[at];
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && this.less(ids[right], ids[left]) ? right : left;
+      if (!this.less(ids[child], req)) break;
+      ids[at] = ids[child];
+      pos[ids[at]] = at;
+      at = child;
+    }
+    ids[at] = req;
+    pos[req] = at;
+  }
+}
+
+export class DecodeGroup {
+  /** decode steps credited to every member so far */
+  clock = 0;
+  /** when the last steps were credited: a member's last token time until it is synced */
+  private creditUs = 0;
+  /** members */
+  count = 0;
+  /** the sum over members of (computed - since): their context is contextBase + count x clock */
+  private contextBase = 0;
+  /** members counted in the measurement, per scope: the weights of their token gaps */
+  readonly measuredByScope: Float64Array;
+  private readonly members: number[] = [];
+  /** by the clock value at which a member has generated its whole output */
+  private readonly finishing: SequenceHeap;
+  /** by the clock value at which a member's next step needs a new KV block */
+  private readonly growing: SequenceHeap;
+
+  constructor(
+    private readonly seqs: SequenceTable,
+    private readonly blockSize: number,
+    scopeCount: number,
+  ) {
+    this.measuredByScope = new Float64Array(scopeCount);
+    this.finishing = new SequenceHeap(seqs.finishHeap, seqs);
+    this.growing = new SequenceHeap(seqs.growHeap, seqs);
+  }
+
+  /** KV-cache tokens the members hold: the sum of their context lengths. */
+  contextTokens(): number {
+    return this.contextBase + this.count * this.clock;
+  }
+
+  /** Decode steps until the first member has its whole output (Infinity when empty). */
+  stepsToFirstFinish(): number {
+    return this.finishing.topKey() - this.clock;
+  }
+
+  /** `req` (synced, decoding) joins; `outputTokens` is its whole output, `scope` its measurement scope or -1. */
+  join(req: number, outputTokens: number, scope: number): void {
+    const seqs = this.seqs;
+    seqs.since[req] = this.clock;
+    seqs.memberPos[req] = this.members.length;
+    this.members.push(req);
+    this.count++;
+    this.contextBase += seqs.computed[req] - this.clock;
+    if (scope >= 0) this.measuredByScope[scope]++;
+    this.finishing.push(req, outputTokens - seqs.generated[req] + this.clock);
+    this.growing.push(req, this.nextBlockKey(req));
+  }
+
+  /** `req` leaves, its columns synced. */
+  leave(req: number, scope: number): void {
+    this.sync(req);
+    const seqs = this.seqs;
+    const at = seqs.memberPos[req];
+    const last = this.members.pop()!;
+    if (last !== req) {
+      this.members[at] = last;
+      seqs.memberPos[last] = at;
+    }
+    seqs.memberPos[req] = -1;
+    this.count--;
+    this.contextBase -= seqs.computed[req] - this.clock;
+    if (scope >= 0) this.measuredByScope[scope]--;
+    this.finishing.remove(req);
+    this.growing.remove(req);
+  }
+
+  isMember(req: number): boolean {
+    const at = this.seqs.memberPos[req];
+    return at >= 0 && at < this.members.length && this.members[at] === req;
+  }
+
+  /** Every member has decoded `steps` more tokens, the last at `nowUs`. */
+  credit(steps: number, nowUs: number): void {
+    this.clock += steps;
+    this.creditUs = nowUs;
+  }
+
+  /** Brings `req`'s columns up to the clock. */
+  sync(req: number): void {
+    const seqs = this.seqs;
+    const behind = this.clock - seqs.since[req];
+    if (behind <= 0) return;
+    seqs.computed[req] += behind;
+    seqs.generated[req] += behind;
+    seqs.lastTokenUs[req] = this.creditUs;
+    seqs.since[req] = this.clock;
+  }
+
+  /** Moves the members that have their whole output into `out` (in admission order among equal finish times); they stay members. */
+  takeFinished(out: number[]): void {
+    while (this.finishing.size > 0 && this.finishing.topKey() <= this.clock) out.push(this.finishing.pop());
+  }
+
+  /** Moves the members whose KV blocks hold fewer than `clock + steps` of their tokens into `out`, off the block heap (give them back with `regrow`). */
+  takeShort(steps: number, out: number[]): void {
+    const limit = this.clock + steps;
+    while (this.growing.size > 0 && this.growing.topKey() < limit) out.push(this.growing.pop());
+  }
+
+  /** Puts `req` (back) on the block heap after its blocks changed. */
+  regrow(req: number): void {
+    this.growing.remove(req);
+    this.growing.push(req, this.nextBlockKey(req));
+  }
+
+  /** Tokens `req` holds in its KV cache now (its column brought to the clock, without writing it). */
+  computedNow(req: number): number {
+    return this.seqs.computed[req] + this.clock - this.seqs.since[req];
+  }
+
+  /** Calls `f` on each member (unordered). */
+  forEach(f: (req: number) => void): void {
+    for (let i = 0; i < this.members.length; i++) f(this.members[i]);
+  }
+
+  /** Syncs every member and empties the group; the members, unordered. */
+  dissolve(): number[] {
+    const all = this.members.slice();
+    for (const req of all) {
+      this.sync(req);
+      this.seqs.memberPos[req] = -1;
+    }
+    this.members.length = 0;
+    this.finishing.clear();
+    this.growing.clear();
+    this.count = 0;
+    this.contextBase = 0;
+    this.measuredByScope.fill(0);
+    return all;
+  }
+
+  /** The clock value at which `req`'s next step needs a block: when its context reaches the tokens its blocks hold. */
+  private nextBlockKey(req: number): number {
+    const seqs = this.seqs;
+    return (seqs.sharedBlocks[req] + seqs.blocks[req]) * this.blockSize - (seqs.computed[req] - seqs.since[req]);
+  }
+}
