@@ -26,9 +26,12 @@ export class SequenceKv {
     return this.kv;
   }
 
-  /** Loses every block and prefix unit (the replica went down). */
+  /** Loses every block and prefix unit (the replica went down); the hit and eviction counts carry on. */
   reset(): void {
-    this.kv = new KvCache(this.kv.capacity, this.blocksPerUnit);
+    const lost = this.kv;
+    this.kv = new KvCache(lost.capacity, this.blocksPerUnit);
+    this.kv.hits = lost.hits;
+    this.kv.evictions = lost.evictions;
   }
 
   /** Private blocks sequence `req` needs to hold `tokens` tokens, beyond the prefix units it shares. */
