@@ -25,6 +25,8 @@ export interface BatchingOptions {
   scopeCount: number;
   /** check KV-block conservation after every iteration (tests) */
   debugChecks: boolean;
+  /** never form batches through the decode group (tests compare both ways) */
+  eagerBatching?: boolean;
   /** tokens per prefix-cache key of this model (`prefixUnitTokens`); 0 or absent: one KV block */
   prefixUnitTokens?: number;
 }

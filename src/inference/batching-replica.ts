@@ -49,9 +49,8 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   private prefilling: number[] = [];
   /** decode-group members abandoned during the iteration in progress (freed when it ends) */
   private readonly leftBatch: number[] = [];
-  /** sequences the iteration's end must visit, and members that took KV blocks for the jump in progress */
+  /** sequences the iteration's end must visit */
   private readonly touched: number[] = [];
-  private readonly jumpGrown: number[] = [];
   /** sequences in the iteration in progress when it formed */
   private formedCount = 0;
   private readonly byAdmission = (a: number, b: number) => this.seqs.admitOrder[a] - this.seqs.admitOrder[b];
@@ -176,7 +175,6 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     this.stats.outstanding.add(-(this.outstanding - this.connecting), sim.nowUs);
     this.formed.batch.length = 0;
     this.leftBatch.length = 0;
-    this.jumpGrown.length = 0;
     this.running = [];
     this.eager = false;
     this.resume = [];
@@ -248,9 +246,15 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     return requests.measured[req] ? requests.scope[req] : -1;
   }
 
-  /** `list` sorted in admission order (the running list's order), in place. */
+  /** `list` sorted in admission order (the running list's order), in place; usually it is already. */
   private inBatchOrder(list: number[]): number[] {
-    if (list.length > 1) list.sort(this.byAdmission);
+    const order = this.seqs.admitOrder;
+    for (let i = 1; i < list.length; i++) {
+      if (order[list[i - 1]] > order[list[i]]) {
+        list.sort(this.byAdmission);
+        break;
+      }
+    }
     return list;
   }
 
@@ -329,7 +333,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
    * without preempting, so the running list's order decides nothing. False, changing nothing, otherwise.
    */
   private formLazily(): boolean {
-    if (this.eager) return false;
+    if (this.eager || this.engine.options.eagerBatching) return false;
     const { requests } = this.host.ctx;
     const { seqs, kvSeqs, group, prefilling, formed } = this;
     const limits = this.engine.limits;
@@ -341,22 +345,14 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       blocks += Math.max(0, kvSeqs.shortfall(req, seqs.computed[req] + tokens));
     }
     if (demand > limits.maxTokens) return false;
-    const short = this.touched;
-    short.length = 0;
-    group.takeShort(1, short); // each needs exactly one block: its context fills the blocks it holds
-    if (blocks + short.length > this.kv.available()) {
-      for (const req of short) group.regrow(req);
-      return false;
-    }
-    for (const req of short) {
-      kvSeqs.tryGrow(req, 1);
-      group.regrow(req);
-    }
-    short.length = 0;
+    const decodeBlocks = group.blocksBetween(0, 1);
+    if (blocks + decodeBlocks > this.kv.available()) return false;
+    this.kv.allocate(decodeBlocks);
+    group.reserve(1);
 
-    formed.batch.length = 0;
-    formed.admitted.length = 0;
-    formed.preempted.length = 0;
+    if (formed.batch.length > 0) formed.batch.length = 0;
+    if (formed.admitted.length > 0) formed.admitted.length = 0;
+    if (formed.preempted.length > 0) formed.preempted.length = 0;
     formed.recomputeTokens = 0;
     formed.decodeOnly = prefilling.length === 0;
     const shape = formed.shape;
@@ -384,7 +380,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     if (this.eager) {
       for (const req of this.formed.batch) extra += this.kvSeqs.shortfall(req, this.seqs.computed[req] + steps);
     } else {
-      this.group.forEach((req) => (extra += this.kvSeqs.shortfall(req, this.group.computedNow(req) + steps)));
+      extra = this.group.blocksBetween(this.group.reserved, steps);
     }
     return extra;
   };
@@ -400,8 +396,6 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       steps = this.group.stepsToFirstFinish();
     }
     steps = stepsKvAllows(steps, count, this.kvSeqs.blockSize, this.kv.available(), this.extraBlocksFor);
-    this.jumpGrown.length = 0;
-    if (!this.eager) this.group.takeShort(steps, this.jumpGrown);
     this.reserveBlocksFor(steps);
     const cost = this.engine.deployed.latency.decodeCost(count);
     this.jumpSteps = steps;
@@ -412,11 +406,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     this.onPower?.(this.engine.computeShare(count * steps, durationUs), true);
   }
 
-  /**
-   * Gives each sequence of the jump exactly the blocks `steps` steps need. Lazily, only the members
-   * whose blocks fell short of the whole jump are visited (`jumpGrown`, noted when it started): the
-   * others hold what any number of its steps needs already.
-   */
+  /** Gives each sequence of the jump exactly the blocks `steps` steps need (the decode group as a whole). */
   private reserveBlocksFor(steps: number): void {
     const requests = this.host.ctx.requests;
     if (this.eager) {
@@ -426,11 +416,10 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       return;
     }
     const group = this.group;
-    for (const req of this.jumpGrown) {
-      if (!group.isMember(req)) continue; // abandoned meanwhile
-      this.kvSeqs.reserve(req, group.computedNow(req) + steps);
-      group.regrow(req);
-    }
+    const held = group.reserved;
+    if (steps > held) this.kv.allocate(group.blocksBetween(held, steps));
+    else this.kv.release(group.blocksBetween(steps, held));
+    group.reserve(steps);
   }
 
   /** Ends the jump at the end of the step in progress, so the batch can change. */
@@ -457,7 +446,6 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     if (this.engine.options.debugChecks) this.check();
     this.busy = false;
     this.jumpSteps = 0;
-    this.jumpGrown.length = 0;
     this.startIteration();
     if (this.hasFreeSlot()) this.host.hasRoom(this);
   }
@@ -502,20 +490,27 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     const group = this.group;
     const scopeWeights = this.scopeWeights;
     let anyGaps = false;
-    for (let s = 0; s < scopeWeights.length; s++) {
-      scopeWeights[s] = group.measuredByScope[s] * steps;
-      if (scopeWeights[s] > 0) anyGaps = true;
+    if (group.count > 0) {
+      for (let s = 0; s < scopeWeights.length; s++) {
+        scopeWeights[s] = group.measuredByScope[s] * steps;
+        if (scopeWeights[s] > 0) anyGaps = true;
+      }
+      this.outstandingTokens -= group.count * steps;
     }
-    this.outstandingTokens -= group.count * steps;
     group.credit(steps, now);
 
     const touched = this.touched;
-    touched.length = 0;
     group.takeFinished(touched);
-    for (const req of this.formed.batch) touched.push(req);
-    for (const req of this.leftBatch) touched.push(req);
-    this.leftBatch.length = 0;
-    for (const req of this.inBatchOrder(touched)) {
+    const batch = this.formed.batch;
+    for (let i = 0; i < batch.length; i++) touched.push(batch[i]);
+    if (this.leftBatch.length > 0) {
+      for (const req of this.leftBatch) touched.push(req);
+      this.leftBatch.length = 0;
+    }
+    if (touched.length === 0) return anyGaps;
+    this.inBatchOrder(touched);
+    for (let i = 0; i < touched.length; i++) {
+      const req = touched[i];
       const state = requests.stateOf(req);
       if (state === RequestState.abandoned) {
         requests.release(req);

@@ -3,9 +3,16 @@
  * sequence of a batch gains one token per iteration (or `steps` per decode jump), so instead of
  * touching each sequence per iteration the group keeps a clock of decode steps credited to all its
  * members; a member's own columns (computed, generated, lastTokenUs) are brought up to the clock only
- * when something reads them (`sync`). Two heaps answer what an iteration needs to know without a
- * scan: which member finishes first (the decode jump's length, and who finishes at its end), and
- * which members need a new KV block at the next step. The batch's context length is kept as a sum.
+ * when something reads them (`sync`). A heap says which member finishes first (the decode jump's
+ * length, and who finishes at its end); the batch's context length is kept as a sum.
+ *
+ * KV blocks are counted for the group as a whole. Between iterations a decoding sequence holds
+ * exactly the blocks its context needs, ceil(context / block size) with its shared prefix units
+ * (batch formation only ever grows a sequence to what its next tokens need), so a member with
+ * context c needs a new block for its next token exactly when c is a multiple of the block size.
+ * The group keeps how many members sit at each phase of their context modulo the block size; the
+ * blocks that `k` more steps need are then a sum over at most one block's worth of phases, and a
+ * member's own block count is written only when it is synced.
  *
  * Membership: a running sequence whose prompt is computed. Ties in the heaps are broken by the
  * order of admission, which is the running list's order, so sequences finishing at the same
@@ -116,13 +123,15 @@ export class DecodeGroup {
   count = 0;
   /** the sum over members of (computed - since): their context is contextBase + count x clock */
   private contextBase = 0;
+  /** steps beyond the clock whose KV blocks the members already hold (the iteration or jump in progress) */
+  private reservedSteps = 0;
   /** members counted in the measurement, per scope: the weights of their token gaps */
   readonly measuredByScope: Float64Array;
+  /** members by (-(computed - since)) mod block size: those at phase (clock + k) mod block size need a block for step k */
+  private readonly phases: Int32Array;
   private readonly members: number[] = [];
   /** by the clock value at which a member has generated its whole output */
   private readonly finishing: SequenceHeap;
-  /** by the clock value at which a member's next step needs a new KV block */
-  private readonly growing: SequenceHeap;
 
   constructor(
     private readonly seqs: SequenceTable,
@@ -130,8 +139,8 @@ export class DecodeGroup {
     scopeCount: number,
   ) {
     this.measuredByScope = new Float64Array(scopeCount);
+    this.phases = new Int32Array(blockSize);
     this.finishing = new SequenceHeap(seqs.finishHeap, seqs);
-    this.growing = new SequenceHeap(seqs.growHeap, seqs);
   }
 
   /** KV-cache tokens the members hold: the sum of their context lengths. */
@@ -144,9 +153,13 @@ export class DecodeGroup {
     return this.finishing.topKey() - this.clock;
   }
 
-  /** `req` (synced, decoding) joins; `outputTokens` is its whole output, `scope` its measurement scope or -1. */
+  /**
+   * `req` (synced, decoding, holding exactly the blocks its context needs) joins between iterations;
+   * `outputTokens` is its whole output, `scope` its measurement scope or -1.
+   */
   join(req: number, outputTokens: number, scope: number): void {
     const seqs = this.seqs;
+    if (this.reservedSteps !== 0) throw new Error("a sequence joined the decode group during an iteration");
     seqs.since[req] = this.clock;
     seqs.memberPos[req] = this.members.length;
     this.members.push(req);
@@ -154,7 +167,7 @@ export class DecodeGroup {
     this.contextBase += seqs.computed[req] - this.clock;
     if (scope >= 0) this.measuredByScope[scope]++;
     this.finishing.push(req, outputTokens - seqs.generated[req] + this.clock);
-    this.growing.push(req, this.nextBlockKey(req));
+    this.phases[this.phaseOf(req)]++;
   }
 
   /** `req` leaves, its columns synced. */
@@ -171,8 +184,8 @@ export class DecodeGroup {
     this.count--;
     this.contextBase -= seqs.computed[req] - this.clock;
     if (scope >= 0) this.measuredByScope[scope]--;
+    this.phases[this.phaseOf(req)]--;
     this.finishing.remove(req);
-    this.growing.remove(req);
   }
 
   isMember(req: number): boolean {
@@ -180,43 +193,54 @@ export class DecodeGroup {
     return at >= 0 && at < this.members.length && this.members[at] === req;
   }
 
-  /** Every member has decoded `steps` more tokens, the last at `nowUs`. */
+  /** Every member has decoded `steps` more tokens (whose blocks were reserved), the last at `nowUs`. */
   credit(steps: number, nowUs: number): void {
     this.clock += steps;
+    this.reservedSteps -= steps;
     this.creditUs = nowUs;
   }
 
-  /** Brings `req`'s columns up to the clock. */
+  /**
+   * KV blocks the members need, beyond those they hold for `from` steps ahead of the clock, to hold
+   * `to` steps ahead: one per member each time a step starts a new block.
+   */
+  blocksBetween(from: number, to: number): number {
+    const size = this.blockSize;
+    const span = to - from;
+    if (span <= 0) return 0;
+    let blocks = Math.floor(span / size) * this.count;
+    const start = this.clock + from;
+    for (let k = 0; k < span % size; k++) blocks += this.phases[(start + k) % size];
+    return blocks;
+  }
+
+  /** Steps ahead of the clock whose blocks the members hold. */
+  get reserved(): number {
+    return this.reservedSteps;
+  }
+
+  /** The members now hold blocks for `steps` steps ahead of the clock (the caller allocated or released the difference). */
+  reserve(steps: number): void {
+    this.reservedSteps = steps;
+  }
+
+  /** Brings `req`'s columns up to the clock, its block count included. */
   sync(req: number): void {
     const seqs = this.seqs;
     const behind = this.clock - seqs.since[req];
-    if (behind <= 0) return;
-    seqs.computed[req] += behind;
-    seqs.generated[req] += behind;
-    seqs.lastTokenUs[req] = this.creditUs;
-    seqs.since[req] = this.clock;
+    if (behind > 0) {
+      seqs.computed[req] += behind;
+      seqs.generated[req] += behind;
+      seqs.lastTokenUs[req] = this.creditUs;
+      seqs.since[req] = this.clock;
+    }
+    const size = this.blockSize;
+    seqs.blocks[req] = Math.ceil((seqs.computed[req] + this.reservedSteps) / size) - seqs.sharedBlocks[req];
   }
 
   /** Moves the members that have their whole output into `out` (in admission order among equal finish times); they stay members. */
   takeFinished(out: number[]): void {
     while (this.finishing.size > 0 && this.finishing.topKey() <= this.clock) out.push(this.finishing.pop());
-  }
-
-  /** Moves the members whose KV blocks hold fewer than `clock + steps` of their tokens into `out`, off the block heap (give them back with `regrow`). */
-  takeShort(steps: number, out: number[]): void {
-    const limit = this.clock + steps;
-    while (this.growing.size > 0 && this.growing.topKey() < limit) out.push(this.growing.pop());
-  }
-
-  /** Puts `req` (back) on the block heap after its blocks changed. */
-  regrow(req: number): void {
-    this.growing.remove(req);
-    this.growing.push(req, this.nextBlockKey(req));
-  }
-
-  /** Tokens `req` holds in its KV cache now (its column brought to the clock, without writing it). */
-  computedNow(req: number): number {
-    return this.seqs.computed[req] + this.clock - this.seqs.since[req];
   }
 
   /** Calls `f` on each member (unordered). */
@@ -233,16 +257,17 @@ export class DecodeGroup {
     }
     this.members.length = 0;
     this.finishing.clear();
-    this.growing.clear();
+    this.phases.fill(0);
     this.count = 0;
     this.contextBase = 0;
     this.measuredByScope.fill(0);
     return all;
   }
 
-  /** The clock value at which `req`'s next step needs a block: when its context reaches the tokens its blocks hold. */
-  private nextBlockKey(req: number): number {
-    const seqs = this.seqs;
-    return (seqs.sharedBlocks[req] + seqs.blocks[req]) * this.blockSize - (seqs.computed[req] - seqs.since[req]);
+  /** The member's phase: its next step needs a block when (clock + k) mod block size equals it. */
+  private phaseOf(req: number): number {
+    const size = this.blockSize;
+    const base = this.seqs.computed[req] - this.seqs.since[req];
+    return (((-base) % size) + size) % size;
   }
 }

@@ -40,9 +40,8 @@ export class SequenceTable {
   since = new Float64Array(0);
   /** its place in its decode group's member list, -1 when not a member */
   memberPos = new Int32Array(0);
-  /** the decode group's heaps: finish time, next KV block */
+  /** the decode group's heap of finish times */
   readonly finishHeap: HeapColumns = { key: new Float64Array(0), pos: new Int32Array(0) };
-  readonly growHeap: HeapColumns = { key: new Float64Array(0), pos: new Int32Array(0) };
 
   private capacity = 0;
 
@@ -61,7 +60,6 @@ export class SequenceTable {
     this.pinned[req] = undefined;
     this.memberPos[req] = -1;
     this.finishHeap.pos[req] = -1;
-    this.growHeap.pos[req] = -1;
   }
 
   /** The replica let go of the sequence (answered, abandoned, lost); its KV must already be dropped. */
@@ -95,10 +93,8 @@ export class SequenceTable {
     this.admitOrder = widen(this.admitOrder, capacity);
     this.since = widen(this.since, capacity);
     this.memberPos = widen(this.memberPos, capacity);
-    for (const heap of [this.finishHeap, this.growHeap]) {
-      heap.key = widen(heap.key, capacity);
-      heap.pos = widen(heap.pos, capacity);
-    }
+    this.finishHeap.key = widen(this.finishHeap.key, capacity);
+    this.finishHeap.pos = widen(this.finishHeap.pos, capacity);
     this.capacity = capacity;
   }
 }
