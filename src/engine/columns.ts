@@ -8,3 +8,8 @@ export function widen<T extends Column>(column: T, capacity: number): T {
   next.set(column);
   return next;
 }
+
+/** Empties a small array kept for reuse. Popping is compiled inline; assigning `length` calls into the runtime, which showed in profiles of per-event code. */
+export function empty(list: unknown[]): void {
+  while (list.length > 0) list.pop();
+}

@@ -9,6 +9,7 @@
  * and records no statistic (BLIS's batch_formation.go draws the same line). The replica applies
  * what it returns (queue counts, lifecycle, statistics).
  */
+import { empty } from "../engine/columns.js";
 import { addDecode, addPrefill, clearShape, emptyShape, type BatchShape } from "./latency/shape.js";
 import type { SequenceKv } from "./sequence-kv.js";
 import type { SequenceTable } from "./sequences.js";
@@ -84,9 +85,9 @@ export function formBatch(running: number[], waiting: WaitingLine, seqs: Sequenc
 /** Empties `out`, then gives each running sequence its tokens for the next iteration, preempting when the KV cache runs out; returns the token budget left. */
 export function continueRunning(running: number[], seqs: SequenceTable, kv: SequenceKv, requests: RequestTokens, limits: BatchLimits, out: FormedBatch): number {
   const { batch, shape, admitted, preempted } = out;
-  batch.length = 0;
-  if (admitted.length > 0) admitted.length = 0;
-  if (preempted.length > 0) preempted.length = 0;
+  empty(batch);
+  empty(admitted);
+  empty(preempted);
   out.recomputeTokens = 0;
   out.decodeOnly = true;
   clearShape(shape);

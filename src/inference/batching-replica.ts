@@ -16,6 +16,7 @@
  * the replica lays the running list out in order and forms that iteration eagerly, exactly as
  * batch-formation.ts says; the result is the same either way.
  */
+import { empty } from "../engine/columns.js";
 import { Priority, usToSeconds } from "../engine/index.js";
 import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
@@ -350,9 +351,9 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     this.kv.allocate(decodeBlocks);
     group.reserve(1);
 
-    if (formed.batch.length > 0) formed.batch.length = 0;
-    if (formed.admitted.length > 0) formed.admitted.length = 0;
-    if (formed.preempted.length > 0) formed.preempted.length = 0;
+    empty(formed.batch);
+    empty(formed.admitted);
+    empty(formed.preempted);
     formed.recomputeTokens = 0;
     formed.decodeOnly = prefilling.length === 0;
     const shape = formed.shape;
@@ -528,7 +529,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       }
       if (seqs.generated[req] >= requests.outputTokens[req]) this.finish(req);
     }
-    touched.length = 0;
+    empty(touched);
     return anyGaps;
   }
 

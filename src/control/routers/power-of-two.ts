@@ -1,3 +1,4 @@
+import { empty } from "../../engine/columns.js";
 import type { Rng } from "../../engine/index.js";
 import { outstandingRequests, type LoadSignal } from "./least-outstanding.js";
 import { NO_REPLICA, type ReplicaSnapshot, type RouteRequest, type Router } from "./router.js";
@@ -19,7 +20,7 @@ export class PowerOfChoicesRouter implements Router {
     if (n === 0) return NO_REPLICA;
     const k = Math.min(this.choices, n);
     const sampled = this.sampled;
-    sampled.length = 0;
+    empty(sampled);
     let best = -1;
     let bestLoad = Infinity;
     while (sampled.length < k) {
