@@ -4,13 +4,18 @@ import { pueAt } from "./power.js";
 import { GPU_STATES, REPLICA_STATES, type Fleet } from "./fleet.js";
 import type { BucketedLevel } from "../metrics/bucketed-level.js";
 
+/** Column names, in the order timeseries.csv shows them. */
+const GPU_COLUMNS = GPU_STATES.map((state) => `gpus_${state}`);
+const REPLICA_COLUMNS = REPLICA_STATES.filter((state) => state !== "stopped").map((state) => `replicas_${state}`);
+
+/** Adds the fleet's columns to each row, in place (rows are built per call; a long run has thousands). */
 export function addFleetColumns(rows: TimeSeriesRow[], fleet: Fleet, desired: BucketedLevel, intervalUs: number, endUs: number): TimeSeriesRow[] {
   const t = fleet.topology;
   const power = fleet.itPower.map((level) => level.bucketIntegrals(endUs));
   const states = fleet.gpuStates.map((levels) => levels.map((level) => level.bucketIntegrals(endUs)));
   const replicaStates = fleet.replicaStates.map((level) => level.bucketIntegrals(endUs));
   const desiredAreas = desired.bucketIntegrals(endUs);
-  return rows.map((row, b) => {
+  rows.forEach((row, b) => {
     const start = b * intervalUs;
     const width = Math.min(intervalUs, endUs - start);
     let itW = 0;
@@ -20,12 +25,16 @@ export function addFleetColumns(rows: TimeSeriesRow[], fleet: Fleet, desired: Bu
       itW += w;
       facilityW += w * pueAt(t.regions[az.region], start);
     });
-    const gpus = Object.fromEntries(
-      GPU_STATES.map((state, k) => [`gpus_${state}`, states.reduce((sum, az) => sum + (az[k][b] ?? 0), 0) / width]),
-    );
-    const replicas = Object.fromEntries(
-      REPLICA_STATES.filter((state) => state !== "stopped").map((state, k) => [`replicas_${state}`, (replicaStates[k][b] ?? 0) / width]),
-    );
-    return { ...row, it_kw: itW / 1e3, facility_kw: facilityW / 1e3, ...gpus, replicas_desired: (desiredAreas[b] ?? 0) / width, ...replicas };
+    const columns = row as unknown as Record<string, number>;
+    columns.it_kw = itW / 1e3;
+    columns.facility_kw = facilityW / 1e3;
+    GPU_COLUMNS.forEach((name, k) => {
+      let gpus = 0;
+      for (const az of states) gpus += az[k][b] ?? 0;
+      columns[name] = gpus / width;
+    });
+    columns.replicas_desired = (desiredAreas[b] ?? 0) / width;
+    REPLICA_COLUMNS.forEach((name, k) => (columns[name] = (replicaStates[k][b] ?? 0) / width));
   });
+  return rows;
 }
