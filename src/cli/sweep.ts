@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { GridError, MergeError, formatCells, joinAxes, mergeSweeps, parseGridOption, parseShard, readGridFile, runSweep, type Axis, type SweepProgress, type SweepRow } from "../sweep/index.js";
 import { exitCodes, UsageError } from "./errors.js";
+import { printOut, printErr } from "./terminal.js";
 
 export interface SweepCommandOptions {
   scenario: string;
@@ -60,8 +61,8 @@ export async function sweepCommand(options: SweepCommandOptions): Promise<number
   if (!options.quiet) {
     const wallS = ((performance.now() - started) / 1000).toFixed(1);
     const share = shard ? `shard ${shard.index}/${shard.count}: ${result.owned} of ${result.total} cells` : `${result.total} cells`;
-    process.stdout.write(`${result.plan.scenario.name}: ${share}: ${result.ran} simulated, ${result.reused} reused, ${result.failed.length} failed, in ${wallS} s\n`);
-    process.stdout.write(
+    printOut(`${result.plan.scenario.name}: ${share}: ${result.ran} simulated, ${result.reused} reused, ${result.failed.length} failed, in ${wallS} s\n`);
+    printOut(
       shard
         ? `wrote ${result.written.join(", ")} and cells in ${result.out}; merge the shards with: fleetsim merge DIR... --out DIR\n`
         : `wrote ${result.written.join(", ")}\n`,
@@ -79,8 +80,8 @@ export async function mergeCommand(options: MergeCommandOptions): Promise<number
   }
   reportFailures(result.failed, result.plan.axes);
   if (!options.quiet) {
-    process.stdout.write(`${result.plan.scenario.name}: merged ${result.total} cells from ${options.dirs.length} folders, ${result.failed.length} failed\n`);
-    process.stdout.write(`wrote ${result.written.join(", ")}\n`);
+    printOut(`${result.plan.scenario.name}: merged ${result.total} cells from ${options.dirs.length} folders, ${result.failed.length} failed\n`);
+    printOut(`wrote ${result.written.join(", ")}\n`);
   }
   return result.failed.length > 0 ? exitCodes.internal : exitCodes.ok;
 }
@@ -88,10 +89,10 @@ export async function mergeCommand(options: MergeCommandOptions): Promise<number
 function reportFailures(failed: readonly SweepRow[], axes: readonly Axis[]): void {
   for (const row of failed.slice(0, FAILED_LINES)) {
     const values = [...row.labels.map((label, a) => `${axes[a].path}=${label}`), `seed ${row.seed}`].join(", ");
-    process.stderr.write(`cell ${row.cell} (${values}): ${row.error}\n`);
+    printErr(`cell ${row.cell} (${values}): ${row.error}\n`);
   }
-  if (failed.length > FAILED_LINES) process.stderr.write(`... and cells ${formatCells(failed.slice(FAILED_LINES).map((r) => r.cell))} (see the error column of sweep.csv)\n`);
-  if (failed.length > 0) process.stderr.write(`${failed.length} cell${failed.length === 1 ? "" : "s"} failed\n`);
+  if (failed.length > FAILED_LINES) printErr(`... and cells ${formatCells(failed.slice(FAILED_LINES).map((r) => r.cell))} (see the error column of sweep.csv)\n`);
+  if (failed.length > 0) printErr(`${failed.length} cell${failed.length === 1 ? "" : "s"} failed\n`);
 }
 
 /** A live "cells done / total, ETA" line on a terminal's stderr, redrawn in place. */
