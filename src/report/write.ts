@@ -197,10 +197,7 @@ export class StagedFiles {
       }
     });
     this.close();
-    this.superseded = supersede
-      .filter((file) => !this.staged.includes(file.name) && writtenByFleetsim(join(this.dir, file.name), file.startsWith))
-      .map((file) => join(this.dir, file.name));
-    for (const path of this.superseded) rmSync(path, { force: true });
+    this.superseded = removeStale(this.dir, supersede.filter((file) => !this.staged.includes(file.name)));
     return finals;
   }
 
@@ -216,6 +213,13 @@ export class StagedFiles {
     live.delete(this);
     rmSync(this.staging, { recursive: true, force: true });
   }
+}
+
+/** Removes the files of `dir` among `files` that fleetsim wrote (an earlier run's); returns their paths. */
+export function removeStale(dir: string, files: readonly OwnedFile[]): string[] {
+  const stale = files.map((file) => ({ path: join(dir, file.name), start: file.startsWith })).filter((file) => writtenByFleetsim(file.path, file.start));
+  for (const { path } of stale) rmSync(path, { force: true });
+  return stale.map(({ path }) => path);
 }
 
 /** Removes every staging folder of this process (for a signal handler); returns the output folders affected. */
