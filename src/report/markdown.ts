@@ -18,8 +18,8 @@ export function escapeMarkdown(text: string, options: { multiline?: boolean } = 
     line
       .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")
       .replace(/[\\`[\]|]/g, "\\$&")
-      .replace(/<(?=[A-Za-z/!?])/g, "&lt;")
-      .replace(/&(?=#?[A-Za-z0-9]+;)/g, "&amp;");
+      .replace(/&(?=#?[A-Za-z0-9]+;)/g, "&amp;")
+      .replace(/<(?=[A-Za-z/!?])/g, "&lt;");
   if (!options.multiline) return inline(text.replace(/\r\n?|\n/g, " "));
   return text
     .split(/\r\n?|\n/)
