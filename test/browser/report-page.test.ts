@@ -143,7 +143,7 @@ describe("report.html in a browser", () => {
     const blocked = (what: RegExp) => expect(problems.some((p) => what.test(p) && /violates the following Content Security Policy/.test(p)), problems.join("\n")).toBe(true);
     blocked(/inline script/);
     blocked(/Loading the image 'http:\/\/127\.0\.0\.1:9\/pixel\.png'/);
-    expect(await page.$eval("body", (body) => getComputedStyle(body).maxWidth)).toBe("1100px");
+    expect(await page.evaluate("getComputedStyle(document.body).maxWidth")).toBe("1100px");
     await page.close();
   }, 120_000);
 });
