@@ -4,14 +4,15 @@
  * can write JUnit XML for CI systems. A scenario without thresholds has nothing to pass, so it is
  * refused (exit 2) unless `--allow-empty` says that is intended.
  */
-import { basename, dirname } from "node:path";
 import { simulate } from "../index.js";
 import { loadScenarioFile } from "../scenario/load.js";
-import { StagedFiles, stageReport } from "../report/index.js";
+import { checkWritable, commitReport, reportData, StagedFiles, stageReport, writeWhole } from "../report/index.js";
 import type { Report } from "../report/json.js";
 import { thresholdReading } from "../report/format.js";
 import { countThresholds } from "../metrics/thresholds.js";
 import { exitCodes, UsageError } from "./errors.js";
+import { exitOnInterrupt } from "./interrupt.js";
+import { printOut } from "./terminal.js";
 
 export interface CheckOptions {
   scenario: string;
@@ -23,8 +24,15 @@ export interface CheckOptions {
   allowEmpty?: boolean;
 }
 
-function xml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * Text in an XML attribute: markup characters as references, and the characters XML 1.0 forbids even as
+ * references (controls but tab and line breaks, lone surrogates, U+FFFE/U+FFFF), which would make a CI
+ * server refuse the whole file, shown as `\uXXXX`.
+ */
+export function xml(text: string): string {
+  return text
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(/[<>&"'\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**
@@ -63,30 +71,33 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
       `${options.scenario}: the scenario has no thresholds, so nothing can pass or fail: add a \`thresholds:\` section (e.g. ttft: ["p(99) < 2s"]), or pass --allow-empty to accept it`,
     );
   }
+  if (options.out) checkWritable(options.out, "folder");
+  if (options.junit) checkWritable(options.junit, "file");
   const result = simulate(loaded);
   const wallS = (performance.now() - started) / 1000;
   const report = result.report;
   const entries = Object.entries(report.thresholds);
-  if (expressions === 0) process.stdout.write(`${report.scenario.name}: no thresholds to check (--allow-empty)\n`);
+  if (expressions === 0) printOut(`${report.scenario.name}: no thresholds to check (--allow-empty)\n`);
   for (const [metric, results] of entries) {
-    for (const r of results) process.stdout.write(`${r.ok ? "✓" : "✗"} ${metric}: ${r.expression} (${thresholdReading(metric, r)})\n`);
+    for (const r of results) printOut(`${r.ok ? "✓" : "✗"} ${metric}: ${r.expression} (${thresholdReading(metric, r)})\n`);
   }
   if (options.out) {
-    const files = new StagedFiles(options.out);
+    const out = options.out;
+    const files = new StagedFiles(out);
+    // Only now: during the simulation above a handler could not run (it holds the main thread), and no file is staged.
+    const release = exitOnInterrupt(() => `the report in ${out} is as it was`);
     try {
-      await stageReport(files, result);
-      files.commit();
+      await stageReport(files, reportData(result));
+      commitReport(files);
     } catch (error) {
       files.abandon();
       throw error;
+    } finally {
+      release();
     }
   }
-  if (options.junit) {
-    const files = new StagedFiles(dirname(options.junit));
-    files.write(basename(options.junit), junitXml(report, wallS));
-    files.commit();
-  }
+  if (options.junit) writeWhole(options.junit, junitXml(report, wallS));
   const failed = entries.reduce((n, [, results]) => n + results.filter((r) => !r.ok).length, 0);
-  process.stdout.write(failed === 0 ? "all thresholds passed\n" : `${failed} threshold(s) failed\n`);
+  printOut(failed === 0 ? "all thresholds passed\n" : `${failed} threshold(s) failed\n`);
   return failed === 0 ? exitCodes.ok : exitCodes.thresholdFailed;
 }

@@ -4,11 +4,12 @@
  * 2 when a file is missing or not a fleetsim report.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { StagedFiles } from "../report/index.js";
+import { join } from "node:path";
+import { writeWhole } from "../report/index.js";
 import { REPORT_SCHEMA_VERSION, type Report } from "../report/json.js";
 import { compareReports, comparisonMarkdown } from "../report/compare.js";
 import { exitCodes, UsageError } from "./errors.js";
+import { printOut, printErr } from "./terminal.js";
 
 export interface CompareOptions {
   a: string;
@@ -58,15 +59,13 @@ export function compareCommand(options: CompareOptions): number {
   const comparison = compareReports(a.report, b.report, { a: a.file, b: b.file }, tolerance);
   const text = options.format === "json" ? JSON.stringify(comparison, null, 2) + "\n" : comparisonMarkdown(comparison);
   if (options.out) {
-    const files = new StagedFiles(dirname(options.out));
-    files.write(basename(options.out), text);
-    files.commit();
-    process.stderr.write(`wrote ${options.out}\n`);
+    writeWhole(options.out, text);
+    printErr(`wrote ${options.out}\n`);
   } else {
-    process.stdout.write(text);
+    printOut(text);
   }
   if (comparison.regressions.length > 0) {
-    process.stderr.write(`${comparison.regressions.length} metric(s) got worse by more than ${tolerance} %: ${comparison.regressions.join(", ")}\n`);
+    printErr(`${comparison.regressions.length} metric(s) got worse by more than ${tolerance} %: ${comparison.regressions.join(", ")}\n`);
     return exitCodes.thresholdFailed;
   }
   return exitCodes.ok;

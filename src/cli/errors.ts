@@ -1,5 +1,7 @@
 /** How the CLI ends on errors: clear messages and exit codes, never a stack trace for bad input. */
 import { ScenarioError, formatIssue } from "../scenario/issues.js";
+import { OutputError } from "../report/write.js";
+import { printErr } from "./terminal.js";
 
 export const exitCodes = { ok: 0, internal: 1, invalidInput: 2, thresholdFailed: 99 } as const;
 
@@ -7,9 +9,9 @@ export const exitCodes = { ok: 0, internal: 1, invalidInput: 2, thresholdFailed:
 export class UsageError extends Error {}
 
 export function printScenarioError(error: ScenarioError): void {
-  for (const issue of error.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+  for (const issue of error.issues) printErr(`${formatIssue(issue)}\n`);
   const n = error.issues.length;
-  process.stderr.write(`${n} problem${n === 1 ? "" : "s"} found.\n`);
+  printErr(`${n} problem${n === 1 ? "" : "s"} found.\n`);
 }
 
 export function handleErrors(error: unknown): never {
@@ -17,11 +19,12 @@ export function handleErrors(error: unknown): never {
     printScenarioError(error);
     process.exit(exitCodes.invalidInput);
   }
-  if (error instanceof UsageError) {
-    process.stderr.write(`fleetsim: ${error.message}\n`);
+  // An output path that cannot be written (a file where a folder should be, no permission) is the user's to fix.
+  if (error instanceof UsageError || error instanceof OutputError) {
+    printErr(`fleetsim: ${error.message}\n`);
     process.exit(exitCodes.invalidInput);
   }
   const detail = process.env.FLEETSIM_DEBUG ? (error as Error)?.stack : String((error as Error)?.message ?? error);
-  process.stderr.write(`fleetsim: internal error: ${detail}\n(set FLEETSIM_DEBUG=1 for a stack trace; please report this)\n`);
+  printErr(`fleetsim: internal error: ${detail}\n(set FLEETSIM_DEBUG=1 for a stack trace; please report this)\n`);
   process.exit(exitCodes.internal);
 }

@@ -4,9 +4,9 @@ import { estimate, EstimateError, type EstimateInput, type EstimateMode, type Es
 import type { Precision } from "../catalog/precisions.js";
 import { csvLine } from "../report/csv.js";
 import { roundNumbers, significant } from "../report/round.js";
-import { StagedFiles } from "../report/write.js";
+import { writeWhole } from "../report/write.js";
 import { UsageError } from "./errors.js";
-import { basename, dirname } from "node:path";
+import { printOut, printErr } from "./terminal.js";
 
 export interface EstimateOptions {
   gpu?: string;
@@ -66,7 +66,7 @@ export function estimateCommand(o: EstimateOptions): void {
     ...Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, result[c]])),
     ...result.detail,
   };
-  process.stdout.write(JSON.stringify(roundNumbers(out), null, 2) + "\n");
+  printOut(JSON.stringify(roundNumbers(out), null, 2) + "\n");
 }
 
 /** A row of a points file that cannot be estimated as written. */
@@ -125,13 +125,9 @@ function estimatePoints(file: string, out: string | undefined, stack: EstimateOp
     lines.push(csvLine([...inputColumns.map((c) => String(row[c] ?? "")), ...estimated, error]));
   });
   const csv = lines.join("\n") + "\n";
-  if (!out) process.stdout.write(csv);
-  else {
-    const files = new StagedFiles(dirname(out));
-    files.write(basename(out), csv);
-    files.commit();
-  }
-  if (failed.length > 0) process.stderr.write(`fleetsim: ${failed.length} of ${records.rows.length} points not estimated (see the error column):\n${failed.map((f) => `  ${f}\n`).join("")}`);
+  if (!out) printOut(csv);
+  else writeWhole(out, csv);
+  if (failed.length > 0) printErr(`fleetsim: ${failed.length} of ${records.rows.length} points not estimated (see the error column):\n${failed.map((f) => `  ${f}\n`).join("")}`);
   // Every row was written; a bug in one still ends the command as an internal error.
   if (internal.length > 0) throw new Error(`${internal.length} point(s) failed unexpectedly; first: ${internal[0]}`);
 }

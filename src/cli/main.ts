@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { exitCodes, handleErrors } from "./errors.js";
+import { printErr } from "./terminal.js";
 
 const setOption = {
   type: "string",
@@ -233,7 +234,7 @@ async function main(): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error) throw error;
-      process.stderr.write(`fleetsim: ${message}\nRun 'fleetsim --help' for usage.\n`);
+      printErr(`fleetsim: ${message}\nRun 'fleetsim --help' for usage.\n`);
       process.exit(exitCodes.invalidInput);
     });
   await cli.parseAsync();

@@ -4,12 +4,13 @@
  * on stdout, plan.json and plan.md with --out. Exit 0 with an answer, 99 when even --max fails, 2 on
  * invalid input (and for a scenario without thresholds).
  */
-import { StagedFiles } from "../report/index.js";
+import { checkWritable, StagedFiles } from "../report/index.js";
 import { thresholdReading, usd } from "../report/format.js";
 import { readCandidates } from "../plan/candidates.js";
 import { planCapacity, PlanInputError, type TriedRun } from "../plan/plan.js";
 import { planJson, planMarkdown } from "../plan/write.js";
 import { exitCodes, UsageError } from "./errors.js";
+import { printOut, printErr } from "./terminal.js";
 
 export interface PlanCommandOptions {
   scenario: string;
@@ -32,12 +33,13 @@ function describeRun(path: string, run: TriedRun, cached: boolean): string {
 }
 
 export async function planCommand(options: PlanCommandOptions): Promise<number> {
+  if (options.out) checkWritable(options.out, "folder");
   const candidates = options.candidates === undefined ? undefined : readCandidates(options.candidates);
   let plan;
   try {
     plan = planCapacity(
       { scenario: options.scenario, vary: options.vary, min: options.min, max: options.max, step: options.step, seeds: options.seeds, seed: options.seed, sets: options.sets, candidates },
-      { onRun: (run, cached) => process.stderr.write(`${describeRun(options.vary, run, cached)}\n`) },
+      { onRun: (run, cached) => printErr(`${describeRun(options.vary, run, cached)}\n`) },
     );
   } catch (error) {
     if (error instanceof PlanInputError) throw new UsageError(error.message);
@@ -49,17 +51,17 @@ export async function planCommand(options: PlanCommandOptions): Promise<number> 
     try {
       files.write("plan.json", planJson(plan));
       files.write("plan.md", markdown);
-      process.stderr.write(`wrote ${files.commit().join(", ")}\n`);
+      printErr(`wrote ${files.commit().join(", ")}\n`);
     } catch (error) {
       files.abandon();
       throw error;
     }
   }
   for (const a of plan.candidates.filter((c) => c.unpriced_server_types.length > 0)) {
-    process.stderr.write(`warning: ${a.candidate ?? "the scenario"} runs on ${a.unpriced_server_types.join(", ")} without a price, so its cost is too low (it ranks last)\n`);
+    printErr(`warning: ${a.candidate ?? "the scenario"} runs on ${a.unpriced_server_types.join(", ")} without a price, so its cost is too low (it ranks last)\n`);
   }
   const best = plan.best;
-  process.stdout.write(
+  printOut(
     best === null
       ? `best: null (even ${plan.vary.path}=${plan.vary.max} fails a threshold)\n`
       : `best: ${best.candidate !== undefined ? `${best.candidate}, ` : ""}${best.path}=${best.value}, cost ${usd(best.cost_usd)}, ` +

@@ -1,7 +1,12 @@
+import { existsSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import { simulate } from "../index.js";
-import { loadScenarioFile } from "../scenario/load.js";
-import { requestCsvWriter, stageReport, StagedFiles } from "../report/index.js";
+import type { LoadOptions } from "../scenario/load.js";
+import { ScenarioError } from "../scenario/issues.js";
+import { commitReport, stageReport, StagedFiles, type ReportData } from "../report/index.js";
+import { startWorker } from "../threads.js";
+import { exitOnInterrupt } from "./interrupt.js";
+import type { RunWorkerInput, RunWorkerMessage } from "./run-worker.js";
+import { printErr, printOut } from "./terminal.js";
 
 export interface RunOptions {
   scenario: string;
@@ -11,37 +16,100 @@ export interface RunOptions {
   quiet: boolean;
 }
 
+/**
+ * Simulates on a worker thread (run-worker.ts) and writes the report here: requests.csv as its rows
+ * arrive, the rest at the end, all staged and committed together. Ctrl-C meanwhile removes what was
+ * staged and leaves the folder as it was.
+ */
 export async function runCommand(options: RunOptions): Promise<void> {
   const started = performance.now();
-  const loaded = loadScenarioFile(options.scenario, { sets: options.sets, seed: options.seed });
+  const load: LoadOptions = { sets: options.sets, seed: options.seed };
   // Not reports/: that folder holds the committed samples, regenerated only by `npm run reports`.
   const out = options.out ?? join("out", basename(options.scenario, extname(options.scenario)));
+  const hadReport = existsSync(join(out, "report.json"));
+  // Made first, so a path that cannot hold the report is refused before the simulation, not after.
   const files = new StagedFiles(out);
+  const release = exitOnInterrupt(() => (hadReport ? `nothing was written; ${out} holds the previous report, unchanged` : `nothing was written to ${out}`));
   let written: string[];
-  let simulatedAt: number;
-  let result: ReturnType<typeof simulate>;
+  let data: ReportData;
+  let wallS: number;
+  let progress: ReturnType<typeof progressLine> | undefined;
   try {
-    const requestLog = loaded.scenario.report.requests_csv ? files.stream("requests.csv") : undefined;
-    const progress = !options.quiet && process.stderr.isTTY ? progressLine(loaded.scenario.duration, started) : undefined;
-    result = simulate(loaded, { onRequestEnd: requestLog && requestCsvWriter(loaded.scenario, requestLog), onProgress: progress?.update });
+    let requestLog: ReturnType<StagedFiles["stream"]> | undefined;
+    ({ data, wallS } = await simulateOnWorker(
+      { file: options.scenario, load, progress: !options.quiet && process.stderr.isTTY === true },
+      {
+        loaded(m) {
+          if (m.requestsCsv) requestLog = files.stream("requests.csv");
+          if (!options.quiet && process.stderr.isTTY) progress = progressLine(m.durationS, started);
+        },
+        rows: (text) => requestLog!.write(text),
+        progress: (nowUs, events) => progress?.update(nowUs, events),
+      },
+    ));
     progress?.done();
     requestLog?.close();
-    simulatedAt = performance.now();
-    await stageReport(files, result);
-    written = files.commit();
+    await stageReport(files, data);
+    written = commitReport(files);
   } catch (error) {
+    progress?.done();
     files.abandon();
     throw error;
+  } finally {
+    release();
   }
   if (options.quiet) return;
-  const r = result.report;
-  const wallS = (simulatedAt - started) / 1000;
-  process.stdout.write(
+  const r = data.report;
+  printOut(
     `${r.scenario.name}: ${r.requests.arrived} requests, ${r.requests.completed} completed, ` +
       `TTFT p99 ${fmt(r.latency.ttft_s.p99)}, E2E p99 ${fmt(r.latency.e2e_s.p99)}\n`,
   );
-  process.stdout.write(`wrote ${written.join(", ")}\n`);
-  process.stderr.write(`simulated ${r.run.simulated_s} s in ${wallS.toFixed(2)} s wall (${Math.round(r.run.events / wallS).toLocaleString("en-US")} events/s)\n`);
+  printOut(`wrote ${written.join(", ")}\n`);
+  for (const path of files.superseded) printOut(`removed ${path} (an earlier run's; this scenario does not ask for it)\n`);
+  printErr(`simulated ${r.run.simulated_s} s in ${wallS.toFixed(2)} s wall (${Math.round(r.run.events / wallS).toLocaleString("en-US")} events/s)\n`);
+}
+
+interface WorkerEvents {
+  loaded(message: Extract<RunWorkerMessage, { kind: "loaded" }>): void;
+  rows(text: string): void;
+  progress(nowUs: number, events: number): void;
+}
+
+/** Runs run-worker.ts; resolves with the report's figures, rejects with its ScenarioError or failure (or one thrown by `on`). */
+function simulateOnWorker(input: RunWorkerInput, on: WorkerEvents): Promise<{ data: ReportData; wallS: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(import.meta.url, "./run-worker", input);
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      outcome();
+    };
+    worker.on("message", (m: RunWorkerMessage) => {
+      if (settled) return;
+      try {
+        switch (m.kind) {
+          case "loaded":
+            return on.loaded(m);
+          case "rows":
+            return on.rows(m.text);
+          case "progress":
+            return on.progress(m.nowUs, m.events);
+          case "done":
+            return settle(() => resolve({ data: m.data, wallS: m.wallS }));
+          case "invalid":
+            return settle(() => reject(new ScenarioError(m.issues)));
+          case "failed":
+            return settle(() => reject(Object.assign(new Error(m.message), { stack: m.stack })));
+        }
+      } catch (error) {
+        settle(() => reject(error));
+      }
+    });
+    worker.on("error", (error) => settle(() => reject(error)));
+    worker.on("exit", (code) => settle(() => reject(new Error(`the simulation thread stopped (exit code ${code}) before it finished`))));
+  });
 }
 
 function fmt(seconds: number | null): string {

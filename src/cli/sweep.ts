@@ -6,6 +6,8 @@
 import { availableParallelism } from "node:os";
 import { GridError, MergeError, formatCells, joinAxes, mergeSweeps, parseGridOption, parseShard, readGridFile, runSweep, type Axis, type SweepProgress, type SweepRow } from "../sweep/index.js";
 import { exitCodes, UsageError } from "./errors.js";
+import { exitOnInterrupt } from "./interrupt.js";
+import { printOut, printErr } from "./terminal.js";
 
 export interface SweepCommandOptions {
   scenario: string;
@@ -50,37 +52,53 @@ export async function sweepCommand(options: SweepCommandOptions): Promise<number
   const axes = usage(() => joinAxes([...(options.gridFile ? readGridFile(options.gridFile) : []), ...options.grid.map(parseGridOption)]));
   const shard = options.shard === undefined ? undefined : usage(() => parseShard(options.shard!));
   const progress = !options.quiet && process.stderr.isTTY ? new ProgressLine() : undefined;
+  let done: SweepProgress | undefined;
+  // Every finished cell is already a whole file: an interrupted sweep keeps them, and a rerun resumes from them.
+  const release = exitOnInterrupt(() =>
+    done === undefined
+      ? "no cell had finished"
+      : `${done.ran} cells finished in this run${done.reused > 0 ? ` (besides ${done.reused} reused)` : ""} are kept in ${options.out ?? "the sweep folder"}; the same command resumes from them`,
+  );
   let result;
   try {
-    result = await runSweep({ scenario: options.scenario, sets: options.sets, seed: options.seed, seeds, axes, jobs, out: options.out, shard, onCell: progress && ((p) => progress.update(p)) });
+    const onCell = (p: SweepProgress) => {
+      done = p;
+      progress?.update(p);
+    };
+    result = await runSweep({ scenario: options.scenario, sets: options.sets, seed: options.seed, seeds, axes, jobs, out: options.out, shard, onCell });
   } finally {
+    release();
     progress?.clear();
   }
   reportFailures(result.failed, result.plan.axes);
   if (!options.quiet) {
     const wallS = ((performance.now() - started) / 1000).toFixed(1);
     const share = shard ? `shard ${shard.index}/${shard.count}: ${result.owned} of ${result.total} cells` : `${result.total} cells`;
-    process.stdout.write(`${result.plan.scenario.name}: ${share}: ${result.ran} simulated, ${result.reused} reused, ${result.failed.length} failed, in ${wallS} s\n`);
-    process.stdout.write(
+    printOut(`${result.plan.scenario.name}: ${share}: ${result.ran} simulated, ${result.reused} reused, ${result.failed.length} failed, in ${wallS} s\n`);
+    printOut(
       shard
         ? `wrote ${result.written.join(", ")} and cells in ${result.out}; merge the shards with: fleetsim merge DIR... --out DIR\n`
         : `wrote ${result.written.join(", ")}\n`,
     );
+    for (const path of result.removed) printOut(`removed ${path} (an earlier whole run's; a shard writes none, fleetsim merge does)\n`);
   }
   return result.failed.length > 0 ? exitCodes.internal : exitCodes.ok;
 }
 
 export async function mergeCommand(options: MergeCommandOptions): Promise<number> {
   let result;
+  const release = exitOnInterrupt(() => `the shards are as they were; ${options.out} may hold some of their cells: merge again to finish it`);
   try {
     result = await mergeSweeps(options.dirs, options.out);
   } catch (error) {
     throw error instanceof MergeError ? new UsageError(error.message) : error;
+  } finally {
+    release();
   }
   reportFailures(result.failed, result.plan.axes);
   if (!options.quiet) {
-    process.stdout.write(`${result.plan.scenario.name}: merged ${result.total} cells from ${options.dirs.length} folders, ${result.failed.length} failed\n`);
-    process.stdout.write(`wrote ${result.written.join(", ")}\n`);
+    printOut(`${result.plan.scenario.name}: merged ${result.total} cells from ${options.dirs.length} folders, ${result.failed.length} failed\n`);
+    printOut(`wrote ${result.written.join(", ")}\n`);
   }
   return result.failed.length > 0 ? exitCodes.internal : exitCodes.ok;
 }
@@ -88,10 +106,10 @@ export async function mergeCommand(options: MergeCommandOptions): Promise<number
 function reportFailures(failed: readonly SweepRow[], axes: readonly Axis[]): void {
   for (const row of failed.slice(0, FAILED_LINES)) {
     const values = [...row.labels.map((label, a) => `${axes[a].path}=${label}`), `seed ${row.seed}`].join(", ");
-    process.stderr.write(`cell ${row.cell} (${values}): ${row.error}\n`);
+    printErr(`cell ${row.cell} (${values}): ${row.error}\n`);
   }
-  if (failed.length > FAILED_LINES) process.stderr.write(`... and cells ${formatCells(failed.slice(FAILED_LINES).map((r) => r.cell))} (see the error column of sweep.csv)\n`);
-  if (failed.length > 0) process.stderr.write(`${failed.length} cell${failed.length === 1 ? "" : "s"} failed\n`);
+  if (failed.length > FAILED_LINES) printErr(`... and cells ${formatCells(failed.slice(FAILED_LINES).map((r) => r.cell))} (see the error column of sweep.csv)\n`);
+  if (failed.length > 0) printErr(`${failed.length} cell${failed.length === 1 ? "" : "s"} failed\n`);
 }
 
 /** A live "cells done / total, ETA" line on a terminal's stderr, redrawn in place. */

@@ -1,6 +1,7 @@
 import { loadScenarioFile } from "../scenario/load.js";
 import { ScenarioError } from "../scenario/issues.js";
 import { exitCodes, printScenarioError } from "./errors.js";
+import { printOut } from "./terminal.js";
 
 /** Validates each file; prints "ok" or every problem; returns the exit code. */
 export function validateCommand(files: readonly string[], sets: readonly string[]): number {
@@ -8,7 +9,7 @@ export function validateCommand(files: readonly string[], sets: readonly string[
   for (const file of files) {
     try {
       loadScenarioFile(file, { sets });
-      process.stdout.write(`ok: ${file}\n`);
+      printOut(`ok: ${file}\n`);
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       printScenarioError(error);

@@ -1,6 +1,7 @@
 /** plan.json and plan.md: a plan's answer, every candidate's, and (in the JSON) every simulation. */
 import type { PlanResult, CandidateAnswer } from "./plan.js";
 import { usd } from "../report/format.js";
+import { escapeMarkdown, markdownCode } from "../report/markdown.js";
 
 export function planJson(plan: PlanResult): string {
   return JSON.stringify(plan, null, 2) + "\n";
@@ -14,8 +15,9 @@ function answerCell(plan: PlanResult, a: CandidateAnswer): string {
   return `none (fails at ${plan.vary.max}${why})`;
 }
 
-/** Markdown table cells may not hold a bare "|". */
-const cell = (text: string) => text.replace(/\|/g, "\\|");
+// Names, values and paths come from the scenario and the candidates file: escaped, as summary.md's are.
+const md = (text: string) => escapeMarkdown(text);
+const code = (text: string) => markdownCode(text);
 
 /** One row per candidate (or the scenario), the best in bold, then the thresholds met and any warning. */
 export function planMarkdown(plan: PlanResult): string {
@@ -25,33 +27,33 @@ export function planMarkdown(plan: PlanResult): string {
   const thresholds = [...new Set(plan.tried.flatMap((r) => Object.entries(r.thresholds).flatMap(([metric, list]) => list.map((t) => `${metric}: ${t.expression}`))))];
   const isBest = (a: CandidateAnswer) => best !== null && a.value === best.value && (best.candidate === undefined || a.candidate === best.candidate);
   const lines = [
-    `# Capacity plan: ${plan.scenario.name}`,
+    `# Capacity plan: ${md(plan.scenario.name)}`,
     "",
-    `The smallest \`${vary.path}\` from ${vary.min} to ${vary.max} (${grid}) at which every threshold passes in ${seeds}, ` +
-      `by bisection, assuming more is better. Scenario \`${plan.scenario.file}\`${plan.sets.length > 0 ? `, with ${plan.sets.map((s) => `\`--set ${s}\``).join(" ")}` : ""}.`,
+    `The smallest ${code(vary.path)} from ${vary.min} to ${vary.max} (${grid}) at which every threshold passes in ${seeds}, ` +
+      `by bisection, assuming more is better. Scenario ${code(plan.scenario.file)}${plan.sets.length > 0 ? `, with ${plan.sets.map((s) => code(`--set ${s}`)).join(" ")}` : ""}.`,
     "",
-    `Thresholds: ${thresholds.length > 0 ? thresholds.map((t) => `\`${t}\``).join(", ") : "–"}.`,
+    `Thresholds: ${thresholds.length > 0 ? thresholds.map(code).join(", ") : "–"}.`,
     "",
     "| candidate | set | answer | cost | per M output tokens | per M tokens (in+out) | simulations |",
     "|---|---|---|--:|--:|--:|--:|",
     ...plan.candidates.map((a) => {
-      const name = a.candidate ?? "(scenario)";
+      const name = a.candidate === null ? "(scenario)" : md(a.candidate);
       const set = Object.entries(a.set).map(([path, value]) => `${path}=${typeof value === "string" ? value : JSON.stringify(value)}`);
       const row = [
         isBest(a) ? `**${name}** (best)` : name,
-        set.length > 0 ? set.map((s) => `\`${s}\``).join(" ") : "–",
-        answerCell(plan, a),
+        set.length > 0 ? set.map((s) => markdownCode(s, { tableCell: true })).join(" ") : "–",
+        md(answerCell(plan, a)),
         money(a.cost_usd),
         money(a.cost_per_output_mtok_usd),
         money(a.cost_per_mtok_usd),
         String(a.simulations),
       ];
-      return `| ${row.map(cell).join(" | ")} |`;
+      return `| ${row.join(" | ")} |`;
     }),
     "",
     best === null
-      ? `**No answer**: even ${vary.path} = ${vary.max} fails a threshold.`
-      : `**Answer**: ${best.candidate !== undefined ? `${best.candidate} with ` : ""}${vary.path} = ${best.value}, ` +
+      ? `**No answer**: even ${md(vary.path)} = ${vary.max} fails a threshold.`
+      : `**Answer**: ${best.candidate !== undefined ? `${md(best.candidate)} with ` : ""}${md(vary.path)} = ${best.value}, ` +
         `${money(best.cost_usd)} over the window, ${money(best.cost_per_output_mtok_usd)} per million output tokens.`,
     "",
     "Costs are report.json's `cost.total_usd` over the measurement window (duration − warmup), the mean over the seeds at the answer; " +
@@ -61,7 +63,7 @@ export function planMarkdown(plan: PlanResult): string {
   if (unpriced.length > 0) {
     lines.push(
       "",
-      `**Warning**: ${unpriced.map((a) => `${a.candidate ?? "the scenario"} runs on ${a.unpriced_server_types.join(", ")}`).join("; ")}, ` +
+      `**Warning**: ${unpriced.map((a) => `${a.candidate === null ? "the scenario" : md(a.candidate)} runs on ${a.unpriced_server_types.map(md).join(", ")}`).join("; ")}, ` +
         "without a price: those servers cost nothing here, so such a candidate ranks after every fully priced one.",
     );
   }

@@ -7,6 +7,7 @@
 import type { Report } from "./json.js";
 import type { ThresholdResult } from "../metrics/thresholds.js";
 import { count, percent, percentPoints, seconds, thresholdReading, usd } from "./format.js";
+import { escapeMarkdown, markdownCode } from "./markdown.js";
 
 export type Better = "lower" | "higher" | null;
 type Unit = "s" | "count" | "ratio" | "per_s" | "pct" | "fraction" | "usd" | "kwh" | "kg" | "kw";
@@ -214,10 +215,12 @@ function verdict(m: MetricComparison): string {
 }
 
 function sideCell(side: ThresholdComparison["a"]): string {
-  return side === null ? "–" : `${side.ok ? "✓ pass" : "✗ **FAIL**"} (${side.reading})`;
+  return side === null ? "–" : `${side.ok ? "✓ pass" : "✗ **FAIL**"} (${escapeMarkdown(side.reading)})`;
 }
 
-const cell = (text: string) => text.replace(/\|/g, "\\|");
+// Everything from the two reports is escaped: a report compared in CI may come from a pull request.
+const cell = (text: string) => escapeMarkdown(text);
+const code = (text: string) => markdownCode(text, { tableCell: true });
 
 /** Markdown fit for a pull-request comment: who is compared, a table per section, the thresholds, the verdict. */
 export function comparisonMarkdown(c: Comparison): string {
@@ -226,13 +229,13 @@ export function comparisonMarkdown(c: Comparison): string {
     "",
     "| | A | B |",
     "|---|---|---|",
-    `| report | \`${cell(c.a.file)}\` | \`${cell(c.b.file)}\` |`,
+    `| report | ${code(c.a.file)} | ${code(c.b.file)} |`,
     `| scenario | ${cell(c.a.scenario)} (seed ${c.a.seed}) | ${cell(c.b.scenario)} (seed ${c.b.seed}) |`,
     "",
   ];
   const sections = [...new Set(c.metrics.map((m) => m.section))];
   for (const section of sections) {
-    lines.push(`### ${section}`, "", "| metric | A | B | B − A | % of A | |", "|---|--:|--:|--:|--:|---|");
+    lines.push(`### ${cell(section)}`, "", "| metric | A | B | B − A | % of A | |", "|---|--:|--:|--:|--:|---|");
     for (const m of c.metrics.filter((x) => x.section === section)) {
       lines.push(`| ${cell(m.label)} | ${formatValue(m.a, m.unit)} | ${formatValue(m.b, m.unit)} | ${formatDiff(m.diff, m.unit)} | ${formatPct(m)} | ${verdict(m)} |`);
     }
@@ -240,7 +243,7 @@ export function comparisonMarkdown(c: Comparison): string {
   }
   if (c.thresholds.length > 0) {
     lines.push("### Thresholds", "", "| threshold | A | B |", "|---|---|---|");
-    for (const t of c.thresholds) lines.push(`| \`${cell(`${t.metric}: ${t.expression}`)}\` | ${cell(sideCell(t.a))} | ${cell(sideCell(t.b))} |`);
+    for (const t of c.thresholds) lines.push(`| ${code(`${t.metric}: ${t.expression}`)} | ${sideCell(t.a)} | ${sideCell(t.b)} |`);
     lines.push("");
   }
   const tolerance = c.fail_on_regression_pct;
@@ -248,7 +251,7 @@ export function comparisonMarkdown(c: Comparison): string {
     lines.push(
       c.regressions.length === 0
         ? `No metric got worse by more than ${tolerance} %.`
-        : `**${c.regressions.length} metric${c.regressions.length === 1 ? "" : "s"} got worse by more than ${tolerance} %:** ${c.regressions.join(", ")}.`,
+        : `**${c.regressions.length} metric${c.regressions.length === 1 ? "" : "s"} got worse by more than ${tolerance} %:** ${c.regressions.map(cell).join(", ")}.`,
       "",
     );
   }

@@ -14,7 +14,20 @@ export function timeSeriesCsv(rows: readonly TimeSeriesRow[]): string {
   return lines.join("\n") + "\n";
 }
 
-/** One CSV line (RFC 4180): a field holding a comma, a quote or a line break is quoted, its quotes doubled. */
+/**
+ * A text field that a spreadsheet would run as a formula (`=cmd|...`, `+`, `-`, `@`, or a tab or
+ * carriage return before one) gets a leading `'`, the defence OWASP gives for CSV injection
+ * (https://owasp.org/www-community/attacks/CSV_Injection); numbers (`-0.5`, `+3`, `1e-3`) are left as
+ * they are.
+ */
+export function csvSafe(field: string): string {
+  return /^[=+\-@\t\r]/.test(field) && !Number.isFinite(Number(field)) ? `'${field}` : field;
+}
+
+/** One CSV line (RFC 4180): a field holding a comma, a quote or a line break is quoted, its quotes doubled; formulas are defused (`csvSafe`). */
 export function csvLine(fields: readonly string[]): string {
-  return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f)).join(",");
+  return fields
+    .map(csvSafe)
+    .map((f) => (/[",\r\n]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f))
+    .join(",");
 }

@@ -11,6 +11,17 @@ import { EVENT_FAMILIES, latencyChart, timeAxis, timeChart } from "./charts.js";
 import { count, percent, percentPoints, seconds, thresholdReading, usd } from "./format.js";
 import { renderSvg, type ChartSpec } from "./svg.js";
 
+/**
+ * The page's Content-Security-Policy: it has no script and loads nothing, so it allows nothing but its
+ * own inline styles (a <style> element and the charts' style attributes) and data: images. Should
+ * scenario text ever slip past escaping, a browser still runs no script, fetches nothing (no tracking
+ * pixel, no beacon) and submits no form. `frame-ancestors` is left out: a <meta> policy ignores it.
+ */
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+/** How report.html and sweep.html start: what `commit` checks to recognise a page fleetsim wrote. */
+export const HTML_START = '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="generator" content="fleetsim';
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -188,6 +199,8 @@ export async function htmlReport(report: Report, rows: readonly TimeSeriesRow[],
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="fleetsim report">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${name} — fleetsim report</title>
 <style>

@@ -4,6 +4,42 @@ import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
 import { count, percent, percentOf, percentPoints, seconds, thresholdReading, usd } from "./format.js";
 
+/**
+ * Text from a scenario or a report, in Markdown, shown as written: summary.md is posted as a
+ * pull-request comment, where raw HTML, links and images (a tracking pixel) would render, and an
+ * unclosed code fence or a table-cell bar would swallow or break the rest of the page. Backslashes,
+ * backticks, brackets and bars are backslash-escaped, `<` before a tag and `&` before an entity become
+ * references, and control characters become spaces; so do line breaks, unless `multiline` (a
+ * description), where a line's leading heading, list, quote or rule marker is escaped instead. Plain
+ * names (letters, digits, `.`, `_`, `-`) and expressions like `p(99) < 2s` come out unchanged.
+ */
+export function escapeMarkdown(text: string, options: { multiline?: boolean } = {}): string {
+  const inline = (line: string) =>
+    line
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")
+      .replace(/[\\`[\]|]/g, "\\$&")
+      .replace(/&(?=#?[A-Za-z0-9]+;)/g, "&amp;")
+      .replace(/<(?=[A-Za-z/!?])/g, "&lt;");
+  if (!options.multiline) return inline(text.replace(/\r\n?|\n/g, " "));
+  return text
+    .split(/\r\n?|\n/)
+    .map((line) => inline(line).replace(/^(\s*)([#=+*>-]|\d+(?=[.)]))/, "$1\\$2"))
+    .join("\n");
+}
+
+/**
+ * Text as a code span (a path, an expression). Nothing can be escaped inside a span, so text holding a
+ * backtick or a line break is escaped as plain text instead; in a table cell a bar is escaped (GFM
+ * reads `\|` there even inside a span).
+ */
+export function markdownCode(text: string, options: { tableCell?: boolean } = {}): string {
+  if (/[`\r\n]/.test(text)) return escapeMarkdown(text);
+  const plain = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
+  return `\`${options.tableCell ? plain.replace(/\|/g, "\\|") : plain}\``;
+}
+
+const md = (text: string) => escapeMarkdown(text);
+
 function latencyRow(name: string, d: DistributionSummary): string {
   return `| ${name} | ${count(d.count)} | ${seconds(d.mean)} | ${seconds(d.p50)} | ${seconds(d.p90)} | ${seconds(d.p99)} | ${seconds(d.p999)} | ${seconds(d.max)} |`;
 }
@@ -17,7 +53,7 @@ function groupTable(title: string, groups: Record<string, GroupReport>): string[
     const r = g.requests;
     const errors = serverErrorsOf(r);
     lines.push(
-      `| ${name} | ${count(r.arrived)} | ${count(r.completed)} | ${count(errors)} | ${g.throughput.requests_per_s.toFixed(2)} | ${seconds(g.latency.ttft_s.p50)} | ${seconds(g.latency.ttft_s.p99)} | ${seconds(g.latency.e2e_s.p99)} |`,
+      `| ${md(name)} | ${count(r.arrived)} | ${count(r.completed)} | ${count(errors)} | ${g.throughput.requests_per_s.toFixed(2)} | ${seconds(g.latency.ttft_s.p50)} | ${seconds(g.latency.ttft_s.p99)} | ${seconds(g.latency.e2e_s.p99)} |`,
     );
   }
   return [...lines, ""];
@@ -34,9 +70,9 @@ function replicaTables(report: Report): string[] {
     const rs = model.replicas_detail;
     const mean = (f: (r: (typeof rs)[number]) => number) => rs.reduce((s, r) => s + f(r), 0) / rs.length;
     lines.push(
-      `## Replicas of ${name}`,
+      `## Replicas of ${md(name)}`,
       "",
-      `${model.replicas} replicas of ${d.gpus_per_replica} x ${d.gpu}: ${d.weights_gb_per_gpu.toFixed(1)} GB of weights and ${d.kv_cache_gb_per_gpu.toFixed(1)} GB of KV cache per GPU ` +
+      `${model.replicas} replicas of ${d.gpus_per_replica} x ${md(d.gpu)}: ${d.weights_gb_per_gpu.toFixed(1)} GB of weights and ${d.kv_cache_gb_per_gpu.toFixed(1)} GB of KV cache per GPU ` +
         `(${count(d.kv_tokens_per_replica)} tokens per replica). On average a replica was busy ${percent(mean((r) => r.busy_fraction))} of the time ` +
         `with ${mean((r) => r.mean_batch_size).toFixed(1)} sequences per iteration, used ${percent(mean((r) => r.mean_kv_utilization))} of its KV cache, ` +
         `and reached ${percent(mean((r) => r.compute_utilization))} of peak compute and ${percent(mean((r) => r.bandwidth_utilization))} of memory bandwidth. ` +
@@ -47,7 +83,7 @@ function replicaTables(report: Report): string[] {
       "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
       ...rs.map(
         (r) =>
-          `| ${r.index} | ${r.region} / ${r.az} | ${percent(r.busy_fraction)} | ${r.mean_batch_size.toFixed(1)} | ${percent(r.mean_kv_utilization)} | ${r.tokens_per_s.toFixed(0)} | ${r.output_tokens_per_s.toFixed(0)} | ${percent(r.compute_utilization)} | ${percent(r.bandwidth_utilization)} | ${r.preemptions} | ${r.prefix_cache_hits} |`,
+          `| ${r.index} | ${md(r.region)} / ${md(r.az)} | ${percent(r.busy_fraction)} | ${r.mean_batch_size.toFixed(1)} | ${percent(r.mean_kv_utilization)} | ${r.tokens_per_s.toFixed(0)} | ${r.output_tokens_per_s.toFixed(0)} | ${percent(r.compute_utilization)} | ${percent(r.bandwidth_utilization)} | ${r.preemptions} | ${r.prefix_cache_hits} |`,
       ),
       "",
       ...(rs.length > FOLD_REPLICAS ? ["</details>", ""] : []),
@@ -75,15 +111,15 @@ function moneySection(report: Report): string[] {
     "",
     "| cost item | USD | share |",
     "|---|---:|---:|",
-    ...items.map(([name, value]) => `| ${name.replaceAll("_", " ")} | ${usd(value)} | ${c.total_usd > 0 ? percentOf(value, c.total_usd, 1) : "0 %"} |`),
+    ...items.map(([name, value]) => `| ${md(name.replaceAll("_", " "))} | ${usd(value)} | ${c.total_usd > 0 ? percentOf(value, c.total_usd, 1) : "0 %"} |`),
     "",
   ];
-  if (c.unpriced_server_types.length > 0) lines.push(`Server types without a price (counted as free): ${c.unpriced_server_types.join(", ")}.`, "");
+  if (c.unpriced_server_types.length > 0) lines.push(`Server types without a price (counted as free): ${c.unpriced_server_types.map(md).join(", ")}.`, "");
   for (const b of m.break_even) {
     lines.push(
       b.break_even_gpu_hours_per_month === null
-        ? `Owning ${b.server_type}-class servers never beats renting them at ${usd(b.rent_usd_per_server_hour)}/h: energy alone costs more.`
-        : `Owning instead of renting ${b.server_type} (${usd(b.rent_usd_per_server_hour)}/h) pays off above ${count(Math.round(b.break_even_gpu_hours_per_month))} GPU-hours a month per server, ` +
+        ? `Owning ${md(b.server_type)}-class servers never beats renting them at ${usd(b.rent_usd_per_server_hour)}/h: energy alone costs more.`
+        : `Owning instead of renting ${md(b.server_type)} (${usd(b.rent_usd_per_server_hour)}/h) pays off above ${count(Math.round(b.break_even_gpu_hours_per_month))} GPU-hours a month per server, ` +
             `${percent(b.break_even_utilization ?? 0, 0)} utilisation (ownership ${usd(b.own_usd_per_month)} a month per server).`,
     );
   }
@@ -99,7 +135,7 @@ function scalingLines(report: Report): string[] {
     for (const [region, s] of Object.entries(regions)) {
       const lead = s.lead_time_s.p50 === null ? "" : `; lead time p50 ${s.lead_time_s.p50.toFixed(0)} s, p99 ${s.lead_time_s.p99!.toFixed(0)} s`;
       lines.push(
-        `${model} in ${region} (${s.autoscaler ?? "no autoscaler"}, ${s.min}..${s.max} replicas): ${s.scale_outs} scale-outs, ${s.scale_ins} scale-ins, ` +
+        `${md(model)} in ${md(region)} (${md(s.autoscaler ?? "no autoscaler")}, ${s.min}..${s.max} replicas): ${s.scale_outs} scale-outs, ${s.scale_ins} scale-ins, ` +
           `${s.scale_outs_failed} failed for lack of GPUs, ${s.replaced} replaced after failures, ${s.replicas_launched} replicas launched${lead}.`,
         "",
       );
@@ -108,7 +144,7 @@ function scalingLines(report: Report): string[] {
   for (const [model, regions] of Object.entries(report.rollouts)) {
     for (const [region, r] of Object.entries(regions)) {
       lines.push(
-        `Rollout of ${model} ${r.version} in ${region} (${r.strategy}): ${r.outcome.replaceAll("_", " ")}${r.rollback_reason ? ` (${r.rollback_reason})` : ""}; ` +
+        `Rollout of ${md(model)} ${md(r.version)} in ${md(region)} (${md(r.strategy)}): ${md(r.outcome.replaceAll("_", " "))}${r.rollback_reason ? ` (${md(r.rollback_reason)})` : ""}; ` +
           `the second fleet held ${r.extra_gpu_hours.toFixed(2)} extra GPU-hours${r.extra_cost_usd === null ? "" : ` (${usd(r.extra_cost_usd)})`}.`,
         "",
       );
@@ -144,9 +180,9 @@ function fleetSection(report: Report): string[] {
     "",
   ];
   for (const [name, az] of Object.entries(e.by_az)) {
-    if (az.exceeds_capacity) lines.push(`**${name} peaked at ${az.peak_facility_kw.toFixed(1)} kW, above its ${az.power_capacity_kw} kW power capacity.**`, "");
+    if (az.exceeds_capacity) lines.push(`**${md(name)} peaked at ${az.peak_facility_kw.toFixed(1)} kW, above its ${az.power_capacity_kw} kW power capacity.**`, "");
     else if (az.plan_exceeds_capacity) {
-      lines.push(`${name}'s servers could draw ${az.planned_max_facility_kw.toFixed(1)} kW flat out, more than its ${az.power_capacity_kw} kW capacity (this run peaked at ${az.peak_facility_kw.toFixed(1)} kW).`, "");
+      lines.push(`${md(name)}'s servers could draw ${az.planned_max_facility_kw.toFixed(1)} kW flat out, more than its ${az.power_capacity_kw} kW capacity (this run peaked at ${az.peak_facility_kw.toFixed(1)} kW).`, "");
     }
   }
   return lines;
@@ -158,7 +194,7 @@ function throttleLines(report: Report): string[] {
     .map(([tenant, limits]) => [tenant, Object.entries(limits).filter(([, n]) => n > 0)] as const)
     .filter(([, limits]) => limits.length > 0);
   if (byTenant.length === 0) return [];
-  return ["", `Throttled calls by the limit that fired: ${byTenant.map(([tenant, limits]) => `${tenant} (${limits.map(([limit, n]) => `${count(n)} ${limit.replaceAll("_", " ")}`).join(", ")})`).join("; ")}.`];
+  return ["", `Throttled calls by the limit that fired: ${byTenant.map(([tenant, limits]) => `${md(tenant)} (${limits.map(([limit, n]) => `${count(n)} ${md(limit.replaceAll("_", " "))}`).join(", ")})`).join("; ")}.`];
 }
 
 function availabilitySection(report: Report): string[] {
@@ -172,19 +208,19 @@ function availabilitySection(report: Report): string[] {
     "| region | uptime | 30-day month | SLA credit | calls | error rate |",
     "|---|---:|---:|---:|---:|---:|",
     ...Object.entries(a.by_region).map(
-      ([name, r]) => `| ${name} | ${percentPoints(r.uptime_pct, 3)} | ${percentPoints(r.month_uptime_pct, 3)} | ${percentPoints(r.sla_credit_pct, 0)} | ${count(r.attempts)} | ${percent(r.error_rate, 3)} |`,
+      ([name, r]) => `| ${md(name)} | ${percentPoints(r.uptime_pct, 3)} | ${percentPoints(r.month_uptime_pct, 3)} | ${percentPoints(r.sla_credit_pct, 0)} | ${count(r.attempts)} | ${percent(r.error_rate, 3)} |`,
     ),
     "",
     "| tenant | uptime | calls | error rate |",
     "|---|---:|---:|---:|",
-    ...Object.entries(a.by_tenant).map(([name, r]) => `| ${name} | ${percentPoints(r.uptime_pct, 3)} | ${count(r.attempts)} | ${percent(r.error_rate, 3)} |`),
+    ...Object.entries(a.by_tenant).map(([name, r]) => `| ${md(name)} | ${percentPoints(r.uptime_pct, 3)} | ${count(r.attempts)} | ${percent(r.error_rate, 3)} |`),
     "",
     `${a.slo_attainment === null ? "No request completed" : `${percent(a.slo_attainment, 2)} of completed requests`} met the objectives (TTFT <= ${a.slo.ttft_s} s and time per output token <= ${a.slo.tpot_s} s): ` +
       `a goodput of ${a.goodput_per_s.toFixed(2)} requests/s.`,
     "",
   ];
   if (report.events.length > 0) {
-    lines.push("Events:", "", ...report.events.slice(0, 50).map((e) => `- ${e.t_s.toFixed(0)} s: ${e.kind.replaceAll("_", " ")} (${e.target})`));
+    lines.push("Events:", "", ...report.events.slice(0, 50).map((e) => `- ${e.t_s.toFixed(0)} s: ${md(e.kind.replaceAll("_", " "))} (${md(e.target)})`));
     if (report.events.length > 50) lines.push(`- ... and ${report.events.length - 50} more (report.json)`);
     lines.push("");
   }
@@ -200,7 +236,7 @@ function thresholdSection(report: Report): string[] {
     report.thresholds_ok ? "All thresholds passed." : "**Some thresholds failed.**",
     "",
     ...entries.flatMap(([metric, results]) =>
-      results.map((r) => `- ${r.ok ? "pass" : "**FAIL**"}: ${metric} ${r.expression} (${thresholdReading(metric, r)})`),
+      results.map((r) => `- ${r.ok ? "pass" : "**FAIL**"}: ${md(metric)} ${md(r.expression)} (${md(thresholdReading(metric, r))})`),
     ),
     "",
   ];
@@ -210,9 +246,9 @@ export function summaryMarkdown(report: Report): string {
   const r = report.requests;
   const s = report.scenario;
   const lines = [
-    `# ${s.name}`,
+    `# ${md(s.name)}`,
     "",
-    ...(s.description ? [s.description.trim(), ""] : []),
+    ...(s.description ? [escapeMarkdown(s.description.trim(), { multiline: true }), ""] : []),
     `Seed ${s.seed}; ${count(s.duration_s)} s simulated (statistics from ${count(s.warmup_s)} s on), ${count(report.run.events)} events.`,
     "",
     ...thresholdSection(report),

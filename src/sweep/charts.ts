@@ -10,7 +10,7 @@ import { mean, sampleStandardDeviation } from "simple-statistics";
 import type { Axis, SweepPlan } from "./grid.js";
 import { cellCount } from "./grid.js";
 import { HEADLINE_METRICS, type SweepRow } from "./table.js";
-import { escapeHtml } from "../report/html.js";
+import { CONTENT_SECURITY_POLICY, escapeHtml } from "../report/html.js";
 
 /** Two-sided 95 % normal quantile: the band is mean ± Z95 x standard error. */
 const Z95 = 1.96;
@@ -128,6 +128,8 @@ export async function sweepHtml(plan: SweepPlan, rows: readonly SweepRow[]): Pro
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="fleetsim sweep">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${name} — fleetsim sweep</title>
 <style>

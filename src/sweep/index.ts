@@ -10,7 +10,8 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadScenarioText } from "../scenario/load.js";
 import { ScenarioError } from "../scenario/issues.js";
-import { StagedFiles } from "../report/write.js";
+import { removeStale, StagedFiles, type OwnedFile } from "../report/write.js";
+import { HTML_START } from "../report/html.js";
 import { cellAt, cellCount, formatCells, sha256, shardCells, sweepHash, type Axis, type Shard, type SweepPlan } from "./grid.js";
 import { runCells, type CellJob } from "./pool.js";
 import { cellFile, cellRecord, manifest, readCell, readManifest, reusable, writeCell, writeManifest, type CellRecord, type Manifest } from "./store.js";
@@ -59,7 +60,15 @@ export interface SweepResult {
   failed: SweepRow[];
   /** the files written besides the cells (sweep.json, and sweep.csv and sweep.html for a whole sweep) */
   written: string[];
+  /** an earlier whole run's sweep.csv and sweep.html, removed by a shard */
+  removed: string[];
 }
+
+/** The tables of a whole sweep, as fleetsim starts them. */
+const SWEEP_TABLES: readonly OwnedFile[] = [
+  { name: "sweep.csv", startsWith: "cell," },
+  { name: "sweep.html", startsWith: HTML_START },
+];
 
 /** A merge that cannot be done: slices of different sweeps, or cells missing or given twice. */
 export class MergeError extends Error {
@@ -125,8 +134,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   });
 
   const ordered = owned.map((index) => rows.get(index)!);
+  // A shard writes no tables; an earlier whole run's in this folder would describe other cells than its manifest.
+  const removed = options.shard ? removeStale(out, SWEEP_TABLES) : [];
   if (!options.shard) written.push(...(await writeTables(out, plan, ordered)));
-  return { out, plan, total, owned: owned.length, ran, reused, failed: ordered.filter((r) => r.error !== null), written };
+  return { out, plan, total, owned: owned.length, ran, reused, failed: ordered.filter((r) => r.error !== null), written, removed };
 }
 
 /** Writes sweep.csv and sweep.html together (staged); `rows` are every cell's, in cell order. */

@@ -3,7 +3,8 @@
  * cell to whichever worker is free. Outcomes arrive in completion order; the caller files them by
  * cell index, so nothing downstream depends on the number of workers.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../threads.js";
 import type { Report } from "../report/json.js";
 
 /** What every worker is started with: the scenario's text (read once, the text the cells' keys hash) and its file name. */
@@ -21,30 +22,6 @@ export interface CellJob {
 export type CellOutcome = { index: number; report: Report } | { index: number; error: string; kind: "scenario" | "internal" };
 
 type WorkerMessage = CellOutcome | { ready: true };
-
-/**
- * A worker thread running worker.ts from source or worker.js from dist/, whichever this module is.
- * From source (`node --import tsx`), a worker does not inherit the parent's loader hooks in Node 20,
- * so it registers tsx itself before importing the worker module.
- */
-function startWorker(input: WorkerInput): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./worker.js", here), { workerData: input });
-  const workerUrl = new URL("./worker.ts", here).href;
-  const tsxApi = import.meta.resolve("tsx/esm/api");
-  const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(workerUrl)}); })`;
-  return new Worker(boot, { eval: true, workerData: input, execArgv: withoutTsxImport(process.execArgv) });
-}
-
-function withoutTsxImport(execArgv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    if ((execArgv[i] === "--import" || execArgv[i] === "--loader") && /^tsx(\/|$)/.test(execArgv[i + 1] ?? "")) i++;
-    else if (/^--(import|loader)=tsx(\/|$)/.test(execArgv[i])) continue;
-    else out.push(execArgv[i]);
-  }
-  return out;
-}
 
 /**
  * Runs the jobs on up to `threads` workers, calling `onOutcome` as each cell finishes. A cell that
@@ -78,7 +55,7 @@ export function runCells(input: WorkerInput, jobs: readonly CellJob[], threads: 
     };
 
     const spawn = () => {
-      const worker = startWorker(input);
+      const worker = startWorker(import.meta.url, "./worker", input);
       live.add(worker);
       let ready = false;
       let busy: CellJob | undefined;

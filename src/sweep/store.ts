@@ -1,11 +1,12 @@
 /**
  * A sweep's folder: `cells/<index>.json` (one per finished cell: its report, or the error that
  * stopped it) and `sweep.json` (the manifest: the plan, its hash and the cells this run or shard
- * owns). Every file is written under a temporary name and renamed, so a killed sweep leaves whole
+ * owns). Every file is staged and renamed into place (`writeWhole`), so a killed sweep leaves whole
  * cells behind and nothing half-written.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeWhole } from "../report/write.js";
 import type { Report } from "../report/json.js";
 import type { Cell, Shard, SweepPlan } from "./grid.js";
 
@@ -43,13 +44,6 @@ export function cellFile(dir: string, index: number): string {
   return join(dir, "cells", `${index}.json`);
 }
 
-/** Writes a file whole or not at all. */
-function writeWhole(path: string, content: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
-}
-
 export function cellRecord(cell: Cell, axesPaths: readonly string[], outcome: { report: Report } | { error: string; kind: "scenario" | "internal" }): CellRecord {
   return {
     cell: cell.index,
@@ -64,7 +58,6 @@ export function cellRecord(cell: Cell, axesPaths: readonly string[], outcome: { 
 }
 
 export function writeCell(dir: string, record: CellRecord): void {
-  mkdirSync(join(dir, "cells"), { recursive: true });
   writeWhole(cellFile(dir, record.cell), JSON.stringify(record, null, 2) + "\n");
 }
 
@@ -88,7 +81,6 @@ export function manifest(plan: SweepPlan, hash: string, total: number, cells: nu
 }
 
 export function writeManifest(dir: string, m: Manifest): void {
-  mkdirSync(dir, { recursive: true });
   writeWhole(join(dir, MANIFEST_FILE), JSON.stringify(m, null, 2) + "\n");
 }
 

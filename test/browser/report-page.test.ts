@@ -3,7 +3,7 @@
  * every chart is an SVG with marks, the page logs no error and asks the network for nothing, and
  * hostile text from a scenario shows as text. Screenshots go to test-output/browser/.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
@@ -126,6 +126,24 @@ describe("report.html in a browser", () => {
     expect(dialogs).toEqual([]);
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("its Content-Security-Policy blocks a script and a remote image smuggled into the page, and keeps the page's own styles", async () => {
+    const out = join(dir, "csp");
+    expect(runCli(["run", "scenarios/mmc.yaml", "--set", "duration=300s", "--set", "warmup=30s", "--out", out, "--quiet"]).code).toBe(0);
+    // What escaping would have to miss for this to reach a page; the policy is the second line of defence.
+    const smuggled = '<script>document.title = "ran"; alert(3)</script><img src="http://127.0.0.1:9/pixel.png">';
+    const file = join(out, "smuggled.html");
+    writeFileSync(file, readFileSync(join(out, "report.html"), "utf8").replace("<body>", `<body>${smuggled}`));
+    const { page, problems, dialogs } = await open(browser, file, "csp.png");
+    expect(await page.title()).not.toBe("ran");
+    expect(dialogs).toEqual([]);
+    // Chromium reports the image as a request that then fails with "csp": it never leaves the browser.
+    const blocked = (what: RegExp) => expect(problems.some((p) => what.test(p) && /violates the following Content Security Policy/.test(p)), problems.join("\n")).toBe(true);
+    blocked(/inline script/);
+    blocked(/Loading the image 'http:\/\/127\.0\.0\.1:9\/pixel\.png'/);
+    expect(await page.evaluate("getComputedStyle(document.body).maxWidth")).toBe("1100px");
     await page.close();
   }, 120_000);
 });
