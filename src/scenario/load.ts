@@ -4,9 +4,8 @@
  * empirical distributions) are read here too, so a missing or malformed file is a scenario error
  * rather than a crash halfway through a run.
  */
-import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, type Document, type LineCounter } from "yaml";
 import { DataFileError, DataFiles } from "../workload/datafiles.js";
 import { parseTrace } from "../workload/trace.js";
 import { empiricalValues } from "../workload/distributions.js";
@@ -19,6 +18,9 @@ import { deployModel } from "../inference/deployment.js";
 import { checkFaults, planTopology } from "../fleet/topology.js";
 import { ProfileModel } from "../inference/latency/profile.js";
 import { createHash } from "node:crypto";
+import { checkDocument, parseSource, plainData, readSourceFile } from "./source.js";
+
+export { readSourceFile };
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -80,30 +82,13 @@ function startsWith(path: readonly PathSegment[], prefix: readonly PathSegment[]
   return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
 
-/** A file's text, or a ScenarioError saying why it cannot be read. */
-export function readSourceFile(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ScenarioError([{ file, path: "", message: code === "ENOENT" ? "file not found" : `cannot read (${code})` }]);
-  }
-}
-
 export function loadScenarioFile(file: string, options: LoadOptions = {}): LoadedScenario {
   return loadScenarioText(readSourceFile(file), file, options);
 }
 
 export function loadScenarioText(text: string, file: string, options: LoadOptions = {}): LoadedScenario {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const { doc, lines } = parseSource(text, file);
   const issues: ScenarioIssue[] = [];
-  for (const error of doc.errors) {
-    const { line, col } = lines.linePos(error.pos[0]);
-    issues.push({ file, line, col, path: "", message: `YAML syntax error: ${error.message.split("\n")[0]}` });
-  }
-  if (issues.length > 0) throw new ScenarioError(issues);
-  if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
 
   const overrides: Override[] = [];
   const sets = options.seed === undefined ? (options.sets ?? []) : [...(options.sets ?? []), `seed=${options.seed}`];
@@ -116,8 +101,10 @@ export function loadScenarioText(text: string, file: string, options: LoadOption
   if (issues.length > 0) throw new ScenarioError(issues);
 
   const source = new SourceMap(file, doc, lines, overrides);
+  checkDocument(doc, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));
+  if (issues.length > 0) throw new ScenarioError(issues);
   const data = new DataFiles(dirname(file));
-  const scenario = validate(doc.toJS(), data, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));
+  const scenario = validate(plainData(doc, lines, file), data, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));
   if (!scenario) throw new ScenarioError(issues);
   return { scenario, file, data, provenance: { sha256: sha256(text), overrides: overrides.map((o) => o.text) } };
 }

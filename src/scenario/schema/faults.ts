@@ -1,6 +1,6 @@
 /** Scenario format: failures and outages injected into a run. */
 import { z } from "zod";
-import { duration, positiveNumber, timeDistribution } from "../fields.js";
+import { duration, timeDistribution, weibullShape } from "../fields.js";
 
 export const FaultSchema = z
   .discriminatedUnion("kind", [
@@ -16,7 +16,7 @@ export const FaultSchema = z
         mtbf: duration("mean time between failures of one server", { positive: true }),
         mttr: duration("mean time to repair (exponential)", { positive: true }),
         distribution: z.enum(["exponential", "weibull"]).default("exponential").describe("distribution of the time to failure"),
-        shape: positiveNumber("Weibull shape (< 1: infant mortality, > 1: wear-out)").default(1),
+        shape: weibullShape("Weibull shape (< 1: infant mortality, > 1: wear-out)").default(1),
         azs: z.array(z.string().min(1)).optional().describe("AZs it applies to. Default: all"),
       })
       .describe("random server failures: the replicas on a failed server go down until it is repaired and reloaded"),
