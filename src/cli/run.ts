@@ -9,11 +9,13 @@ export interface RunOptions {
   sets: readonly string[];
   out?: string;
   quiet: boolean;
+  /** folders data files may come from besides the scenario's (`--data-dir`) */
+  dataDirs?: readonly string[];
 }
 
 export async function runCommand(options: RunOptions): Promise<void> {
   const started = performance.now();
-  const loaded = loadScenarioFile(options.scenario, { sets: options.sets, seed: options.seed });
+  const loaded = loadScenarioFile(options.scenario, { sets: options.sets, seed: options.seed, dataDirs: options.dataDirs });
   // Not reports/: that folder holds the committed samples, regenerated only by `npm run reports`.
   const out = options.out ?? join("out", basename(options.scenario, extname(options.scenario)));
   const files = new StagedFiles(out);

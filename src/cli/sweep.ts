@@ -18,6 +18,7 @@ export interface SweepCommandOptions {
   out?: string;
   shard?: string;
   quiet: boolean;
+  dataDirs?: readonly string[];
 }
 
 export interface MergeCommandOptions {
@@ -52,7 +53,7 @@ export async function sweepCommand(options: SweepCommandOptions): Promise<number
   const progress = !options.quiet && process.stderr.isTTY ? new ProgressLine() : undefined;
   let result;
   try {
-    result = await runSweep({ scenario: options.scenario, sets: options.sets, seed: options.seed, seeds, axes, jobs, out: options.out, shard, onCell: progress && ((p) => progress.update(p)) });
+    result = await runSweep({ scenario: options.scenario, sets: options.sets, seed: options.seed, seeds, axes, jobs, out: options.out, shard, dataDirs: options.dataDirs, onCell: progress && ((p) => progress.update(p)) });
   } finally {
     progress?.clear();
   }

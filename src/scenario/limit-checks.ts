@@ -69,7 +69,7 @@ function checkReplicas(s: Scenario, report: Report): void {
 }
 
 /** Requests a tenant is expected to send in the run (traces: counted when the file is read). */
-function expectedRequests(tenant: TenantSpec, durationS: number): number {
+export function expectedRequests(tenant: TenantSpec, durationS: number): number {
   const from = tenant.start ?? 0;
   const to = Math.min(durationS, tenant.stop ?? durationS);
   const window = Math.max(0, to - from);

@@ -7,7 +7,7 @@
 import { dirname } from "node:path";
 import { isMap, type Document, type LineCounter } from "yaml";
 import { DataFileError, DataFiles } from "../workload/datafiles.js";
-import { parseTrace } from "../workload/trace.js";
+import { readTrace } from "../workload/trace.js";
 import { empiricalValues } from "../workload/distributions.js";
 import { ScenarioError, formatPath, type PathSegment, type ScenarioIssue } from "./issues.js";
 import { applyOverride, parseOverride, type Override } from "./overrides.js";
@@ -18,7 +18,9 @@ import { deployModel } from "../inference/deployment.js";
 import { checkFaults, planTopology } from "../fleet/topology.js";
 import { ProfileModel } from "../inference/latency/profile.js";
 import { createHash } from "node:crypto";
-import { checkDocument, parseSource, plainData, readSourceFile } from "./source.js";
+import { checkDocument, checkPlainData, parseSource, plainData, readSourceFile } from "./source.js";
+import { expectedRequests } from "./limit-checks.js";
+import { formatLimit, LIMITS } from "./limits.js";
 
 export { readSourceFile };
 
@@ -37,6 +39,11 @@ export interface LoadOptions {
   sets?: readonly string[];
   /** `--seed N`: the same as a last `--set seed=N` */
   seed?: number;
+  /**
+   * `--data-dir`: folders data files (traces, empirical distributions, profiles) may be read from
+   * besides the scenario's own folder; a file anywhere else, symbolic links resolved, is refused.
+   */
+  dataDirs?: readonly string[];
 }
 
 /** Maps field paths to positions in the YAML source. */
@@ -103,7 +110,7 @@ export function loadScenarioText(text: string, file: string, options: LoadOption
   const source = new SourceMap(file, doc, lines, overrides);
   checkDocument(doc, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));
   if (issues.length > 0) throw new ScenarioError(issues);
-  const data = new DataFiles(dirname(file));
+  const data = new DataFiles(dirname(file), options.dataDirs);
   const scenario = validate(plainData(doc, lines, file), data, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));
   if (!scenario) throw new ScenarioError(issues);
   return { scenario, file, data, provenance: { sha256: sha256(text), overrides: overrides.map((o) => o.text) } };
@@ -145,11 +152,17 @@ function validate(input: unknown, data: DataFiles, report: Report): Scenario | u
   return ok ? parsed.data : undefined;
 }
 
-/** Validates a scenario given as an object (the library API); throws ScenarioError with paths. */
-export function validateScenarioObject(input: unknown, baseDir = "."): LoadedScenario {
+/**
+ * Validates a scenario given as an object (the library API); throws ScenarioError with paths. Data
+ * files resolve against `baseDir` and must lie inside it or one of `dataDirs`.
+ */
+export function validateScenarioObject(input: unknown, baseDir = ".", dataDirs: readonly string[] = []): LoadedScenario {
   const issues: ScenarioIssue[] = [];
-  const data = new DataFiles(baseDir);
-  const scenario = validate(input, data, (path, message) => issues.push({ file: "(scenario)", path: formatPath(path), message }));
+  const data = new DataFiles(baseDir, dataDirs);
+  const report = (path: PathSegment[], message: string) => issues.push({ file: "(scenario)", path: formatPath(path), message });
+  checkPlainData(input, report);
+  if (issues.length > 0) throw new ScenarioError(issues);
+  const scenario = validate(input, data, report);
   if (!scenario) throw new ScenarioError(issues);
   return { scenario, file: "(scenario)", data, provenance: { sha256: sha256(JSON.stringify(input)), overrides: [] } };
 }
@@ -164,12 +177,43 @@ function readDataFiles(scenario: Scenario, data: DataFiles, report: Report): voi
       report(path, error.line === undefined ? `${error.file}: ${error.detail}` : `${error.file} line ${error.line}: ${error.detail}`);
     }
   };
+  let requests = 0;
+  let traceTenant = -1;
   scenario.workload.tenants.forEach((tenant, i) => {
     const arrival = tenant.arrival;
-    if (arrival.kind === "trace") {
-      attempt(["workload", "tenants", i, "arrival", "file"], () => loadTrace(data, arrival.file, arrival.format));
-    }
+    requests += expectedRequests(tenant, scenario.duration);
+    if (arrival.kind !== "trace") return;
+    const path: PathSegment[] = ["workload", "tenants", i, "arrival"];
+    attempt([...path, "file"], () => {
+      const trace = loadTrace(data, arrival.file, arrival.format);
+      const rows = trace.arrivalS.length;
+      if (!arrival.loop) {
+        requests += rows;
+        traceTenant = i;
+        return;
+      }
+      // A loop lasts the span plus one mean gap (arrivals.ts); with no span it would replay the rows at one instant forever.
+      if (rows > 1 && trace.spanS === 0) {
+        report([...path, "loop"], `${arrival.file}: every request has the same timestamp, so a loop would replay them all at one instant, forever: set loop: false`);
+        return;
+      }
+      const cycleS = rows > 1 ? (trace.spanS * rows) / (rows - 1) : 1;
+      const ratePerS = (rows / cycleS) * arrival.speedup;
+      if (ratePerS > LIMITS.ratePerS.max) {
+        report([...path, "speedup"], `the looping trace replays ${formatLimit(Math.round(ratePerS))} requests per second (rows / span x speedup), more than ${formatLimit(LIMITS.ratePerS.max)} (the limit on ${LIMITS.ratePerS.what})`);
+        return;
+      }
+      const windowS = Math.max(0, Math.min(scenario.duration, tenant.stop ?? scenario.duration) - (tenant.start ?? 0));
+      requests += ratePerS * windowS;
+      traceTenant = i;
+    });
   });
+  if (traceTenant >= 0 && requests > LIMITS.requestsPerRun.max) {
+    report(
+      ["workload", "tenants", traceTenant, "arrival"],
+      `the tenants would send about ${formatLimit(Math.round(requests))} requests (traces included), more than ${formatLimit(LIMITS.requestsPerRun.max)} (the limit on ${LIMITS.requestsPerRun.what}): shorten the duration or lower the rates`,
+    );
+  }
   visitEmpirical(scenario, [], (path, spec) => attempt([...path, "file"], () => empiricalValues(data, spec.file, spec.column)));
   scenario.models.forEach((model, i) => {
     const engine = model.engine;
@@ -181,7 +225,7 @@ function readDataFiles(scenario: Scenario, data: DataFiles, report: Report): voi
 }
 
 export function loadTrace(data: DataFiles, file: string, format?: "azure" | "mooncake") {
-  return data.load(file, `trace:${format ?? "auto"}`, (records) => parseTrace(records, format));
+  return data.read(file, `trace:${format ?? "auto"}`, (path, shownAs) => readTrace(path, shownAs, format));
 }
 
 function visitEmpirical(node: unknown, path: PathSegment[], visit: (path: PathSegment[], spec: { file: string; column: string }) => void): void {

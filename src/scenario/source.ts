@@ -226,6 +226,35 @@ export function checkDocument(doc: Document, problem: Problem): void {
   }
 }
 
+/**
+ * The same checks for a scenario given as plain data (the library API): nesting, forbidden keys
+ * (own keys, as JSON.parse makes them), NaN and infinities. Iterative, and bounded by the depth limit,
+ * so a cyclic object is refused rather than followed forever.
+ */
+export function checkPlainData(input: unknown, problem: Problem): void {
+  const stack: { value: unknown; path: PathSegment[] }[] = [{ value: input, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === "number" && !Number.isFinite(value)) {
+      problem(path, `expected a finite number, got ${value}: NaN and infinities are not allowed`);
+      continue;
+    }
+    if (value === null || typeof value !== "object") continue;
+    if (path.length >= LIMITS.yamlDepth.max) {
+      problem(path, DEPTH_MESSAGE.replace("; a scenario", ", or cyclic; a scenario"));
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) problem([...path, key], `the key '${key}' is not allowed (it names a JavaScript object's internals; no scenario field or name uses it)`);
+      else stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+    }
+  }
+}
+
 /** Offset of the first alias in the document, for the message on an alias bomb. */
 function firstAlias(doc: Document): number | undefined {
   const stack: unknown[] = [doc.contents];
