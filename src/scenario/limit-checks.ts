@@ -140,7 +140,8 @@ function checkTime(s: Scenario, report: Report): void {
   const endS = s.duration + (s.drain ?? 0);
   const buckets = endS / s.report.interval;
   if (buckets > LIMITS.seriesBuckets.max) {
-    report(["report", "interval"], over(LIMITS.seriesBuckets, buckets, "(duration + drain) / interval gives", "use a longer interval"));
+    const least = `${Math.ceil(endS / LIMITS.seriesBuckets.max)}s`;
+    report(["report", "interval"], over(LIMITS.seriesBuckets, buckets, "(duration + drain) / interval gives", `set report.interval to at least ${least}`));
   }
   const regionCount = s.regions?.length ?? 1;
   let events = 0;

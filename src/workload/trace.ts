@@ -23,12 +23,24 @@ const AZURE_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\
 const AZURE_COLUMNS = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] as const;
 const MOONCAKE_KEYS = ["timestamp", "input_length", "output_length"] as const;
 
-/** Seconds since the epoch for "2023-11-16 18:15:46.6805900" (7 fractional digits kept exactly enough). */
-function azureSeconds(file: string, line: number, raw: unknown): number {
-  const m = AZURE_TIMESTAMP.exec(String(raw ?? "").trim());
-  if (!m) throw new DataFileError(file, line, `column TIMESTAMP: expected "YYYY-MM-DD HH:MM:SS.fffffff", got ${raw === undefined ? "nothing (missing column)" : quoteCell(raw)}`);
-  const whole = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000;
-  return whole + (m[7] ? Number(m[7]) : 0);
+/**
+ * Seconds since the epoch for "2023-11-16 18:15:46.6805900" (7 fractional digits kept exactly enough).
+ * The minute's start is computed once per minute of the trace: rows come in time order, mostly.
+ */
+function azureClock(file: string) {
+  let minute = "";
+  let minuteS = 0;
+  return (line: number, raw: unknown): number => {
+    const text = String(raw ?? "").trim();
+    const m = AZURE_TIMESTAMP.exec(text);
+    if (!m) throw new DataFileError(file, line, `column TIMESTAMP: expected "YYYY-MM-DD HH:MM:SS.fffffff", got ${raw === undefined ? "nothing (missing column)" : quoteCell(raw)}`);
+    if (text.slice(0, 16) !== minute) {
+      minute = text.slice(0, 16);
+      minuteS = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], 0) / 1000;
+    }
+    const whole = minuteS + +m[6];
+    return whole + (m[7] ? Number(m[7]) : 0);
+  };
 }
 
 /** The format of a trace from its first row's columns (or keys). */
@@ -60,6 +72,7 @@ export function readTrace(path: string, shownAs: string, format: TraceFormat | u
     if (missing.length > 0) throw new DataFileError(shownAs, line, `missing ${what} ${missing.join(", ")} (a${kind === "azure" ? "n Azure" : " Mooncake"} trace has ${expected.join(", ")})`);
   };
   let first = true;
+  const azureSeconds = azureClock(shownAs);
   scanRows(path, shownAs, {
     onHeader(columns, line) {
       kind ??= detectTraceFormat(columns);
@@ -73,7 +86,7 @@ export function readTrace(path: string, shownAs: string, format: TraceFormat | u
         first = false;
       }
       if (kind === "azure") {
-        times.push(azureSeconds(shownAs, line, row["TIMESTAMP"]));
+        times.push(azureSeconds(line, row["TIMESTAMP"]));
         inputTokens.push(numberIn(shownAs, line, row, "ContextTokens", tokens));
         outputTokens.push(numberIn(shownAs, line, row, "GeneratedTokens", tokens));
         return;
