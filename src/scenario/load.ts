@@ -108,7 +108,9 @@ export function loadScenarioText(text: string, file: string, options: LoadOption
   if (issues.length > 0) throw new ScenarioError(issues);
 
   const source = new SourceMap(file, doc, lines, overrides);
-  checkDocument(doc, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));
+  checkDocument(doc, (path, message, atKey, offset) =>
+    issues.push(offset === undefined ? source.issue(path, message, atKey) : { file, ...lines.linePos(offset), path: formatPath(path), message }),
+  );
   if (issues.length > 0) throw new ScenarioError(issues);
   const data = new DataFiles(dirname(file), options.dataDirs);
   const scenario = validate(plainData(doc, lines, file), data, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));

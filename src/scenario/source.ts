@@ -178,7 +178,8 @@ function duplicateKeyAt(text: string, offset: number): string {
   return match ? quote(match[0]) : "";
 }
 
-type Problem = (path: PathSegment[], message: string, atKey?: boolean) => void;
+/** A problem at a field path, or at `offset` in the source when the path cannot name it (a complex key). */
+type Problem = (path: PathSegment[], message: string, atKey?: boolean, offset?: number) => void;
 
 /**
  * Walks the document (not expanding aliases) and reports nesting past the limit, keys that are not
@@ -199,7 +200,8 @@ export function checkDocument(doc: Document, problem: Problem): void {
     }
     if (!isCollection(node)) continue;
     if (path.length >= LIMITS.yamlDepth.max) {
-      if (!depthReported) problem(path, DEPTH_MESSAGE);
+      // At the node's position, without its (64-segment) path.
+      if (!depthReported) problem([], DEPTH_MESSAGE, false, (node as { range?: number[] }).range?.[0]);
       depthReported = true;
       continue;
     }
@@ -212,7 +214,7 @@ export function checkDocument(doc: Document, problem: Problem): void {
         // Keys set by --set overrides are plain values, not nodes.
         const key = pair.key as unknown;
         if (isCollection(key) || isAlias(key)) {
-          problem(path, `a key must be a plain name, not ${isAlias(key) ? "an alias" : "a list or mapping"}`);
+          problem(path, `a key must be a plain name, not ${isAlias(key) ? "an alias" : "a list or mapping"}`, false, (key as { range?: number[] }).range?.[0]);
           continue;
         }
         const name = isScalar(key) ? String(key.value) : String(key ?? "");
