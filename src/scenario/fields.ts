@@ -1,12 +1,14 @@
 /** Reusable schema pieces: durations, rates, distributions. Each carries the text `fleetsim schema` exports. */
 import { z } from "zod";
 import { parseDurationSeconds } from "./units.js";
-import { atMost, LIMITS, limitMessage, quote, type Limit } from "./limits.js";
+import { atMost, formatLimit, LIMITS, limitMessage, quote, type Limit } from "./limits.js";
 
-const DURATION_HELP = 'a duration: "250ms", "30s", "5m", "2h", "1d", "2h40m", or a plain number of seconds; at most 400d';
+const DURATION_FORMS = 'a duration: "250ms", "30s", "5m", "2h", "1d", "2h40m", or a plain number of seconds';
 
-/** A duration in seconds, written with a unit or as plain seconds; `positive` rejects zero. At most LIMITS.duration. */
-export function duration(description: string, { positive = false } = {}) {
+/** A duration in seconds, written with a unit or as plain seconds; `positive` rejects zero. At most `max` (LIMITS.duration, 400 days). */
+export function duration(description: string, { positive = false, max = LIMITS.duration } = {}) {
+  const most = `${formatLimit(max.max / 86_400)}d`;
+  const DURATION_HELP = `${DURATION_FORMS}; at most ${most}`;
   return z
     .union([z.number(), z.string()])
     .transform((raw, ctx) => {
@@ -20,8 +22,8 @@ export function duration(description: string, { positive = false } = {}) {
         ctx.addIssue({ code: "custom", message: `expected a duration ${positive ? "> 0" : ">= 0"}, got ${shown}` });
         return z.NEVER;
       }
-      if (seconds > LIMITS.duration.max) {
-        ctx.addIssue({ code: "custom", message: `expected a duration of at most 400d (${LIMITS.duration.max.toLocaleString("en-US")} s, the limit on durations), got ${shown}` });
+      if (seconds > max.max) {
+        ctx.addIssue({ code: "custom", message: `expected a duration of at most ${most} (${formatLimit(max.max)} s, the limit on ${max.what}), got ${shown}` });
         return z.NEVER;
       }
       return seconds;

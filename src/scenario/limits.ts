@@ -21,7 +21,10 @@ export const LIMITS = {
   /** Every duration (run length, timeouts, periods, MTBFs, ...): a year of daily and weekly cycles plus a
    * month. The clock counts integer microseconds in a double, exact to 2^53 µs (285 years), so this is
    * about run time and memory, not precision. */
-  duration: limit(400 * 86_400, "seconds in a duration (400 days)"),
+  duration: limit(400 * 86_400, "durations"),
+  /** Mean times between failures: a GPU's can be years, and a longer one only means fewer failures. 100
+   * years x 10^6 µs stays below 2^53, so failure times are still exact. */
+  mtbf: limit(100 * 365 * 86_400, "mean times between failures"),
   /** Network round trips: a minute is a broken link, not a distance (the far side of the planet is ~0.3 s). */
   rttMs: limit(60_000, "round trips, ms"),
 

@@ -1,6 +1,7 @@
 /** Scenario format: failures and outages injected into a run. */
 import { z } from "zod";
 import { duration, timeDistribution, weibullShape } from "../fields.js";
+import { LIMITS } from "../limits.js";
 
 export const FaultSchema = z
   .discriminatedUnion("kind", [
@@ -13,7 +14,7 @@ export const FaultSchema = z
     z
       .strictObject({
         kind: z.literal("server_failures"),
-        mtbf: duration("mean time between failures of one server", { positive: true }),
+        mtbf: duration("mean time between failures of one server", { positive: true, max: LIMITS.mtbf }),
         mttr: duration("mean time to repair (exponential)", { positive: true }),
         distribution: z.enum(["exponential", "weibull"]).default("exponential").describe("distribution of the time to failure"),
         shape: weibullShape("Weibull shape (< 1: infant mortality, > 1: wear-out)").default(1),
@@ -23,7 +24,7 @@ export const FaultSchema = z
     z
       .strictObject({
         kind: z.literal("gpu_failures"),
-        mtbf: duration("mean time between failures of one GPU", { positive: true }),
+        mtbf: duration("mean time between failures of one GPU", { positive: true, max: LIMITS.mtbf }),
         mttr: duration("mean time to replace a failed GPU (exponential)", { positive: true }),
         azs: z.array(z.string().min(1)).optional().describe("AZs it applies to. Default: all"),
       })
@@ -31,7 +32,7 @@ export const FaultSchema = z
     z
       .strictObject({
         kind: z.literal("random_az_outages"),
-        mtbf: duration("mean time between outages of one AZ (exponential)", { positive: true }),
+        mtbf: duration("mean time between outages of one AZ (exponential)", { positive: true, max: LIMITS.mtbf }),
         duration: timeDistribution("how long an outage lasts"),
         azs: z.array(z.string().min(1)).optional().describe("AZs it applies to. Default: all"),
       })
