@@ -243,7 +243,7 @@ export function checkPlainData(input: unknown, problem: Problem): void {
     }
     if (value === null || typeof value !== "object") continue;
     if (path.length >= LIMITS.yamlDepth.max) {
-      problem(path, DEPTH_MESSAGE.replace("; a scenario", ", or cyclic; a scenario"));
+      problem([...path.slice(0, 3), "..."], `nested more than ${LIMITS.yamlDepth.max} levels deep, or cyclic (a scenario nests about 8)`);
       return;
     }
     if (Array.isArray(value)) {
