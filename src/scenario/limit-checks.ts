@@ -97,6 +97,37 @@ export function expectedRequests(tenant: TenantSpec, durationS: number): number 
   }
 }
 
+/** The message when the requests a run is expected to make pass the limit, or undefined. */
+export function tooManyRequests(requests: number): string | undefined {
+  if (requests <= LIMITS.requestsPerRun.max) return undefined;
+  return over(LIMITS.requestsPerRun, requests, "the tenants would send about (rate x time, all tenants)", "shorten the duration or lower the rates; the percentiles settle long before");
+}
+
+/**
+ * The requests a trace tenant sends in the run (its rows, or, looping, its replay rate x its time), or
+ * why the replay cannot run: a loop whose rows share one timestamp would replay them at one instant
+ * forever (a loop lasts the span plus one mean gap, arrivals.ts), and a loop faster than a tenant may send.
+ */
+export function traceReplay(
+  tenant: TenantSpec,
+  arrival: { file: string; loop: boolean; speedup: number },
+  trace: { rows: number; spanS: number },
+  durationS: number,
+): { requests: number } | { field: "loop" | "speedup"; problem: string } {
+  const { rows, spanS } = trace;
+  if (!arrival.loop) return { requests: rows };
+  if (rows > 1 && spanS === 0) {
+    return { field: "loop", problem: `${arrival.file}: every request has the same timestamp, so a loop would replay them all at one instant, forever: set loop: false` };
+  }
+  const cycleS = rows > 1 ? (spanS * rows) / (rows - 1) : 1;
+  const ratePerS = (rows / cycleS) * arrival.speedup;
+  if (ratePerS > LIMITS.ratePerS.max) {
+    return { field: "speedup", problem: over(LIMITS.ratePerS, ratePerS, "the looping trace replays (rows / span x speedup) requests per second:", "lower the speedup") };
+  }
+  const windowS = Math.max(0, Math.min(durationS, tenant.stop ?? durationS) - (tenant.start ?? 0));
+  return { requests: ratePerS * windowS };
+}
+
 function checkWorkload(s: Scenario, report: Report): void {
   const regionCount = s.regions?.length ?? 1;
   const tenants = s.workload.tenants;
@@ -127,12 +158,8 @@ function checkWorkload(s: Scenario, report: Report): void {
       }
     }
   });
-  if (requests > LIMITS.requestsPerRun.max) {
-    report(
-      ["workload", "tenants", largest, "arrival"],
-      over(LIMITS.requestsPerRun, requests, "the tenants would send about (rate x time, all tenants)", "shorten the duration or lower the rates; the percentiles settle long before"),
-    );
-  }
+  const tooMany = tooManyRequests(requests);
+  if (tooMany) report(["workload", "tenants", largest, "arrival"], tooMany);
 }
 
 /** Time-series buckets, a predictive autoscaler's history, and the failures and control periods a run schedules. */

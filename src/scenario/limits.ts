@@ -22,9 +22,10 @@ export const LIMITS = {
    * month. The clock counts integer microseconds in a double, exact to 2^53 µs (285 years), so this is
    * about run time and memory, not precision. */
   duration: limit(400 * 86_400, "durations"),
-  /** Mean times between failures: a GPU's can be years, and a longer one only means fewer failures. 100
-   * years x 10^6 µs stays below 2^53, so failure times are still exact. */
-  mtbf: limit(100 * 365 * 86_400, "mean times between failures"),
+  /** Mean times between failures and to repair: a GPU's MTBF can be years, and a repair that never
+   * comes within the run is a fair model; a longer one only means fewer events. 100 years x 10^6 µs stays
+   * below 2^53, so failure and repair times are still exact. */
+  mtbf: limit(100 * 365 * 86_400, "mean times between failures and to repair"),
   /** Network round trips: a minute is a broken link, not a distance (the far side of the planet is ~0.3 s). */
   rttMs: limit(60_000, "round trips, ms"),
 

@@ -19,8 +19,7 @@ import { checkFaults, planTopology } from "../fleet/topology.js";
 import { ProfileModel } from "../inference/latency/profile.js";
 import { createHash } from "node:crypto";
 import { checkDocument, checkPlainData, parseSource, plainData, readSourceFile } from "./source.js";
-import { expectedRequests } from "./limit-checks.js";
-import { formatLimit, LIMITS } from "./limits.js";
+import { expectedRequests, tooManyRequests, traceReplay } from "./limit-checks.js";
 
 export { readSourceFile };
 
@@ -188,33 +187,17 @@ function readDataFiles(scenario: Scenario, data: DataFiles, report: Report): voi
     const path: PathSegment[] = ["workload", "tenants", i, "arrival"];
     attempt([...path, "file"], () => {
       const trace = loadTrace(data, arrival.file, arrival.format);
-      const rows = trace.arrivalS.length;
-      if (!arrival.loop) {
-        requests += rows;
+      const replay = traceReplay(tenant, arrival, { rows: trace.arrivalS.length, spanS: trace.spanS }, scenario.duration);
+      if ("problem" in replay) report([...path, replay.field], replay.problem);
+      else {
+        requests += replay.requests;
         traceTenant = i;
-        return;
       }
-      // A loop lasts the span plus one mean gap (arrivals.ts); with no span it would replay the rows at one instant forever.
-      if (rows > 1 && trace.spanS === 0) {
-        report([...path, "loop"], `${arrival.file}: every request has the same timestamp, so a loop would replay them all at one instant, forever: set loop: false`);
-        return;
-      }
-      const cycleS = rows > 1 ? (trace.spanS * rows) / (rows - 1) : 1;
-      const ratePerS = (rows / cycleS) * arrival.speedup;
-      if (ratePerS > LIMITS.ratePerS.max) {
-        report([...path, "speedup"], `the looping trace replays ${formatLimit(Math.round(ratePerS))} requests per second (rows / span x speedup), more than ${formatLimit(LIMITS.ratePerS.max)} (the limit on ${LIMITS.ratePerS.what})`);
-        return;
-      }
-      const windowS = Math.max(0, Math.min(scenario.duration, tenant.stop ?? scenario.duration) - (tenant.start ?? 0));
-      requests += ratePerS * windowS;
-      traceTenant = i;
     });
   });
-  if (traceTenant >= 0 && requests > LIMITS.requestsPerRun.max) {
-    report(
-      ["workload", "tenants", traceTenant, "arrival"],
-      `the tenants would send about ${formatLimit(Math.round(requests))} requests (traces included), more than ${formatLimit(LIMITS.requestsPerRun.max)} (the limit on ${LIMITS.requestsPerRun.what}): shorten the duration or lower the rates`,
-    );
+  if (traceTenant >= 0) {
+    const problem = tooManyRequests(requests);
+    if (problem) report(["workload", "tenants", traceTenant, "arrival"], problem);
   }
   visitEmpirical(scenario, [], (path, spec) => attempt([...path, "file"], () => empiricalValues(data, spec.file, spec.column)));
   scenario.models.forEach((model, i) => {

@@ -15,7 +15,7 @@ export const FaultSchema = z
       .strictObject({
         kind: z.literal("server_failures"),
         mtbf: duration("mean time between failures of one server", { positive: true, max: LIMITS.mtbf }),
-        mttr: duration("mean time to repair (exponential)", { positive: true }),
+        mttr: duration("mean time to repair (exponential)", { positive: true, max: LIMITS.mtbf }),
         distribution: z.enum(["exponential", "weibull"]).default("exponential").describe("distribution of the time to failure"),
         shape: weibullShape("Weibull shape (< 1: infant mortality, > 1: wear-out)").default(1),
         azs: z.array(z.string().min(1)).optional().describe("AZs it applies to. Default: all"),
@@ -25,7 +25,7 @@ export const FaultSchema = z
       .strictObject({
         kind: z.literal("gpu_failures"),
         mtbf: duration("mean time between failures of one GPU", { positive: true, max: LIMITS.mtbf }),
-        mttr: duration("mean time to replace a failed GPU (exponential)", { positive: true }),
+        mttr: duration("mean time to replace a failed GPU (exponential)", { positive: true, max: LIMITS.mtbf }),
         azs: z.array(z.string().min(1)).optional().describe("AZs it applies to. Default: all"),
       })
       .describe("random GPU failures: the one replica using that GPU goes down until it is replaced"),
