@@ -24,10 +24,11 @@ export interface Result {
 
 /**
  * Simulates a scenario: a LoadedScenario (from loadScenarioFile) or a plain scenario object, whose
- * relative file names resolve against `baseDir`. Throws ScenarioError if the scenario is invalid.
+ * relative file names resolve against `baseDir` (default: the working folder). Its data files must lie
+ * inside `baseDir` or one of `dataDirs` (symbolic links resolved). Throws ScenarioError if the scenario is invalid.
  */
-export function simulate(scenario: LoadedScenario | object, options: SimulationOptions & { baseDir?: string } = {}): Result {
-  const loaded = isLoaded(scenario) ? scenario : validateScenarioObject(scenario, options.baseDir);
+export function simulate(scenario: LoadedScenario | object, options: SimulationOptions & { baseDir?: string; dataDirs?: readonly string[] } = {}): Result {
+  const loaded = isLoaded(scenario) ? scenario : validateScenarioObject(scenario, options.baseDir, options.dataDirs);
   const run = runSimulation(loaded, options);
   const intervalUs = secondsToUs(run.scenario.report.interval);
   return { report: buildReport(run), timeseries: addFleetColumns(run.recorder.series.rows(run.endUs), run.fleet, run.desiredTotal, intervalUs, run.endUs), run };

@@ -22,6 +22,8 @@ export interface CheckOptions {
   out?: string;
   /** pass a scenario without thresholds instead of refusing it */
   allowEmpty?: boolean;
+  /** folders data files may come from besides the scenario's (`--data-dir`) */
+  dataDirs?: readonly string[];
 }
 
 /**
@@ -64,7 +66,7 @@ export function junitXml(report: Report, wallS = 0): string {
 
 export async function checkCommand(options: CheckOptions): Promise<number> {
   const started = performance.now();
-  const loaded = loadScenarioFile(options.scenario, { sets: options.sets, seed: options.seed });
+  const loaded = loadScenarioFile(options.scenario, { sets: options.sets, seed: options.seed, dataDirs: options.dataDirs });
   const expressions = countThresholds(loaded.scenario.thresholds);
   if (expressions === 0 && !options.allowEmpty) {
     throw new UsageError(

@@ -4,10 +4,10 @@
  * 2 invalid input (scenario, options or files; a check with no thresholds), 99 a threshold failed
  * (`check`), no value passes (`plan`) or a metric regressed (`compare --fail-on-regression`).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
-import { exitCodes, handleErrors } from "./errors.js";
+import { exitCodes, handleErrors, UsageError } from "./errors.js";
 import { printErr } from "./terminal.js";
 
 const setOption = {
@@ -17,12 +17,36 @@ const setOption = {
   describe: "override a scenario field, e.g. --set seed=7 --set workload.tenants[0].arrival.rate_per_s=9 (repeatable)",
 } as const;
 
-/** What the commands that load and run one scenario (run, check) share: the file, --seed and --set. */
+const dataDirOption = {
+  type: "string",
+  array: true,
+  nargs: 1,
+  default: [] as string[],
+  describe:
+    "a folder the scenario's data files (traces, empirical distributions, profiles) may also be read from; by default only the scenario's own folder (symbolic links resolved) (repeatable)",
+} as const;
+
+/** --data-dir folders, each checked to exist, or a UsageError. */
+function dataDirs(dirs: readonly string[] | undefined): string[] {
+  return (dirs ?? []).map((dir) => {
+    let isFolder = false;
+    try {
+      isFolder = statSync(dir).isDirectory();
+    } catch {
+      throw new UsageError(`--data-dir ${dir}: no such folder`);
+    }
+    if (!isFolder) throw new UsageError(`--data-dir ${dir}: not a folder`);
+    return dir;
+  });
+}
+
+/** What the commands that load and run one scenario (run, check, plan, sweep) share: the file, --seed, --set and --data-dir. */
 function scenarioOptions(y: Argv) {
   return y
     .positional("scenario", { type: "string", demandOption: true, describe: "scenario YAML file" })
     .option("seed", { type: "number", describe: "seed for every random stream (overrides the scenario's)" })
-    .option("set", setOption);
+    .option("set", setOption)
+    .option("data-dir", dataDirOption);
 }
 
 /** package.json's version (two folders up from src/cli or dist/cli). */
@@ -42,7 +66,7 @@ async function main(): Promise<void> {
           .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
       async (args) => {
         const { runCommand } = await import("./run.js");
-        await runCommand({ scenario: args.scenario!, seed: args.seed, sets: args.set, out: args.out, quiet: args.quiet });
+        await runCommand({ scenario: args.scenario!, seed: args.seed, sets: args.set, out: args.out, quiet: args.quiet, dataDirs: dataDirs(args["data-dir"]) });
       },
     )
     .command(
@@ -62,6 +86,7 @@ async function main(): Promise<void> {
           junit: args.junit,
           out: args.out,
           allowEmpty: args["allow-empty"],
+          dataDirs: dataDirs(args["data-dir"]),
         });
       },
     )
@@ -90,6 +115,7 @@ async function main(): Promise<void> {
           sets: args.set,
           candidates: args.candidates,
           out: args.out,
+          dataDirs: dataDirs(args["data-dir"]),
         });
       },
     )
@@ -120,10 +146,11 @@ async function main(): Promise<void> {
       (y: Argv) =>
         y
           .positional("scenarios", { type: "string", array: true, demandOption: true, describe: "scenario YAML files" })
-          .option("set", setOption),
+          .option("set", setOption)
+          .option("data-dir", dataDirOption),
       async (args) => {
         const { validateCommand } = await import("./validate.js");
-        process.exitCode = validateCommand(args.scenarios as string[], args.set);
+        process.exitCode = validateCommand(args.scenarios as string[], args.set, dataDirs(args["data-dir"]));
       },
     )
     .command(
@@ -210,6 +237,7 @@ async function main(): Promise<void> {
           out: args.out,
           shard: args.shard,
           quiet: args.quiet,
+          dataDirs: dataDirs(args["data-dir"]),
         });
       },
     )

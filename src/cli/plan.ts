@@ -23,6 +23,7 @@ export interface PlanCommandOptions {
   sets: readonly string[];
   candidates?: string;
   out?: string;
+  dataDirs?: readonly string[];
 }
 
 function describeRun(path: string, run: TriedRun, cached: boolean): string {
@@ -38,7 +39,7 @@ export async function planCommand(options: PlanCommandOptions): Promise<number> 
   let plan;
   try {
     plan = planCapacity(
-      { scenario: options.scenario, vary: options.vary, min: options.min, max: options.max, step: options.step, seeds: options.seeds, seed: options.seed, sets: options.sets, candidates },
+      { scenario: options.scenario, vary: options.vary, min: options.min, max: options.max, step: options.step, seeds: options.seeds, seed: options.seed, sets: options.sets, candidates, dataDirs: options.dataDirs },
       { onRun: (run, cached) => printErr(`${describeRun(options.vary, run, cached)}\n`) },
     );
   } catch (error) {

@@ -14,6 +14,8 @@ export interface RunOptions {
   sets: readonly string[];
   out?: string;
   quiet: boolean;
+  /** folders data files may come from besides the scenario's (`--data-dir`) */
+  dataDirs?: readonly string[];
 }
 
 /**
@@ -23,7 +25,7 @@ export interface RunOptions {
  */
 export async function runCommand(options: RunOptions): Promise<void> {
   const started = performance.now();
-  const load: LoadOptions = { sets: options.sets, seed: options.seed };
+  const load: LoadOptions = { sets: options.sets, seed: options.seed, dataDirs: options.dataDirs };
   // Not reports/: that folder holds the committed samples, regenerated only by `npm run reports`.
   const out = options.out ?? join("out", basename(options.scenario, extname(options.scenario)));
   const hadReport = existsSync(join(out, "report.json"));

@@ -20,6 +20,7 @@ export interface SweepCommandOptions {
   out?: string;
   shard?: string;
   quiet: boolean;
+  dataDirs?: readonly string[];
 }
 
 export interface MergeCommandOptions {
@@ -65,7 +66,7 @@ export async function sweepCommand(options: SweepCommandOptions): Promise<number
       done = p;
       progress?.update(p);
     };
-    result = await runSweep({ scenario: options.scenario, sets: options.sets, seed: options.seed, seeds, axes, jobs, out: options.out, shard, onCell });
+    result = await runSweep({ scenario: options.scenario, sets: options.sets, seed: options.seed, seeds, axes, jobs, out: options.out, shard, dataDirs: options.dataDirs, onCell });
   } finally {
     release();
     progress?.clear();

@@ -35,6 +35,8 @@ export interface PlanOptions {
   sets?: readonly string[];
   /** configurations to compare; none: the scenario as it is */
   candidates?: readonly Candidate[];
+  /** folders the scenario's data files may come from besides its own (`--data-dir`) */
+  dataDirs?: readonly string[];
 }
 
 /** What one simulation gave. */
@@ -218,7 +220,7 @@ export function planCapacity(options: PlanOptions, progress: PlanProgress = {}):
 
   const load = (candidate: Candidate, extra: string[], seed?: number): LoadedScenario => {
     try {
-      return loadScenarioFile(options.scenario, { sets: [...sets, ...candidate.sets, ...extra], seed });
+      return loadScenarioFile(options.scenario, { sets: [...sets, ...candidate.sets, ...extra], seed, dataDirs: options.dataDirs });
     } catch (error) {
       throw blameCandidate(error, candidate, labelOf(candidate));
     }

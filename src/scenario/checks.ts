@@ -5,6 +5,7 @@ import type { Scenario } from "./schema.js";
 import { isThresholdProblem } from "../metrics/thresholds.js";
 import { checkRouting } from "./routing-checks.js";
 import { checkScaling } from "./scaling-checks.js";
+import { checkLimits } from "./limit-checks.js";
 
 type Report = (path: PathSegment[], message: string) => void;
 
@@ -97,6 +98,7 @@ export function checkScenario(s: Scenario, report: Report): void {
   checkScaling(s, report);
   if (s.workload.tenants.every((t) => modelNames.includes(t.model))) checkRouting(s, report);
   checkBounds(s, [], report);
+  checkLimits(s, report);
   // The schema parsed every threshold; here the ones it could not read become problems.
   for (const [metric, parsed] of Object.entries(s.thresholds)) {
     parsed.forEach((threshold, i) => {

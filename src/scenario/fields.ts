@@ -1,21 +1,29 @@
 /** Reusable schema pieces: durations, rates, distributions. Each carries the text `fleetsim schema` exports. */
 import { z } from "zod";
 import { parseDurationSeconds } from "./units.js";
+import { atMost, formatLimit, LIMITS, limitMessage, quote, type Limit } from "./limits.js";
 
-const DURATION_HELP = 'a duration: "250ms", "30s", "5m", "2h", "1d", "2h40m", or a plain number of seconds';
+const DURATION_FORMS = 'a duration: "250ms", "30s", "5m", "2h", "1d", "2h40m", or a plain number of seconds';
 
-/** A duration in seconds, written with a unit or as plain seconds; `positive` rejects zero. */
-export function duration(description: string, { positive = false } = {}) {
+/** A duration in seconds, written with a unit or as plain seconds; `positive` rejects zero. At most `max` (LIMITS.duration, 400 days). */
+export function duration(description: string, { positive = false, max = LIMITS.duration } = {}) {
+  const most = `${formatLimit(max.max / 86_400)}d`;
+  const DURATION_HELP = `${DURATION_FORMS}; at most ${most}`;
   return z
     .union([z.number(), z.string()])
     .transform((raw, ctx) => {
+      const shown = typeof raw === "string" ? quote(raw) : String(raw);
       const seconds = parseDurationSeconds(raw);
       if (seconds === undefined) {
-        ctx.addIssue({ code: "custom", message: `expected ${DURATION_HELP}, got ${JSON.stringify(raw)}` });
+        ctx.addIssue({ code: "custom", message: `expected ${DURATION_HELP}, got ${shown}` });
         return z.NEVER;
       }
       if (seconds < 0 || (positive && seconds === 0)) {
-        ctx.addIssue({ code: "custom", message: `expected a duration ${positive ? "> 0" : ">= 0"}, got ${JSON.stringify(raw)}` });
+        ctx.addIssue({ code: "custom", message: `expected a duration ${positive ? "> 0" : ">= 0"}, got ${shown}` });
+        return z.NEVER;
+      }
+      if (seconds > max.max) {
+        ctx.addIssue({ code: "custom", message: `expected a duration of at most ${most} (${formatLimit(max.max)} s, the limit on ${max.what}), got ${shown}` });
         return z.NEVER;
       }
       return seconds;
@@ -23,8 +31,26 @@ export function duration(description: string, { positive = false } = {}) {
     .describe(`${description} (${DURATION_HELP})`);
 }
 
-export const positiveNumber = (description: string) => z.number().positive().describe(description);
-export const nonNegativeNumber = (description: string) => z.number().nonnegative().describe(description);
+/** A Weibull shape: below LIMITS.weibullShapeMin its mean's gamma function overflows a double. */
+export const weibullShape = (description: string) =>
+  z.number().min(LIMITS.weibullShapeMin.max, `expected a Weibull shape of at least ${LIMITS.weibullShapeMin.max} (below it the distribution's scale overflows)`).describe(`${description} (at least ${LIMITS.weibullShapeMin.max})`);
+
+/** A speed (TFLOPS, TB/s, GB/s) of at least LIMITS.speedMin, so the times derived from it stay finite. */
+export const speed = (description: string) =>
+  z.number().min(LIMITS.speedMin.max, `expected at least ${LIMITS.speedMin.max} (slower makes derived times overflow)`).describe(`${description} (at least ${LIMITS.speedMin.max})`);
+
+/** A number at most the limit, with the limit's message: `.max()` for a `z.number()` or `z.int()`. */
+export function capped<T extends z.ZodNumber>(schema: T, l: Limit): T {
+  return schema.max(l.max, limitMessage(l)) as T;
+}
+
+/** An integer count from `min` up to the limit. */
+export const count = (l: Limit, min = 0) => capped(z.int().min(min), l);
+
+export const positiveNumber = (description: string, l?: Limit) =>
+  (l ? capped(z.number().positive(), l) : z.number().positive()).describe(l ? description + atMost(l) : description);
+export const nonNegativeNumber = (description: string, l?: Limit) =>
+  (l ? capped(z.number().nonnegative(), l) : z.number().nonnegative()).describe(l ? description + atMost(l) : description);
 
 /**
  * One shape for every distribution: `{ dist: <family>, ...parameters, min?, max? }`.
@@ -35,7 +61,7 @@ function distributionOf<V extends z.ZodType<number, unknown>>(value: (d: string)
     min: value(`smallest value: samples below it are raised to it`).optional(),
     max: value(`largest value: samples above it are lowered to it`).optional(),
   };
-  const cv = positiveNumber("coefficient of variation (standard deviation / mean)");
+  const cv = positiveNumber("coefficient of variation (standard deviation / mean)", LIMITS.cv);
   return z
     .discriminatedUnion("dist", [
       z.strictObject({ dist: z.literal("fixed"), value: value(`the ${what}`), ...bounds }).describe("always the same value"),
@@ -49,7 +75,7 @@ function distributionOf<V extends z.ZodType<number, unknown>>(value: (d: string)
         .strictObject({
           dist: z.literal("weibull"),
           mean: value(`mean ${what}`),
-          shape: positiveNumber("Weibull shape k (1 = exponential, < 1 heavier tail)"),
+          shape: weibullShape("Weibull shape k (1 = exponential, < 1 heavier tail)"),
           ...bounds,
         })
         .describe("Weibull, given its mean and shape"),
@@ -58,7 +84,7 @@ function distributionOf<V extends z.ZodType<number, unknown>>(value: (d: string)
           dist: z.literal("empirical"),
           file: z.string().min(1).describe("CSV (header row) or JSON Lines file, relative to the scenario file; .gz is read too"),
           column: z.string().min(1).describe("column (CSV) or key (JSON Lines) whose values are sampled uniformly"),
-          scale: positiveNumber("multiplier applied to the file's values").default(1),
+          scale: positiveNumber("multiplier applied to the file's values", LIMITS.factor).default(1),
           ...bounds,
         })
         .describe("resampled from a column of a data file (times in seconds)"),
@@ -70,7 +96,7 @@ export const timeDistribution = (description: string) =>
   distributionOf((d) => duration(d), "time").describe(description);
 
 export const tokenDistribution = (description: string) =>
-  distributionOf((d) => nonNegativeNumber(`${d} (tokens)`), "token count").describe(description);
+  distributionOf((d) => nonNegativeNumber(`${d} (tokens)`, LIMITS.tokens), "token count").describe(description);
 
 export type TimeDistribution = z.output<ReturnType<typeof timeDistribution>>;
 export type TokenDistribution = z.output<ReturnType<typeof tokenDistribution>>;

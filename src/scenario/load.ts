@@ -4,11 +4,10 @@
  * empirical distributions) are read here too, so a missing or malformed file is a scenario error
  * rather than a crash halfway through a run.
  */
-import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, type Document, type LineCounter } from "yaml";
 import { DataFileError, DataFiles } from "../workload/datafiles.js";
-import { parseTrace } from "../workload/trace.js";
+import { readTrace } from "../workload/trace.js";
 import { empiricalValues } from "../workload/distributions.js";
 import { ScenarioError, formatPath, type PathSegment, type ScenarioIssue } from "./issues.js";
 import { applyOverride, parseOverride, type Override } from "./overrides.js";
@@ -19,6 +18,10 @@ import { deployModel } from "../inference/deployment.js";
 import { checkFaults, planTopology } from "../fleet/topology.js";
 import { ProfileModel } from "../inference/latency/profile.js";
 import { createHash } from "node:crypto";
+import { checkDocument, checkPlainData, parseSource, plainData, readSourceFile } from "./source.js";
+import { expectedRequests, tooManyRequests, traceReplay } from "./limit-checks.js";
+
+export { readSourceFile };
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -35,6 +38,11 @@ export interface LoadOptions {
   sets?: readonly string[];
   /** `--seed N`: the same as a last `--set seed=N` */
   seed?: number;
+  /**
+   * `--data-dir`: folders data files (traces, empirical distributions, profiles) may be read from
+   * besides the scenario's own folder; a file anywhere else, symbolic links resolved, is refused.
+   */
+  dataDirs?: readonly string[];
 }
 
 /** Maps field paths to positions in the YAML source. */
@@ -80,30 +88,13 @@ function startsWith(path: readonly PathSegment[], prefix: readonly PathSegment[]
   return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
 
-/** A file's text, or a ScenarioError saying why it cannot be read. */
-export function readSourceFile(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ScenarioError([{ file, path: "", message: code === "ENOENT" ? "file not found" : `cannot read (${code})` }]);
-  }
-}
-
 export function loadScenarioFile(file: string, options: LoadOptions = {}): LoadedScenario {
   return loadScenarioText(readSourceFile(file), file, options);
 }
 
 export function loadScenarioText(text: string, file: string, options: LoadOptions = {}): LoadedScenario {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const { doc, lines } = parseSource(text, file);
   const issues: ScenarioIssue[] = [];
-  for (const error of doc.errors) {
-    const { line, col } = lines.linePos(error.pos[0]);
-    issues.push({ file, line, col, path: "", message: `YAML syntax error: ${error.message.split("\n")[0]}` });
-  }
-  if (issues.length > 0) throw new ScenarioError(issues);
-  if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
 
   const overrides: Override[] = [];
   const sets = options.seed === undefined ? (options.sets ?? []) : [...(options.sets ?? []), `seed=${options.seed}`];
@@ -116,8 +107,12 @@ export function loadScenarioText(text: string, file: string, options: LoadOption
   if (issues.length > 0) throw new ScenarioError(issues);
 
   const source = new SourceMap(file, doc, lines, overrides);
-  const data = new DataFiles(dirname(file));
-  const scenario = validate(doc.toJS(), data, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));
+  checkDocument(doc, (path, message, atKey, offset) =>
+    issues.push(offset === undefined ? source.issue(path, message, atKey) : { file, ...lines.linePos(offset), path: formatPath(path), message }),
+  );
+  if (issues.length > 0) throw new ScenarioError(issues);
+  const data = new DataFiles(dirname(file), options.dataDirs);
+  const scenario = validate(plainData(doc, lines, file), data, (path, message, atKey) => issues.push(source.issue(path, message, atKey)));
   if (!scenario) throw new ScenarioError(issues);
   return { scenario, file, data, provenance: { sha256: sha256(text), overrides: overrides.map((o) => o.text) } };
 }
@@ -158,11 +153,17 @@ function validate(input: unknown, data: DataFiles, report: Report): Scenario | u
   return ok ? parsed.data : undefined;
 }
 
-/** Validates a scenario given as an object (the library API); throws ScenarioError with paths. */
-export function validateScenarioObject(input: unknown, baseDir = "."): LoadedScenario {
+/**
+ * Validates a scenario given as an object (the library API); throws ScenarioError with paths. Data
+ * files resolve against `baseDir` and must lie inside it or one of `dataDirs`.
+ */
+export function validateScenarioObject(input: unknown, baseDir = ".", dataDirs: readonly string[] = []): LoadedScenario {
   const issues: ScenarioIssue[] = [];
-  const data = new DataFiles(baseDir);
-  const scenario = validate(input, data, (path, message) => issues.push({ file: "(scenario)", path: formatPath(path), message }));
+  const data = new DataFiles(baseDir, dataDirs);
+  const report = (path: PathSegment[], message: string) => issues.push({ file: "(scenario)", path: formatPath(path), message });
+  checkPlainData(input, report);
+  if (issues.length > 0) throw new ScenarioError(issues);
+  const scenario = validate(input, data, report);
   if (!scenario) throw new ScenarioError(issues);
   return { scenario, file: "(scenario)", data, provenance: { sha256: sha256(JSON.stringify(input)), overrides: [] } };
 }
@@ -177,12 +178,27 @@ function readDataFiles(scenario: Scenario, data: DataFiles, report: Report): voi
       report(path, error.line === undefined ? `${error.file}: ${error.detail}` : `${error.file} line ${error.line}: ${error.detail}`);
     }
   };
+  let requests = 0;
+  let traceTenant = -1;
   scenario.workload.tenants.forEach((tenant, i) => {
     const arrival = tenant.arrival;
-    if (arrival.kind === "trace") {
-      attempt(["workload", "tenants", i, "arrival", "file"], () => loadTrace(data, arrival.file, arrival.format));
-    }
+    requests += expectedRequests(tenant, scenario.duration);
+    if (arrival.kind !== "trace") return;
+    const path: PathSegment[] = ["workload", "tenants", i, "arrival"];
+    attempt([...path, "file"], () => {
+      const trace = loadTrace(data, arrival.file, arrival.format);
+      const replay = traceReplay(tenant, arrival, { rows: trace.arrivalS.length, spanS: trace.spanS }, scenario.duration);
+      if ("problem" in replay) report([...path, replay.field], replay.problem);
+      else {
+        requests += replay.requests;
+        traceTenant = i;
+      }
+    });
   });
+  if (traceTenant >= 0) {
+    const problem = tooManyRequests(requests);
+    if (problem) report(["workload", "tenants", traceTenant, "arrival"], problem);
+  }
   visitEmpirical(scenario, [], (path, spec) => attempt([...path, "file"], () => empiricalValues(data, spec.file, spec.column)));
   scenario.models.forEach((model, i) => {
     const engine = model.engine;
@@ -194,7 +210,7 @@ function readDataFiles(scenario: Scenario, data: DataFiles, report: Report): voi
 }
 
 export function loadTrace(data: DataFiles, file: string, format?: "azure" | "mooncake") {
-  return data.load(file, `trace:${format ?? "auto"}`, (records) => parseTrace(records, format));
+  return data.read(file, `trace:${format ?? "auto"}`, (path, shownAs) => readTrace(path, shownAs, format));
 }
 
 function visitEmpirical(node: unknown, path: PathSegment[], visit: (path: PathSegment[], spec: { file: string; column: string }) => void): void {

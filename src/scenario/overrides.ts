@@ -1,6 +1,7 @@
 /** `--set path=value`: command-line overrides applied to the YAML document before validation. */
 import { isCollection, isMap, isSeq, parse as parseYaml, type Document } from "yaml";
 import { parsePath, WILDCARD, type PathSegment } from "./issues.js";
+import { FORBIDDEN_KEYS } from "./source.js";
 
 export interface Override {
   /** the text as given, for messages */
@@ -15,6 +16,8 @@ export function parseOverride(text: string): Override | string {
   if (eq <= 0) return `expected path=value, got ${JSON.stringify(text)}`;
   const path = parsePath(text.slice(0, eq).trim());
   if (!path) return `malformed field path ${JSON.stringify(text.slice(0, eq))} (expected e.g. workload.tenants[0].arrival.rate_per_s, or regions[*].azs[*].servers.type for every element)`;
+  const forbidden = path.find((segment) => typeof segment === "string" && FORBIDDEN_KEYS.has(segment));
+  if (forbidden !== undefined) return `the key '${forbidden}' is not allowed (it names a JavaScript object's internals; no scenario field or name uses it)`;
   const raw = text.slice(eq + 1);
   let value: unknown;
   try {

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { parseThresholds } from "../metrics/thresholds.js";
 import { defaultsFromFields, duration } from "./fields.js";
+import { atMost, LIMITS } from "./limits.js";
 import { EngineSchema } from "./schema/engine.js";
 import { FaultSchema } from "./schema/faults.js";
 import { gatewayDefaults, slaDefaults } from "./schema/gateway.js";
@@ -34,18 +35,19 @@ export const ScenarioSchema = z
     server_types: z.record(z.string(), ServerTypeSchema).default({}).describe("server types, added to (or replacing) the built-in catalog"),
     regions: z
       .array(RegionSchema)
+      .max(LIMITS.regions.max)
       .optional()
-      .describe("where the fleet is. Default: one region with one AZ and as many servers as the replicas need"),
+      .describe(`where the fleet is${atMost(LIMITS.regions)}. Default: one region with one AZ and as many servers as the replicas need`),
     network: defaultsFromFields(NetworkSchema),
     gateway: gatewayDefaults(),
-    models: z.array(ModelSchema).default([]).describe("deployed models and services"),
+    models: z.array(ModelSchema).max(LIMITS.models.max).default([]).describe(`deployed models and services${atMost(LIMITS.models)}`),
     workload: defaultsFromFields(WorkloadSchema),
-    faults: z.array(FaultSchema).default([]).describe("failures and outages"),
+    faults: z.array(FaultSchema).max(LIMITS.entries.max).default([]).describe(`failures and outages${atMost(LIMITS.entries)}`),
     costs: defaultsFromFields(CostsSchema),
     slo: defaultsFromFields(SloSchema),
     sla: slaDefaults(),
     thresholds: z
-      .record(z.string(), z.array(z.string().min(1)))
+      .record(z.string(), z.array(z.string().min(1)).max(LIMITS.smallCount.max))
       .default({})
       .describe('pass/fail criteria, k6 style: { ttft: ["p(99) < 2s"], error_rate: ["rate < 0.001"], availability: ["value >= 99.9%"] }; `fleetsim check` exits 99 when one fails')
       // Parsed once here; checkScenario reports the expressions that did not parse.

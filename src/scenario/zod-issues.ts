@@ -1,6 +1,7 @@
 /** Turns zod's validation issues into messages a scenario author can act on. */
 import type { z } from "zod";
 import { closestMatch, type PathSegment } from "./issues.js";
+import { quote } from "./limits.js";
 
 interface Def {
   type: string;
@@ -78,8 +79,9 @@ function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return JSON.stringify(value);
-  return String(value);
+  if (typeof value === "string") return quote(value);
+  if (typeof value === "number" && !Number.isFinite(value)) return `${value} (not a finite number)`;
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : quote(String(value));
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -147,6 +149,8 @@ export function describeIssue(issue: AnyIssue, root: z.ZodType, data: unknown): 
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
       const op = issue.code === "too_small" ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
       if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") {
+        // A bound with its own message (a limit of limits.ts: "expected at most 100,000 (the limit on ...)").
+        if (issue.message.startsWith("expected ")) return [{ path, message: `${issue.message}, got ${describeValue(issue.input)}` }];
         return [{ path, message: `expected a number ${op} ${bound}, got ${describeValue(issue.input)}` }];
       }
       const unit = issue.origin === "string" ? "characters" : "items";

@@ -6,9 +6,8 @@
  * grid.ts (axes, cells, keys, shards) -> pool.ts + worker.ts (running cells) -> store.ts (cell files,
  * the manifest) -> table.ts (sweep.csv) and charts.ts (sweep.html).
  */
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadScenarioText } from "../scenario/load.js";
+import { loadScenarioText, readSourceFile } from "../scenario/load.js";
 import { ScenarioError } from "../scenario/issues.js";
 import { removeStale, StagedFiles, type OwnedFile } from "../report/write.js";
 import { HTML_START } from "../report/html.js";
@@ -31,6 +30,8 @@ export interface SweepOptions {
   axes: Axis[];
   /** worker threads */
   jobs: number;
+  /** folders the scenario's data files may come from besides its own (`--data-dir`) */
+  dataDirs?: readonly string[];
   /** default out/sweeps/<scenario name> */
   out?: string;
   shard?: Shard;
@@ -80,23 +81,14 @@ function folderName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[.-]+/, "") || "sweep";
 }
 
-function readScenario(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ScenarioError([{ file, path: "", message: code === "ENOENT" ? "file not found" : `cannot read (${code})` }]);
-  }
-}
-
 /**
  * Runs a sweep (or one shard of it) into its folder, reusing the cells already there with the same
  * key. The scenario with the common `--set`s must be valid (else ScenarioError); a cell whose own
  * values make it invalid becomes a row with an error.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
-  const text = readScenario(options.scenario);
-  const base = loadScenarioText(text, options.scenario, { sets: options.sets, seed: options.seed });
+  const text = readSourceFile(options.scenario);
+  const base = loadScenarioText(text, options.scenario, { sets: options.sets, seed: options.seed, dataDirs: options.dataDirs });
   const plan: SweepPlan = {
     scenario: { file: options.scenario, name: base.scenario.name, sha256: sha256(text) },
     sets: [...options.sets],
@@ -124,7 +116,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   let failedNow = 0;
   const progress = () => options.onCell?.({ owned: owned.length, reused, toRun: jobs.length, ran, failed: failedNow });
   progress();
-  await runCells({ text, file: options.scenario }, jobs, Math.max(1, options.jobs), (outcome) => {
+  await runCells({ text, file: options.scenario, dataDirs: options.dataDirs }, jobs, Math.max(1, options.jobs), (outcome) => {
     const record = cellRecord(cellAt(plan, outcome.index), axisPaths, outcome);
     writeCell(out, record);
     rows.set(outcome.index, rowOf(record, plan.axes));

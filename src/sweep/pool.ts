@@ -11,6 +11,8 @@ import type { Report } from "../report/json.js";
 export interface WorkerInput {
   text: string;
   file: string;
+  /** `--data-dir` folders the scenario's data files may also come from */
+  dataDirs?: readonly string[];
 }
 
 export interface CellJob {

@@ -8,12 +8,12 @@ import { loadScenarioText } from "../scenario/load.js";
 import { ScenarioError } from "../scenario/issues.js";
 import type { CellJob, CellOutcome, WorkerInput } from "./pool.js";
 
-const { text, file } = workerData as WorkerInput;
+const { text, file, dataDirs } = workerData as WorkerInput;
 
 parentPort!.on("message", (job: CellJob) => {
   let outcome: CellOutcome;
   try {
-    const loaded = loadScenarioText(text, file, { sets: job.overrides, seed: job.seed });
+    const loaded = loadScenarioText(text, file, { sets: job.overrides, seed: job.seed, dataDirs });
     outcome = { index: job.index, report: simulate(loaded).report };
   } catch (error) {
     outcome =

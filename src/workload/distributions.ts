@@ -6,7 +6,8 @@
 import { gamma as gammaFunction } from "simple-statistics";
 import type { Rng } from "../engine/index.js";
 import type { Distribution } from "../scenario/fields.js";
-import { DataFiles, numberField } from "./datafiles.js";
+import { DataFiles, readNumberColumn } from "./datafiles.js";
+import { LIMITS } from "../scenario/limits.js";
 
 export type Sampler = () => number;
 
@@ -97,11 +98,9 @@ function unbounded(spec: Distribution, rng: Rng, data: DataFiles): Sampler {
   }
 }
 
-/** The numbers in one column of a data file, for empirical distributions. */
+/** The numbers in one column of a data file, for empirical distributions: times and token counts, so >= 0. */
 export function empiricalValues(data: DataFiles, file: string, column: string): Float64Array {
-  return data.load(file, `column:${column}`, (records) =>
-    Float64Array.from(records.rows, (_, i) => numberField(records, i, column)),
-  );
+  return data.read(file, `column:${column}`, (path, shownAs) => readNumberColumn(path, shownAs, column, { min: 0 }));
 }
 
 /** A sampler for a distribution spec, with its optional min/max bounds applied by clamping. */
@@ -113,6 +112,13 @@ export function makeSampler(spec: Distribution, rng: Rng, data: DataFiles): Samp
   const min = lo ?? -Infinity;
   const max = hi ?? Infinity;
   return () => Math.min(max, Math.max(min, draw()));
+}
+
+/** A sampler of token counts: as makeSampler, never above LIMITS.tokens (so a count fits the request table's 32-bit columns). */
+export function makeTokenSampler(spec: Distribution, rng: Rng, data: DataFiles): Sampler {
+  const draw = makeSampler(spec, rng, data);
+  const most = LIMITS.tokens.max;
+  return () => Math.min(most, draw());
 }
 
 /** Mean of a distribution before clamping (for estimates and offered-load figures). */

@@ -7,7 +7,7 @@ import { Priority, secondsToUs, US_PER_S } from "../engine/index.js";
 import type { TenantSpec } from "../scenario/schema.js";
 import { makeArrivalProcess, type ArrivalProcess } from "./arrivals.js";
 import type { SimContext } from "../requests/context.js";
-import { makeSampler, type Sampler } from "./distributions.js";
+import { makeSampler, makeTokenSampler, type Sampler } from "./distributions.js";
 import type { Trace } from "./trace.js";
 
 /** Defaults when a tenant gives no lengths: lognormal fits of the Azure LLM inference trace 2023 (conversation). */
@@ -74,8 +74,8 @@ export class TenantSource {
     const fromTrace = wiring.trace !== undefined;
     const input = spec.input_tokens ?? (fromTrace ? undefined : DEFAULT_INPUT_TOKENS);
     const output = spec.output_tokens ?? (fromTrace ? undefined : DEFAULT_OUTPUT_TOKENS);
-    if (input) this.inputTokens = makeSampler(input, stream("input_tokens"), ctx.data);
-    if (output) this.outputTokens = makeSampler(output, stream("output_tokens"), ctx.data);
+    if (input) this.inputTokens = makeTokenSampler(input, stream("input_tokens"), ctx.data);
+    if (output) this.outputTokens = makeTokenSampler(output, stream("output_tokens"), ctx.data);
 
     const hashIds = wiring.trace?.hashIds;
     if (hashIds) {

@@ -84,7 +84,7 @@ describe("validate and run refuse bad scenarios", () => {
     writeFileSync(join(dir, "bad.csv"), "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.68,374,44\n2023-11-16 18:15:47.00,abc,5\n");
     const file = scenarioFile("badrow.yaml", VALID.replace("{ kind: poisson, rate_per_s: 0.5 }", "{ kind: trace, file: bad.csv }"));
     const [line] = expectRefused(["validate", file]);
-    expect(line).toMatch(/workload\.tenants\[0\]\.arrival\.file: bad\.csv line 3: column ContextTokens: expected an integer >= 0, got "abc"$/);
+    expect(line).toMatch(/workload\.tenants\[0\]\.arrival\.file: bad\.csv line 3: column ContextTokens: expected an integer >= 0 and <= 10,000,000, got "abc"$/);
   });
 
   it("points --set mistakes at the override", () => {

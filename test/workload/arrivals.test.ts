@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RandomStreams } from "../../src/engine/index.js";
 import { makeArrivalProcess, spreadTiedTimes } from "../../src/workload/arrivals.js";
-import { readRecords } from "../../src/workload/datafiles.js";
-import { parseTrace } from "../../src/workload/trace.js";
+import { readTrace } from "../../src/workload/trace.js";
 import { TRACES } from "../support/data.js";
 
 const rng = (name: string) => new RandomStreams(11).get(name);
@@ -115,7 +114,7 @@ describe("piecewise arrivals", () => {
 });
 
 describe("trace replay", () => {
-  const azure = parseTrace(readRecords(`${TRACES}/AzureLLMInferenceTrace_conv.csv`), "azure");
+  const azure = readTrace(`${TRACES}/AzureLLMInferenceTrace_conv.csv`, "AzureLLMInferenceTrace_conv.csv", "azure");
 
   it("reads the Azure conversation trace: 19,366 requests over 3,501.7 s with their token counts", () => {
     expect(azure.arrivalS.length).toBe(19_366);
@@ -142,7 +141,7 @@ describe("trace replay", () => {
   });
 
   it("keeps Mooncake's prefix-block hashes and spreads its quantised timestamps", () => {
-    const mooncake = parseTrace(readRecords(`${TRACES}/conversation_trace.jsonl.gz`), undefined);
+    const mooncake = readTrace(`${TRACES}/conversation_trace.jsonl.gz`, "conversation_trace.jsonl.gz", undefined);
     expect(mooncake.arrivalS.length).toBe(12_031);
     expect(Array.from(mooncake.hashIds![0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     expect([mooncake.inputTokens[0], mooncake.outputTokens[0]]).toEqual([6758, 500]);

@@ -8,7 +8,7 @@
  *   prefill,1,512,0,60
  *   decode,16,0,576,32.8
  */
-import { DataFileError, numberField, type DataFiles, type Records } from "../../workload/datafiles.js";
+import { DataFileError, numberField, quoteCell, type DataFiles, type Records } from "../../workload/datafiles.js";
 import type { BatchShape, LatencyModel } from "./shape.js";
 
 interface DecodeLine {
@@ -50,7 +50,7 @@ export class ProfileModel implements LatencyModel {
         if (!decodeRows.has(batch)) decodeRows.set(batch, []);
         decodeRows.get(batch)!.push([batch * context, ms * 1e3]);
       } else {
-        throw new DataFileError(records.file, records.lines[i], `column phase: expected "prefill" or "decode", got ${JSON.stringify(row.phase)}`);
+        throw new DataFileError(records.file, records.lines[i], `column phase: expected "prefill" or "decode", got ${quoteCell(row.phase)}`);
       }
     });
     if (prefill.length === 0 || decodeRows.size === 0) {

@@ -1,11 +1,12 @@
 /** Scenario format: the serving engines (how one replica serves requests). */
 import { z } from "zod";
-import { timeDistribution } from "../fields.js";
+import { count, timeDistribution } from "../fields.js";
+import { atMost, LIMITS } from "../limits.js";
 
 const QueueEngine = z
   .strictObject({
     kind: z.literal("queue"),
-    concurrency: z.int().min(1).default(1).describe("requests one replica serves at the same time (slots)"),
+    concurrency: count(LIMITS.slots, 1).default(1).describe(`requests one replica serves at the same time (slots)${atMost(LIMITS.slots)}`),
     service_time: timeDistribution("how long one request occupies a slot"),
   })
   .describe(
@@ -16,8 +17,8 @@ const QueueEngine = z
 const ContinuousBatchingEngine = z
   .strictObject({
     kind: z.literal("continuous_batching"),
-    max_num_seqs: z.int().min(1).default(256).describe("most sequences in a batch (vLLM max_num_seqs)"),
-    max_batched_tokens: z.int().min(1).default(8192).describe("most tokens (prompt chunks + one per decoding sequence) in one iteration"),
+    max_num_seqs: count(LIMITS.slots, 1).default(256).describe(`most sequences in a batch (vLLM max_num_seqs)${atMost(LIMITS.slots)}`),
+    max_batched_tokens: count(LIMITS.tokens, 1).default(8192).describe(`most tokens (prompt chunks + one per decoding sequence) in one iteration${atMost(LIMITS.tokens)}`),
     chunked_prefill: z
       .boolean()
       .default(true)
@@ -26,14 +27,12 @@ const ContinuousBatchingEngine = z
       .boolean()
       .default(true)
       .describe("reuse the KV cache of prompt prefixes already computed (Mooncake hash_ids, or a tenant's `prefix`), evicting least recently used"),
-    prefix_block_tokens: z
-      .int()
-      .min(16)
+    prefix_block_tokens: count(LIMITS.tokens, 16)
       .default(512)
       .describe(
-        "tokens one hash id of a trace covers (Mooncake traces use 512): the prefix cache's grain for a model replaying such a trace. Otherwise a tenant's shared `prefix` is cached by KV block (block_size)",
+        `tokens one hash id of a trace covers (Mooncake traces use 512): the prefix cache's grain for a model replaying such a trace${atMost(LIMITS.tokens)}. Otherwise a tenant's shared \`prefix\` is cached by KV block (block_size)`,
       ),
-    block_size: z.int().min(1).default(16).describe("tokens per paged KV-cache block"),
+    block_size: count(LIMITS.tokens, 1).default(16).describe(`tokens per paged KV-cache block${atMost(LIMITS.tokens)}`),
     gpu_memory_utilization: z
       .number()
       .gt(0)

@@ -1,13 +1,14 @@
 /** Scenario format: the API gateway in front of every region (overhead, rate limits, quotas, WAF) and the SLA's credit basis. */
 import { z } from "zod";
 import { defaultsFromFields, duration, positiveNumber, timeDistribution } from "../fields.js";
+import { LIMITS } from "../limits.js";
 
 const share = (description: string) => z.number().min(0).max(1).describe(description);
 
 export const RateLimitSchema = z
   .strictObject({
-    requests_per_min: positiveNumber("requests a tenant may send per minute; the bucket holds one minute's allowance").optional(),
-    tokens_per_min: positiveNumber("input + output tokens a tenant may send per minute (a request takes both at admission)").optional(),
+    requests_per_min: positiveNumber("requests a tenant may send per minute; the bucket holds one minute's allowance", LIMITS.requestsPerMin).optional(),
+    tokens_per_min: positiveNumber("input + output tokens a tenant may send per minute (a request takes both at admission)", LIMITS.tokenBudget).optional(),
   })
   .describe("a tenant's rate limits, as token buckets refilled continuously (429 `throttled` when one is empty)");
 
@@ -25,7 +26,7 @@ export const GatewaySchema = z
       .optional()
       .describe("per-tenant request and token rate limits"),
     quotas: z
-      .record(z.string(), z.strictObject({ tokens_per_day: positiveNumber("input + output tokens a tenant may use per simulated day (429 until the day turns)") }))
+      .record(z.string(), z.strictObject({ tokens_per_day: positiveNumber("input + output tokens a tenant may use per simulated day (429 until the day turns)", LIMITS.tokenBudget) }))
       .default({})
       .describe("tenant name -> daily token quota"),
     waf: z

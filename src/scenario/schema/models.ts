@@ -1,15 +1,16 @@
 /** Scenario format: deployed models, their architectures, GPUs, replicas, start-up, health checks and prices. */
 import { z } from "zod";
-import { defaultsFromFields, duration, identifier, nonNegativeNumber, positiveNumber } from "../fields.js";
+import { count, defaultsFromFields, duration, identifier, nonNegativeNumber, positiveNumber, speed } from "../fields.js";
+import { atMost, LIMITS } from "../limits.js";
 import { EngineSchema } from "./engine.js";
 import { RouterSchema } from "./routers.js";
 import { AutoscalerSchema, RolloutSchema } from "./scaling.js";
 
 const ReplicasSchema = z
   .strictObject({
-    initial: z.int().min(0).default(1).describe("replicas running at the start"),
-    min: z.int().min(0).optional().describe("fewest replicas an autoscaler may leave (default: initial)"),
-    max: z.int().min(0).optional().describe("most replicas an autoscaler may run (default: initial)"),
+    initial: count(LIMITS.replicas).default(1).describe(`replicas running at the start, per region${atMost(LIMITS.replicas)}`),
+    min: count(LIMITS.replicas).optional().describe(`fewest replicas an autoscaler may leave${atMost(LIMITS.replicas)} (default: initial)`),
+    max: count(LIMITS.replicas).optional().describe(`most replicas an autoscaler may run${atMost(LIMITS.replicas)} (default: initial)`),
   })
   .describe("how many replicas serve the model");
 
@@ -17,13 +18,13 @@ const InlineGpu = z
   .strictObject({
     id: z.string().min(1).describe("a name for this GPU"),
     family: z.enum(["ampere", "hopper", "ada", "blackwell"]).describe("whose calibrated efficiency factors apply"),
-    bf16_tflops: positiveNumber("dense 16-bit tensor TFLOPS"),
-    fp8_tflops: positiveNumber("dense FP8 tensor TFLOPS, if it has FP8 units").optional(),
-    int8_tops: positiveNumber("dense INT8 tensor TOPS").optional(),
-    memory_gb: positiveNumber("GPU memory an engine can allocate, in GB of 1e9 bytes: nvidia-smi's total in MiB x 0.001048576 (an H100 SXM reports 81,559 MiB = 85.52 GB)"),
-    memory_tb_per_s: positiveNumber("memory bandwidth, TB/s"),
+    bf16_tflops: speed("dense 16-bit tensor TFLOPS"),
+    fp8_tflops: speed("dense FP8 tensor TFLOPS, if it has FP8 units").optional(),
+    int8_tops: speed("dense INT8 tensor TOPS").optional(),
+    memory_gb: positiveNumber("GPU memory an engine can allocate, in GB of 1e9 bytes: nvidia-smi's total in MiB x 0.001048576 (an H100 SXM reports 81,559 MiB = 85.52 GB)", LIMITS.gpuMemoryGb),
+    memory_tb_per_s: speed("memory bandwidth, TB/s"),
     tdp_w: positiveNumber("thermal design power, W"),
-    interconnect_gb_per_s: positiveNumber("GPU-to-GPU bandwidth per direction, GB/s"),
+    interconnect_gb_per_s: speed("GPU-to-GPU bandwidth per direction, GB/s"),
     interconnect: z.enum(["nvlink", "pcie"]).default("nvlink").describe("NVLink within a server, or PCIe"),
   })
   .describe("a GPU not in the catalog");
@@ -31,17 +32,17 @@ const InlineGpu = z
 const InlineArchitecture = z
   .strictObject({
     id: z.string().min(1).describe("a name for this architecture"),
-    layers: z.int().min(1).describe("transformer layers"),
-    hidden: z.int().min(1).describe("hidden size"),
-    heads: z.int().min(1).describe("attention heads"),
-    kv_heads: z.int().min(1).describe("key/value heads (fewer than heads for grouped-query attention)"),
-    head_dim: z.int().min(1).describe("size of one head"),
-    ffn: z.int().min(1).describe("MLP inner size (per expert)"),
+    layers: count(LIMITS.modelDimension, 1).describe(`transformer layers${atMost(LIMITS.modelDimension)}`),
+    hidden: count(LIMITS.modelDimension, 1).describe(`hidden size${atMost(LIMITS.modelDimension)}`),
+    heads: count(LIMITS.modelDimension, 1).describe(`attention heads${atMost(LIMITS.modelDimension)}`),
+    kv_heads: count(LIMITS.modelDimension, 1).describe(`key/value heads (fewer than heads for grouped-query attention)${atMost(LIMITS.modelDimension)}`),
+    head_dim: count(LIMITS.modelDimension, 1).describe(`size of one head${atMost(LIMITS.modelDimension)}`),
+    ffn: count(LIMITS.modelDimension, 1).describe(`MLP inner size (per expert)${atMost(LIMITS.modelDimension)}`),
     gated_mlp: z.boolean().default(true).describe("SwiGLU-style MLP with three matrices"),
-    vocab: z.int().min(1).describe("vocabulary size"),
-    max_context: z.int().min(1).describe("longest sequence (prompt + output) the model accepts"),
-    experts: z.int().min(1).default(1).describe("MLP experts (1 = dense)"),
-    experts_per_token: z.int().min(1).default(1).describe("experts each token uses"),
+    vocab: count(LIMITS.modelDimension, 1).describe(`vocabulary size${atMost(LIMITS.modelDimension)}`),
+    max_context: count(LIMITS.tokens, 1).describe(`longest sequence (prompt + output) the model accepts, tokens${atMost(LIMITS.tokens)}`),
+    experts: count(LIMITS.modelDimension, 1).default(1).describe(`MLP experts (1 = dense)${atMost(LIMITS.modelDimension)}`),
+    experts_per_token: count(LIMITS.modelDimension, 1).default(1).describe(`experts each token uses${atMost(LIMITS.modelDimension)}`),
     tied_embeddings: z.boolean().default(false).describe("the output projection shares the embedding matrix"),
   })
   .describe("a model architecture not in the catalog");
@@ -64,14 +65,14 @@ export const ModelSchema = z
       .enum(["fp16", "bf16", "fp8"])
       .optional()
       .describe("KV-cache element type. Default: fp8 when precision is fp8 (TensorRT-LLM's FP8 recipe), else 16-bit"),
-    tensor_parallel: z.int().min(1).default(1).describe("GPUs one replica's layers are split across (within a server)"),
-    pipeline_parallel: z.int().min(1).default(1).describe("pipeline stages per replica (latency of one batch crosses all stages)"),
+    tensor_parallel: count(LIMITS.parallelism, 1).default(1).describe(`GPUs one replica's layers are split across (within a server)${atMost(LIMITS.parallelism)}`),
+    pipeline_parallel: count(LIMITS.parallelism, 1).default(1).describe(`pipeline stages per replica (latency of one batch crosses all stages)${atMost(LIMITS.parallelism)}`),
     // A prefault (an input run through the schema) rather than a default: zod leaves a default out of the
     // input-side JSON Schema for a union that transforms (the queue engine's durations), a prefault not.
     engine: EngineSchema.prefault({ kind: "continuous_batching" }).describe(
       "how a replica serves requests. Default: continuous_batching with its defaults (an LLM replica, which needs `model`)",
     ),
-    regions: z.array(z.string().min(1)).optional().describe("regions the model is deployed in (replicas are per region). Default: all"),
+    regions: z.array(z.string().min(1)).max(LIMITS.regions.max).optional().describe("regions the model is deployed in (replicas are per region). Default: all"),
     placement: z
       .enum(["spread", "pack"])
       .default("spread")
@@ -79,13 +80,13 @@ export const ModelSchema = z
     startup: defaultsFromFields(
       z.strictObject({
         engine: duration("engine start-up after the server is up (CUDA graphs, warm-up)").default(60),
-        weight_load_gb_per_s: positiveNumber("speed of loading the model weights onto a replica's GPUs, GB/s").default(2),
+        weight_load_gb_per_s: speed("speed of loading the model weights onto a replica's GPUs, GB/s").default(2),
       }),
     ).describe("how long a replica takes to start on a server that just came up"),
     health_check: defaultsFromFields(
       z.strictObject({
         interval: duration("time between the load balancer's health checks of a replica", { positive: true }).default(10),
-        unhealthy_threshold: z.int().min(1).default(3).describe("failed checks in a row before the load balancer stops sending to a replica"),
+        unhealthy_threshold: count(LIMITS.smallCount, 1).default(3).describe(`failed checks in a row before the load balancer stops sending to a replica${atMost(LIMITS.smallCount)}`),
         connect_timeout: duration(
           "how long the load balancer tries to connect to a replica that has died before answering 504 (ALB: 10 s, per its 'HTTP 504' troubleshooting notes)",
           { positive: true },

@@ -1,11 +1,12 @@
 /** Scenario format: how costs are counted, and the latency objectives (SLO) goodput is measured against. */
 import { z } from "zod";
 import { duration, identifier, nonNegativeNumber, positiveNumber } from "../fields.js";
+import { atMost, LIMITS } from "../limits.js";
 
 export const CostsSchema = z
   .strictObject({
     gpu_pricing: z.enum(["on_demand", "owned"]).default("on_demand").describe("rent servers by the hour, or own them (purchase price amortised, plus facility cost)"),
-    amortization_years: positiveNumber("years over which owned servers are written off").default(4),
+    amortization_years: positiveNumber("years over which owned servers are written off", LIMITS.years).default(4),
     facility_usd_per_kw_month: nonNegativeNumber("owned: data-centre space, power and cooling capacity, USD per kW of server nameplate power per month").default(150),
     electricity: z
       .enum(["included", "billed"])
@@ -23,8 +24,9 @@ export const CostsSchema = z
           })
           .describe("another cost of running the service"),
       )
+      .max(LIMITS.entries.max)
       .default([])
-      .describe("costs besides servers and electricity"),
+      .describe(`costs besides servers and electricity${atMost(LIMITS.entries)}`),
   })
   .describe("how costs are counted");
 

@@ -1,14 +1,13 @@
 /** Scenario format: the load balancers that pick a replica for each request. */
 import { z } from "zod";
-import { defaultsFromFields } from "../fields.js";
+import { count, defaultsFromFields } from "../fields.js";
+import { atMost, LIMITS } from "../limits.js";
 
-const maxQueue = z
-  .int()
-  .min(0)
+const maxQueue = count(LIMITS.queueLength)
   .optional()
   .describe(
     "most requests allowed to wait (in the central queue, or per replica for the other routers); " +
-      "more are rejected with 503. Default: unlimited",
+      `more are rejected with 503${atMost(LIMITS.queueLength)}. Default: unlimited`,
   );
 
 const routerKind = <K extends string>(kind: K, description: string) =>
@@ -49,7 +48,7 @@ export const RouterSchema = z
     z
       .strictObject({
         kind: z.literal("power_of_two"),
-        choices: z.int().min(2).default(2).describe("replicas sampled at random; the least loaded of them wins"),
+        choices: count(LIMITS.smallCount, 2).default(2).describe(`replicas sampled at random; the least loaded of them wins${atMost(LIMITS.smallCount)}`),
         max_queue: maxQueue,
       })
       .describe("sample `choices` replicas at random, send to the one with the fewest outstanding requests"),

@@ -1,6 +1,7 @@
 /** Scenario format: a model's autoscaler (one kind per entry) and its rollouts of a new version. */
 import { z } from "zod";
-import { duration, identifier, positiveNumber } from "../fields.js";
+import { capped, count, duration, identifier, positiveNumber } from "../fields.js";
+import { atMost, LIMITS } from "../limits.js";
 import { parseDurationSeconds } from "../units.js";
 
 export const SCALING_METRICS = ["requests_per_replica", "gpu_utilization", "kv_utilization", "queue_length", "ttft_p90"] as const;
@@ -34,10 +35,10 @@ const trackingFields = {
   metric,
   target: target("the value the metric is kept near, per serving replica"),
   period,
-  scale_out_periods: z.int().min(1).default(3).describe("consecutive datapoints above the target before scaling out (AWS: 3 one-minute datapoints)"),
-  scale_in_periods: z.int().min(1).default(15).describe("consecutive datapoints below 90 % of the target before scaling in (AWS: 15)"),
+  scale_out_periods: count(LIMITS.smallCount, 1).default(3).describe(`consecutive datapoints above the target before scaling out (AWS: 3 one-minute datapoints)${atMost(LIMITS.smallCount)}`),
+  scale_in_periods: count(LIMITS.smallCount, 1).default(15).describe(`consecutive datapoints below 90 % of the target before scaling in (AWS: 15)${atMost(LIMITS.smallCount)}`),
   scale_in_cooldown: duration("least time between two scale-ins").default(300),
-  max_step: z.int().min(1).optional().describe("most replicas one decision adds or removes. Default: no limit"),
+  max_step: count(LIMITS.replicas, 1).optional().describe(`most replicas one decision adds or removes${atMost(LIMITS.replicas)}. Default: no limit`),
   idle_shutdown: idleShutdown,
 };
 
@@ -47,7 +48,7 @@ const StepSchema = z
   .strictObject({
     above: z.number().optional().describe("this step applies while the metric is above this value"),
     below: z.number().optional().describe("this step applies while the metric is below this value"),
-    add: z.int().describe("replicas to add (negative: remove) relative to the serving replicas"),
+    add: capped(z.int().min(-LIMITS.replicas.max), LIMITS.replicas).describe(`replicas to add (negative: remove) relative to the serving replicas (-${LIMITS.replicas.max.toLocaleString("en-US")} to ${LIMITS.replicas.max.toLocaleString("en-US")})`),
   })
   .describe("one step: give `above` or `below`, and `add`");
 
@@ -56,7 +57,7 @@ const Step = z
     kind: z.literal("step"),
     metric,
     period,
-    steps: z.array(StepSchema).min(1).describe("the `above` step with the highest bound the metric exceeds applies, else the `below` step with the lowest bound it is under"),
+    steps: z.array(StepSchema).min(1).max(LIMITS.entries.max).describe("the `above` step with the highest bound the metric exceeds applies, else the `below` step with the lowest bound it is under"),
     cooldown: duration("least time between two scale-ins").default(300),
     idle_shutdown: idleShutdown,
   })
@@ -71,13 +72,14 @@ const Scheduled = z
         z
           .strictObject({
             at: duration("time of day the entry takes effect (the table repeats every day)"),
-            min: z.int().min(0).optional().describe("fewest replicas from then on"),
-            max: z.int().min(0).optional().describe("most replicas from then on"),
-            desired: z.int().min(0).optional().describe("replicas to run from then on (kept within min..max)"),
+            min: count(LIMITS.replicas).optional().describe(`fewest replicas from then on${atMost(LIMITS.replicas)}`),
+            max: count(LIMITS.replicas).optional().describe(`most replicas from then on${atMost(LIMITS.replicas)}`),
+            desired: count(LIMITS.replicas).optional().describe(`replicas to run from then on (kept within min..max)${atMost(LIMITS.replicas)}`),
           })
           .describe("a scheduled action"),
       )
       .min(1)
+      .max(LIMITS.entries.max)
       .describe("scheduled actions, in time-of-day order; the last one of the day is in force until the first of the next"),
     idle_shutdown: idleShutdown,
   })
@@ -105,7 +107,7 @@ export const RolloutSchema = z
     version: z
       .strictObject({
         name: identifier("name of the new version"),
-        latency_factor: positiveNumber("its iteration times relative to the current version").default(1),
+        latency_factor: positiveNumber("its iteration times relative to the current version", LIMITS.factor).default(1),
         error_rate: z.number().min(0).max(1).default(0).describe("share of its requests that fail with a 5xx"),
       })
       .describe("the new version"),
@@ -119,6 +121,7 @@ export const RolloutSchema = z
           .describe("a traffic-shifting stage"),
       )
       .min(1)
+      .max(LIMITS.entries.max)
       .default([{ share: 1, bake: 900 }])
       .describe("traffic shares, the last one 1.0. Default: all at once, baked for 15 minutes"),
     alarms: z
@@ -126,7 +129,7 @@ export const RolloutSchema = z
         error_rate: z.number().min(0).max(1).optional().describe("roll back when the new version's share of requests ending in a 5xx exceeds this"),
         ttft_p99: duration("roll back when the new version's p99 TTFT exceeds this", { positive: true }).optional(),
         window: duration("the alarms look at requests that ended within this trailing window", { positive: true }).default(300),
-        min_requests: z.int().min(1).default(20).describe("requests in the window before an alarm may fire"),
+        min_requests: count(LIMITS.queueLength, 1).default(20).describe(`requests in the window before an alarm may fire${atMost(LIMITS.queueLength)}`),
       })
       .optional()
       .describe("alarms that roll the new version back at once (SageMaker deployment guardrails' auto-rollback)"),

@@ -1,8 +1,9 @@
 /** Scenario format: tenants, their arrival processes and request lengths. */
 import { z } from "zod";
-import { defaultsFromFields, duration, identifier, nonNegativeNumber, positiveNumber, timeDistribution, tokenDistribution } from "../fields.js";
+import { count, defaultsFromFields, duration, identifier, nonNegativeNumber, positiveNumber, timeDistribution, tokenDistribution } from "../fields.js";
+import { atMost, LIMITS } from "../limits.js";
 
-const rate = positiveNumber("mean arrival rate, requests per second");
+const rate = positiveNumber("mean arrival rate, requests per second", LIMITS.ratePerS);
 
 export const ArrivalSchema = z
   .discriminatedUnion("kind", [
@@ -12,14 +13,14 @@ export const ArrivalSchema = z
       .strictObject({
         kind: z.literal("gamma"),
         rate_per_s: rate,
-        cv: positiveNumber("coefficient of variation of the gaps: 1 = Poisson, > 1 bursty, < 1 regular"),
+        cv: positiveNumber("coefficient of variation of the gaps: 1 = Poisson, > 1 bursty, < 1 regular", LIMITS.cv),
       })
       .describe("renewal process with gamma-distributed gaps (bursty traffic when cv > 1)"),
     z
       .strictObject({
         kind: z.literal("diurnal"),
         mean_rate_per_s: rate,
-        peak_to_trough: z.number().min(1).default(2).describe("ratio of the peak rate to the trough rate"),
+        peak_to_trough: z.number().min(1).max(LIMITS.factor.max).default(2).describe(`ratio of the peak rate to the trough rate${atMost(LIMITS.factor)}`),
         peak_at: duration("time of day of the peak, from the start of the run").default(14 * 3600),
         period: duration("length of one cycle", { positive: true }).default(86_400),
       })
@@ -31,17 +32,18 @@ export const ArrivalSchema = z
           .array(
             z.strictObject({
               at: duration("when this piece starts, from the start of the run; it lasts until the next piece's `at` (the last one, to the end)"),
-              rate_per_s: nonNegativeNumber("mean arrival rate during this piece, requests per second (0: a pause)"),
+              rate_per_s: nonNegativeNumber("mean arrival rate during this piece, requests per second (0: a pause)", LIMITS.ratePerS),
             }),
           )
           .min(1)
-          .describe("the pieces, `at` strictly increasing; before the first piece's `at` the rate is 0"),
+          .max(LIMITS.entries.max)
+          .describe(`the pieces, \`at\` strictly increasing${atMost(LIMITS.entries)}; before the first piece's \`at\` the rate is 0`),
       })
       .describe("Poisson arrivals at a constant rate within each piece of a rate schedule (load steps, spikes, pauses)"),
     z
       .strictObject({
         kind: z.literal("closed_loop"),
-        concurrency: z.int().min(1).describe("users, each with at most one request in flight (how genai-perf and NIM benchmarks drive load)"),
+        concurrency: count(LIMITS.usersPerTenant, 1).describe(`users, each with at most one request in flight (how genai-perf and NIM benchmarks drive load)${atMost(LIMITS.usersPerTenant)}`),
         think_time: timeDistribution("pause between a user's response and their next request").default({ dist: "fixed", value: 0 }),
         ramp_up: duration("users start evenly spread over this time").default(0),
       })
@@ -49,7 +51,7 @@ export const ArrivalSchema = z
     z
       .strictObject({
         kind: z.literal("burst"),
-        count: z.int().min(1).describe("requests, all arriving at once"),
+        count: count(LIMITS.usersPerTenant, 1).describe(`requests, all arriving at once${atMost(LIMITS.usersPerTenant)}`),
         at: duration("when they arrive").default(0),
       })
       .describe("a batch of requests arriving at the same instant (offline jobs, throughput benchmarks)"),
@@ -64,7 +66,7 @@ export const ArrivalSchema = z
           .enum(["azure", "mooncake"])
           .optional()
           .describe("azure: TIMESTAMP,ContextTokens,GeneratedTokens; mooncake: {timestamp ms, input_length, output_length, hash_ids}. Default: from the file"),
-        speedup: positiveNumber("replay this many times faster than recorded (2 = half the gaps)").default(1),
+        speedup: positiveNumber("replay this many times faster than recorded (2 = half the gaps)", LIMITS.factor).default(1),
         loop: z.boolean().default(false).describe("start the trace again when it ends, until the scenario's duration"),
         spread_ties: z
           .boolean()
@@ -84,12 +86,12 @@ export const ArrivalSchema = z
 export const RetrySchema = z
   .strictObject({
     mode: z.enum(["standard"]).default("standard").describe("the AWS SDKs' standard retry mode; the fields below override its constants"),
-    max_attempts: z.int().min(1).default(3).describe("attempts in all, the first included"),
+    max_attempts: count(LIMITS.attempts, 1).default(3).describe(`attempts in all, the first included${atMost(LIMITS.attempts)}`),
     base: duration("backoff base after a server error or an attempt timeout", { positive: true }).default(0.1),
     throttle_base: duration("backoff base after a throttle (429)", { positive: true }).default(0.5),
     cap: duration("longest backoff before one retry", { positive: true }).default(20),
     quota: z
-      .union([z.literal(false), z.int().min(1)])
+      .union([z.literal(false), count(LIMITS.tokenBudget, 1)])
       .default(500)
       .describe("retry quota, tokens per client (tenant): a retry costs 5 (10 after a timeout), a first-attempt success gives back 1; false for none"),
   })
@@ -134,18 +136,16 @@ export const TenantSchema = z
     ).optional(),
     prefix: z
       .strictObject({
-        tokens: z.int().min(1).describe("tokens every prompt of this tenant starts with (a system prompt)"),
-        variants: z.int().min(1).default(1).describe("distinct such prefixes, chosen uniformly per request"),
+        tokens: count(LIMITS.tokens, 1).describe(`tokens every prompt of this tenant starts with (a system prompt)${atMost(LIMITS.tokens)}`),
+        variants: count(LIMITS.prefixBlocks, 1).default(1).describe(`distinct such prefixes, chosen uniformly per request (variants x blocks per prefix: at most ${LIMITS.prefixBlocks.max.toLocaleString("en-US")})`),
       })
       .optional()
       .describe("a shared prompt prefix, so prefix caching and prefix-affinity routing have something to reuse"),
     geo: z.string().min(1).optional().describe("where the tenant's clients are; they use the nearest region serving the model. Default: the first region's geo"),
     tier: z.enum(["on_demand", "batch"]).default("on_demand").describe("pricing tier: batch requests get the model's batch discount"),
-    retries: z
-      .int()
-      .min(0)
+    retries: count(LIMITS.attempts)
       .optional()
-      .describe("times a client resends a request after a 429, a 5xx or an attempt timeout, with the standard backoff and no retry quota. Default: 0 (no retries)"),
+      .describe(`times a client resends a request after a 429, a 5xx or an attempt timeout, with the standard backoff and no retry quota${atMost(LIMITS.attempts)}. Default: 0 (no retries)`),
     retry: RetrySchema.optional(),
     timeout: duration("client timeout for the whole request, all attempts: a request not finished this long after it arrived is abandoned (timed_out)", {
       positive: true,
@@ -158,6 +158,6 @@ export const TenantSchema = z
 
 export const WorkloadSchema = z
   .strictObject({
-    tenants: z.array(TenantSchema).default([]).describe("request sources; none means an idle fleet"),
+    tenants: z.array(TenantSchema).max(LIMITS.tenants.max).default([]).describe(`request sources${atMost(LIMITS.tenants)}; none means an idle fleet`),
   })
   .describe("who sends what, when");
