@@ -12,9 +12,10 @@ const DAY_S = 86_400;
 
 describe("scenarios/bedrock-day.yaml", () => {
   it("spreads 1,000 H100s (125 p5.48xlarge at the start) over three regions of two or three AZs", () => {
-    expect(scenario.regions).toHaveLength(3);
-    for (const region of scenario.regions) expect([2, 3]).toContain(region.azs.length);
-    const pools = scenario.regions.flatMap((r) => r.azs.flatMap((az) => (Array.isArray(az.servers) ? az.servers : [az.servers])));
+    const regions = scenario.regions ?? [];
+    expect(regions).toHaveLength(3);
+    for (const region of regions) expect([2, 3]).toContain(region.azs.length);
+    const pools = regions.flatMap((r) => r.azs.flatMap((az) => (Array.isArray(az.servers) ? az.servers : [az.servers])));
     expect(pools.every((p) => p.type === "p5.48xlarge")).toBe(true);
     expect(pools.reduce((sum, p) => sum + p.count, 0) * 8).toBe(1000);
   });
