@@ -1,11 +1,11 @@
 /**
- * The M/M/c scenario of SCENARIO-FORMAT.md (c = 8, rho = 0.8) with 1,000,000 customers, through the
+ * The M/M/c scenario of SCENARIO-FORMAT.md (c = 8, rho = 0.8) with 2,000,000 customers, through the
  * whole simulator (scenario loading, tenants, router, replicas, sketches, report).
- *   node --import tsx bench/mmc.ts [customers=1000000]
+ *   node --import tsx bench/mmc.ts [customers=2000000]
  */
 import { loadScenarioFile, simulate } from "../src/index.js";
 
-const customers = Number(process.argv[2] ?? 1_000_000);
+const customers = Number(process.argv[2] ?? 2_000_000);
 const lambda = 6.4;
 const durationS = customers / lambda;
 
@@ -15,7 +15,7 @@ const { report } = simulate(loaded);
 const wallS = (performance.now() - started) / 1000;
 console.log(
   JSON.stringify({
-    benchmark: "mmc-1M",
+    benchmark: "mmc",
     customers: report.requests.arrived,
     events: report.run.events,
     wall_s: Number(wallS.toFixed(3)),
