@@ -9,6 +9,8 @@ export interface RunOptions {
   sets: readonly string[];
   out?: string;
   quiet: boolean;
+  /** `--shuffle-ties`: same-time, same-class events in a seeded random order */
+  shuffleTies?: boolean;
 }
 
 export async function runCommand(options: RunOptions): Promise<void> {
@@ -23,7 +25,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   try {
     const requestLog = loaded.scenario.report.requests_csv ? files.stream("requests.csv") : undefined;
     const progress = !options.quiet && process.stderr.isTTY ? progressLine(loaded.scenario.duration, started) : undefined;
-    result = simulate(loaded, { onRequestEnd: requestLog && requestCsvWriter(loaded.scenario, requestLog), onProgress: progress?.update });
+    result = simulate(loaded, { onRequestEnd: requestLog && requestCsvWriter(loaded.scenario, requestLog), onProgress: progress?.update, shuffleTies: options.shuffleTies });
     progress?.done();
     requestLog?.close();
     simulatedAt = performance.now();
