@@ -158,7 +158,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const rollouts = scenario.models.map((spec, m) =>
     replicaSets[m].map((set, k) => {
       if (!set || !spec.rollout) return undefined;
-      const rollout = new Rollout(spec.rollout, set, services[m][k], fleet);
+      const rollout = new Rollout(spec.rollout, set, services[m][k], fleet, durationUs);
       rollout.start();
       return rollout;
     }),
