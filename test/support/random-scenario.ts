@@ -5,6 +5,10 @@
  * (data files included), prefixes, retries, timeouts and regional routing; the gateway's overhead,
  * rate limits, quotas and WAF; faults of every kind; costs, SLOs and thresholds.
  *
+ * Router kinds and scaling metrics come from the schema itself; test/validation/properties.test.ts
+ * reads every other kind (engines, autoscalers, rollouts, arrivals, distributions, faults) from the
+ * schema and fails when the runs never drew one, so a kind added to the schema must be added here.
+ *
  * fast-check draws a blueprint of independent choices; `buildScenario` turns it into a scenario that
  * is valid by construction (names that exist, capacity for the initial replicas, bounds in order), so
  * every one of the property test's runs is a real run, and shrinking keeps it valid. Each run is kept
@@ -14,6 +18,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import type { ScenarioInput } from "../../src/index.js";
+import { RouterKinds } from "../../src/scenario/schema.js";
+import { SCALING_METRICS } from "../../src/scenario/schema/scaling.js";
 
 // --- data files the scenarios may name ----------------------------------------------------------
 
@@ -68,8 +74,8 @@ function clean<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-const ROUTERS = ["central_queue", "round_robin", "least_outstanding", "random", "least_outstanding_tokens", "least_kv_load", "prefix_affinity", "weighted", "power_of_two"] as const;
-const METRICS = ["requests_per_replica", "gpu_utilization", "kv_utilization", "queue_length", "ttft_p90"] as const;
+const ROUTERS = RouterKinds;
+const METRICS = SCALING_METRICS;
 /** A sensible target per metric, scaled by a draw in [0, 1]. */
 const TARGET_RANGE: Record<(typeof METRICS)[number], [number, number]> = {
   requests_per_replica: [1, 20],

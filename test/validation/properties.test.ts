@@ -22,6 +22,10 @@ import { simulate, type RequestRecord, type Result, type ScenarioInput } from ".
 import { timeSeriesCsv } from "../../src/report/csv.js";
 import { summaryMarkdown } from "../../src/report/markdown.js";
 import { OUTCOMES } from "../../src/requests/outcomes.js";
+import { ArrivalSchema, EngineSchema, RouterKinds } from "../../src/scenario/schema.js";
+import { FaultSchema } from "../../src/scenario/schema/faults.js";
+import { AutoscalerSchema, RolloutSchema } from "../../src/scenario/schema/scaling.js";
+import { timeDistribution, tokenDistribution } from "../../src/scenario/fields.js";
 import { checkLittlesLaw, checkRun, recording } from "../support/invariants.js";
 import { buildScenario, scenarioBlueprint, writeDataFiles, type ScenarioBlueprint } from "../support/random-scenario.js";
 
@@ -77,19 +81,21 @@ function noteScenario(coverage: Coverage, s: ScenarioInput, result: Result): voi
   coverage.note("rollout_completed", Object.values(r.rollouts).some((regions) => Object.values(regions).some((x) => x.outcome === "completed")));
 }
 
+/** The values of a discriminated union's tag: what the schema offers, so a kind added there fails this test until the generator draws it. */
+const kindsOf = (union: { options: readonly { shape: Record<string, unknown> }[] }, tag = "kind") =>
+  union.options.map((option) => (option.shape[tag] as { value: string }).value);
+
 const EXPECTED_COVERAGE = [
   "regions:explicit",
   "regions:implicit",
-  "engine:queue",
-  "engine:continuous_batching",
-  ...["central_queue", "round_robin", "least_outstanding", "random", "least_outstanding_tokens", "least_kv_load", "prefix_affinity", "weighted", "power_of_two"].map((k) => `router:${k}`),
-  ...["target_tracking", "step", "scheduled", "predictive"].map((k) => `autoscaler:${k}`),
-  "rollout:blue_green",
-  "rollout:canary",
-  ...["poisson", "constant", "gamma", "diurnal", "piecewise", "closed_loop", "burst", "trace"].map((k) => `arrival:${k}`),
-  "input_tokens:empirical",
-  "service_time:empirical",
-  ...["az_outage", "region_outage", "server_failures", "gpu_failures", "random_az_outages"].map((k) => `fault:${k}`),
+  ...kindsOf(EngineSchema).map((k) => `engine:${k}`),
+  ...RouterKinds.map((k) => `router:${k}`),
+  ...kindsOf(AutoscalerSchema).map((k) => `autoscaler:${k}`),
+  ...RolloutSchema.shape.strategy.options.map((k) => `rollout:${k}`),
+  ...kindsOf(ArrivalSchema).map((k) => `arrival:${k}`),
+  ...kindsOf(tokenDistribution(""), "dist").map((k) => `input_tokens:${k}`),
+  ...kindsOf(timeDistribution(""), "dist").map((k) => `service_time:${k}`),
+  ...kindsOf(FaultSchema).map((k) => `fault:${k}`),
   "gateway:overhead",
   "gateway:rate_limits",
   "gateway:quotas",
