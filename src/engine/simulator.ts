@@ -6,9 +6,9 @@ import { EventQueue, type EventFn } from "./queue.js";
  * Events at the same microsecond run in priority-class order, then in the order they were
  * scheduled, so a run never depends on anything but its inputs. With `shuffleTiesSeed`, events of
  * the same microsecond and class run in a seeded pseudo-random order instead (still reproducible):
- * a test that results do not hinge on which of two simultaneous events happens to go first. Handlers are plain functions
- * of one number (typically an index into the caller's own tables), which lets components bind
- * their handlers once and schedule millions of events without allocating.
+ * a test that results do not hinge on which of two simultaneous events happens to go first.
+ * Handlers are plain functions of one number (typically an index into the caller's own tables),
+ * which lets components bind their handlers once and schedule millions of events without allocating.
  */
 const PROGRESS_MASK = 0xffff;
 
