@@ -51,6 +51,8 @@ export interface SimulationResult {
   events: number;
   /** requests generated, including those of the warm-up */
   generated: number;
+  /** events of the same time and class ran in a seeded random order (`shuffleTies`) */
+  shuffledTies: boolean;
 }
 
 export interface SimulationOptions {
@@ -62,6 +64,12 @@ export interface SimulationOptions {
   onProgress?: (nowUs: number, events: number) => void;
   /** form every continuous batch by walking the running list, never through the decode group (the same results, slower; for tests) */
   eagerBatching?: boolean;
+  /**
+   * run events of the same microsecond and priority class in a pseudo-random order seeded from the
+   * scenario's seed, instead of the order they were scheduled (`--shuffle-ties`): a run that still
+   * reproduces, for showing that results do not depend on how ties happen to be broken
+   */
+  shuffleTies?: boolean;
 }
 
 /** Round trip between a client geo and a region: listed, else 0 within the region's own geo, else the default. */
@@ -86,7 +94,8 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   if (!planned.topology) throw new Error(`fleet plan failed: ${planned.problems.map((p) => p.message).join("; ")}`);
   const topology = planned.topology;
   const initialServers = topology.servers.length;
-  const sim = new Simulator();
+  const streams = new RandomStreams(scenario.seed);
+  const sim = new Simulator({ shuffleTiesSeed: options.shuffleTies ? Math.floor(streams.get("engine/tie-order")() * 2 ** 32) : undefined });
   sim.onProgress = options.onProgress;
   const requests = new RequestTable();
   const durationUs = secondsToUs(scenario.duration);
@@ -96,7 +105,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const regionCount = topology.regions.length;
   const recorder = new Recorder(requests, tenants.length, regionCount, { ttftS: scenario.slo.ttft, tpotS: scenario.slo.tpot }, warmupUs, durationUs, intervalUs);
   recorder.onRequestEnd = options.onRequestEnd;
-  const ctx: SimContext = { sim, streams: new RandomStreams(scenario.seed), requests, lifecycle: recorder, data };
+  const ctx: SimContext = { sim, streams, requests, lifecycle: recorder, data };
   // The fleet's levels and paid time run from the warm-up to the end of the run, drain included: what the
   // requests whose revenue is counted cost. Request statistics keep [warmup, duration].
   const fleet = new Fleet(ctx, topology, intervalUs, warmupUs, scenario.models.map((m) => m.name), options.debugChecks ?? false);
@@ -151,7 +160,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const rollouts = scenario.models.map((spec, m) =>
     replicaSets[m].map((set, k) => {
       if (!set || !spec.rollout) return undefined;
-      const rollout = new Rollout(spec.rollout, set, services[m][k], fleet);
+      const rollout = new Rollout(spec.rollout, set, services[m][k], fleet, durationUs);
       rollout.start();
       return rollout;
     }),
@@ -225,5 +234,6 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     endUs,
     events: sim.eventsHandled,
     generated: sources.reduce((sum, s) => sum + s.generated, 0),
+    shuffledTies: options.shuffleTies ?? false,
   };
 }

@@ -63,10 +63,15 @@ async function main(): Promise<void> {
       (y: Argv) =>
         scenarioOptions(y)
           .option("out", { type: "string", describe: "report folder (default: out/<scenario file name>; reports/ holds the committed samples)" })
-          .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
+          .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" })
+          .option("shuffle-ties", {
+            type: "boolean",
+            default: false,
+            describe: "run events of the same microsecond and priority class in a random order seeded from the seed (still reproducible), to show results do not hinge on tie order",
+          }),
       async (args) => {
         const { runCommand } = await import("./run.js");
-        await runCommand({ scenario: args.scenario!, seed: args.seed, sets: args.set, out: args.out, quiet: args.quiet, dataDirs: dataDirs(args["data-dir"]) });
+        await runCommand({ scenario: args.scenario!, seed: args.seed, sets: args.set, out: args.out, quiet: args.quiet, dataDirs: dataDirs(args["data-dir"]), shuffleTies: args["shuffle-ties"] });
       },
     )
     .command(

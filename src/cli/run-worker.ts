@@ -15,6 +15,8 @@ export interface RunWorkerInput {
   load: LoadOptions;
   /** post progress messages (for a live line on a terminal) */
   progress: boolean;
+  /** `--shuffle-ties` */
+  shuffleTies?: boolean;
 }
 
 export type RunWorkerMessage =
@@ -48,6 +50,7 @@ try {
   const result = simulate(loaded, {
     onRequestEnd: requestsCsv ? requestCsvWriter(loaded.scenario, sink) : undefined,
     onProgress: input.progress ? (nowUs, events) => post({ kind: "progress", nowUs, events }) : undefined,
+    shuffleTies: input.shuffleTies,
   });
   if (rows.length > 0) post({ kind: "rows", text: rows });
   post({ kind: "done", data: reportData(result), wallS: (performance.now() - started) / 1000 });

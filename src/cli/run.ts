@@ -16,6 +16,8 @@ export interface RunOptions {
   quiet: boolean;
   /** folders data files may come from besides the scenario's (`--data-dir`) */
   dataDirs?: readonly string[];
+  /** `--shuffle-ties`: same-time, same-class events in a seeded random order */
+  shuffleTies?: boolean;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   try {
     let requestLog: ReturnType<StagedFiles["stream"]> | undefined;
     ({ data, wallS } = await simulateOnWorker(
-      { file: options.scenario, load, progress: !options.quiet && process.stderr.isTTY === true },
+      { file: options.scenario, load, shuffleTies: options.shuffleTies, progress: !options.quiet && process.stderr.isTTY === true },
       {
         loaded(m) {
           if (m.requestsCsv) requestLog = files.stream("requests.csv");

@@ -50,6 +50,8 @@ export class Rollout {
     private readonly set: ReplicaSet,
     private readonly service: ModelService,
     private readonly fleet: Fleet,
+    /** when arrivals stop: like every control loop, the alarms stop looking then, so a rollout that never finishes cannot keep the run going */
+    private readonly endUs: number,
   ) {
     this.sim = service.ctx.sim;
     this.where = { model: service.spec.name, region: fleet.topology.regions[service.regionIndex].name };
@@ -80,7 +82,11 @@ export class Rollout {
     });
     this.set.setDesired(count, NEW);
     this.set.reconcile("rollout");
-    if (this.spec.alarms) this.alarmEvent = this.sim.after(ALARM_EVERY_US, Priority.control, this.onAlarmCheck);
+    if (this.spec.alarms) this.scheduleAlarmCheck();
+  }
+
+  private scheduleAlarmCheck(): void {
+    if (this.sim.nowUs + ALARM_EVERY_US < this.endUs) this.alarmEvent = this.sim.after(ALARM_EVERY_US, Priority.control, this.onAlarmCheck);
   }
 
   private nextStage(): void {
@@ -145,6 +151,6 @@ export class Rollout {
         return this.rollback(`p99 TTFT ${p99S.toFixed(3)} s over ${alarms.window} s > alarm ${alarms.ttft_p99} s`);
       }
     }
-    this.alarmEvent = this.sim.after(ALARM_EVERY_US, Priority.control, this.onAlarmCheck);
+    this.scheduleAlarmCheck();
   }
 }

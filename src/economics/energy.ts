@@ -30,15 +30,21 @@ export function azEnergy(fleet: Fleet, bucketUs: number, fromUs: number, endUs: 
       facilityKwh = itKwh * region.pue;
       peakFacilityW = level.peak * region.pue;
     } else {
-      // Per interval, the share of it inside the window, at that interval's hourly PUE.
+      // Each interval inside the window at its hour's PUE. The interval the warm-up ends in is partly
+      // outside: its inside part is exactly what the window's integral holds beyond the whole intervals
+      // (power is not even over an interval, so prorating its area by time would not be exact).
       const buckets = level.bucketIntegrals(endUs);
-      facilityKwh = 0;
+      let wholeArea = 0;
+      let facilityArea = 0;
       buckets.forEach((area, b) => {
         const start = b * bucketUs;
-        const inside = Math.max(0, Math.min(start + bucketUs, endUs) - Math.max(start, fromUs));
-        const width = Math.min(bucketUs, endUs - start);
-        if (inside > 0 && width > 0) facilityKwh += ((area * inside) / width / WUS_PER_KWH) * pueAt(region, start);
+        if (start < fromUs || start >= endUs) return;
+        wholeArea += area;
+        facilityArea += area * pueAt(region, start);
       });
+      const firstStart = Math.floor(fromUs / bucketUs) * bucketUs;
+      if (firstStart < fromUs) facilityArea += Math.max(0, itKwh * WUS_PER_KWH - wholeArea) * pueAt(region, firstStart);
+      facilityKwh = facilityArea / WUS_PER_KWH;
       peakFacilityW = level.peak * worstPue(region);
     }
     return { itKwh, facilityKwh, peakItKw: level.peak / 1e3, peakFacilityKw: peakFacilityW / 1e3 };

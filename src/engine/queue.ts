@@ -1,9 +1,11 @@
 /**
  * A binary min-heap of pending events, stored as columns so the hot loop allocates nothing.
  *
- * Each event lives in a slot; the heap orders slot numbers by (time, priority class, sequence).
- * Priority and sequence are folded into one float `order = priority * 2^44 + seq`, exact while
- * seq < 2^44 (1.7e13 events) and priority < 2^9. The heap keeps every slot's position, so a
+ * Each event lives in a slot; the heap orders slot numbers by (time, priority class, tie key).
+ * Priority and tie key are folded into one float `order = priority * 2^44 + key`, exact while
+ * key < 2^44 (1.7e13 events) and priority < 2^9. The tie key is the insertion sequence number, or,
+ * when ties are shuffled, a seeded bijective hash of it (32 bits), so events of the same time and
+ * class run in a pseudo-random but reproducible order. The heap keeps every slot's position, so a
  * cancelled event is removed at once instead of lingering until popped.
  */
 const ORDER_PRIORITY_SCALE = 2 ** 44;
@@ -12,6 +14,14 @@ const SLOT_BITS_SCALE = 2 ** 24;
 const GENERATION_WRAP = 2 ** 29;
 
 export type EventFn = (arg: number) => void;
+
+/** A seeded permutation of 32-bit sequence numbers (murmur3's finaliser after an xor with the seed): distinct keys, no visible order. */
+function shuffledTieKey(seq: number, seed: number): number {
+  let h = (seq ^ seed) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
 export class EventQueue {
   private timeUs = new Float64Array(1024);
@@ -27,11 +37,15 @@ export class EventQueue {
   private seq = 0;
   size = 0;
 
+  /** `tieSeed`: order events of the same time and class by a hash of their sequence number seeded with it, instead of by insertion. */
+  constructor(private readonly tieSeed?: number) {}
+
   /** Adds an event and returns a handle for `cancel`. */
   push(timeUs: number, priority: number, fn: EventFn, arg: number): number {
     const slot = this.allocateSlot();
     this.timeUs[slot] = timeUs;
-    this.order[slot] = priority * ORDER_PRIORITY_SCALE + this.seq++;
+    const seq = this.seq++;
+    this.order[slot] = priority * ORDER_PRIORITY_SCALE + (this.tieSeed === undefined ? seq : shuffledTieKey(seq, this.tieSeed));
     this.arg[slot] = arg;
     this.fns[slot] = fn;
     this.heap[this.size] = slot;

@@ -4,9 +4,11 @@ import { EventQueue, type EventFn } from "./queue.js";
  * The discrete-event kernel: a clock in integer microseconds and a queue of pending events.
  *
  * Events at the same microsecond run in priority-class order, then in the order they were
- * scheduled, so a run never depends on anything but its inputs. Handlers are plain functions
- * of one number (typically an index into the caller's own tables), which lets components bind
- * their handlers once and schedule millions of events without allocating.
+ * scheduled, so a run never depends on anything but its inputs. With `shuffleTiesSeed`, events of
+ * the same microsecond and class run in a seeded pseudo-random order instead (still reproducible):
+ * a test that results do not hinge on which of two simultaneous events happens to go first.
+ * Handlers are plain functions of one number (typically an index into the caller's own tables),
+ * which lets components bind their handlers once and schedule millions of events without allocating.
  */
 const PROGRESS_MASK = 0xffff;
 
@@ -16,8 +18,12 @@ export class Simulator {
   eventsHandled = 0;
   /** told every 65,536 events (a progress display; it must not touch the simulation) */
   onProgress?: (nowUs: number, events: number) => void;
-  private readonly queue = new EventQueue();
+  private readonly queue: EventQueue;
   private stopped = false;
+
+  constructor(options: { shuffleTiesSeed?: number } = {}) {
+    this.queue = new EventQueue(options.shuffleTiesSeed);
+  }
 
   /** Current simulated time, integer microseconds since the start of the run; only the kernel moves it. */
   get nowUs(): number {

@@ -334,7 +334,18 @@ export class Fleet {
     slot.wattsPerGpu = watts;
     slot.busy = busy;
     server.itW += delta;
-    this.itPower[this.topology.servers[s].az].add(delta, this.ctx.sim.nowUs);
+    this.addItPower(this.topology.servers[s].az, delta, this.ctx.sim.nowUs);
+  }
+
+  /**
+   * Moves an AZ's IT power by `delta` W. A level that adds up to nothing is set to exactly 0, not
+   * left at the rounding residue of its many adds and subtracts (-4.5e-13 W in an outage, which the
+   * time series would print as a negative power).
+   */
+  private addItPower(az: number, delta: number, nowUs: number): void {
+    const level = this.itPower[az];
+    const next = level.value + delta;
+    level.set(Math.abs(next) < 1e-6 ? 0 : next, nowUs);
   }
 
   /** Recounts a server's power and GPU states, and moves its AZ's levels by the difference. */
@@ -376,7 +387,7 @@ export class Fleet {
       itW += hostWatts(type, busyGpus);
     }
     const az = plan.az;
-    this.itPower[az].add(itW - server.itW, now);
+    this.addItPower(az, itW - server.itW, now);
     server.itW = itW;
     for (let k = 0; k < GPU_STATES.length; k++) {
       if (states[k] !== server.states[k]) this.gpuStates[az][k].add(states[k] - server.states[k], now);

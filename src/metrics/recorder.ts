@@ -81,10 +81,9 @@ export class Recorder implements RequestLifecycle {
     this.queued.add(delta, nowUs);
   }
 
+  /** The wait is counted when the request ends, in the scope of its last attempt, like the rest of it (a retry may change region). */
   started(req: number, nowUs: number): void {
-    const r = this.requests;
-    r.startUs[req] = nowUs;
-    if (r.measured[req]) this.scopes[r.scope[req]].latency.queue_s.add(usToSeconds(nowUs - r.arrivalUs[req]));
+    this.requests.startUs[req] = nowUs;
   }
 
   /** Token-level statistics added in bulk: `count` gaps of `gapS` in one group (callers count only measured requests). */
@@ -102,6 +101,7 @@ export class Recorder implements RequestLifecycle {
       scope.arrived++;
       scope.attempts += r.attempts[req];
       scope.outcomes[Outcome.ok]++;
+      scope.latency.queue_s.add(usToSeconds(r.startUs[req] - r.arrivalUs[req]));
       scope.latency.ttft_s.add(ttftS);
       scope.latency.e2e_s.add(e2eS);
       const output = r.outputTokens[req];
@@ -126,6 +126,7 @@ export class Recorder implements RequestLifecycle {
       scope.arrived++;
       scope.attempts += r.attempts[req];
       scope.outcomes[outcome]++;
+      if (r.startUs[req] >= 0) scope.latency.queue_s.add(usToSeconds(r.startUs[req] - r.arrivalUs[req]));
     }
     if (isServerError(outcome)) this.series.error(nowUs, outcome === Outcome.timedOut);
     if (this.onRequestEnd) this.log(req, outcome, NaN, nowUs);

@@ -67,7 +67,7 @@ export interface Report extends GroupReport {
   /** which scenario: its name, the SHA-256 of its source and the --set overrides applied to it */
   scenario: { name: string; description?: string; seed: number; duration_s: number; warmup_s: number; sha256: string; overrides: string[] };
   /** the run: fleetsim's version (package.json's, so reports of one release compare byte for byte), simulated time, events */
-  run: { fleetsim_version: string; simulated_s: number; events: number; requests_generated: number; warmup_requests_excluded: number };
+  run: { fleetsim_version: string; simulated_s: number; events: number; requests_generated: number; warmup_requests_excluded: number; shuffled_ties?: true };
   /** time averages over [warmup, duration]; with throughput and latency they satisfy Little's law */
   occupancy: { mean_in_system: number; mean_queued: number; waited_fraction: number | null };
   by_tenant: Record<string, GroupReport & { model: string }>;
@@ -298,6 +298,8 @@ export function buildReport(result: SimulationResult): Report {
       events: result.events,
       requests_generated: result.generated,
       warmup_requests_excluded: recorder.warmupArrivals,
+      // Only when set, so reports of ordinary runs keep their bytes.
+      ...(result.shuffledTies ? { shuffled_ties: true as const } : {}),
     },
     ...totals,
     occupancy: {

@@ -1,6 +1,7 @@
 /**
  * fleetsim sweep and merge, end to end through the CLI: the same bytes whatever the number of
- * workers or shards, resume by cell key, failed cells as rows, merges refused with the cells named.
+ * workers or shards (and each cell's report the one `fleetsim run` writes), resume by cell key, failed
+ * cells as rows, merges refused with the cells named.
  * A 2 x 2 grid x 2 seeds of a short M/M/c run, so each sweep costs mostly process start-up.
  */
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -82,6 +83,20 @@ describe("fleetsim sweep", () => {
     expect(read(join(merged, "sweep.csv"))).toBe(referenceCsv);
     expect(read(join(merged, "sweep.html"))).toBe(read(join(reference, "sweep.html")));
     expect(cellFiles(merged)).toHaveLength(8);
+    // Every cell's file, report included, is the same bytes whichever worker or shard ran it.
+    for (const f of cellFiles(reference)) {
+      for (const other of [parallel, merged]) expect(read(join(other, "cells", f)), `${other}/cells/${f}`).toBe(read(join(reference, "cells", f)));
+    }
+  });
+
+  it("gives each cell the report `fleetsim run` writes for the same overrides and seed", () => {
+    const cell = JSON.parse(read(join(reference, "cells", "5.json")));
+    const out = join(dir, "run-cell5");
+    const sets = cell.overrides.flatMap((o: string) => ["--set", o]);
+    const { code } = runCli(["run", "scenarios/mmc.yaml", ...sets, "--seed", String(cell.seed), "--out", out, "--quiet"]);
+    expect(code).toBe(0);
+    expect(cell.seed).toBe(2);
+    expect(read(join(out, "report.json"))).toBe(JSON.stringify(cell.report, null, 2) + "\n");
   });
 
   it("resumes: a rerun into a folder with some cells simulates only the others and ends with the same CSV", () => {

@@ -85,3 +85,24 @@ describe("a good version deployed blue/green", () => {
     expect(mean(after) / mean(before)).toBeLessThan(2.15);
   });
 });
+
+describe("a rollout with alarms that never gets its second fleet", () => {
+  // One p5 (8 GPUs) for 4 replicas now and no room to grow: the new fleet never fully serves, so the
+  // rollout stays provisioning. Its alarms once looked every 10 s forever, and the run never ended.
+  const stuck = variant((s) => {
+    s.duration = "20m";
+    s.regions[0].azs[0].servers = { type: "p5.48xlarge", count: 1, max: 1 };
+    s.models[0].replicas = { initial: 6, min: 6, max: 6 };
+    s.models[0].rollout.at = "5m";
+    s.workload.tenants[0].arrival = { kind: "poisson", rate_per_s: 2 };
+  });
+  const { report } = simulate(stuck, { debugChecks: true });
+
+  it("stops checking its alarms when arrivals stop, so the run ends", () => {
+    const rollout = report.rollouts.chat["us-east-1"];
+    expect(rollout.outcome).toBe("provisioning");
+    expect(report.requests.completed).toBe(report.requests.arrived);
+    // Drained within minutes of the end of arrivals, not run on by the alarm loop.
+    expect(report.run.simulated_s).toBeLessThan(20 * 60 + 120);
+  });
+});

@@ -47,6 +47,40 @@ describe("energy and cost by hand", () => {
     expect(report.energy.facility_kwh).toBeCloseTo(itKw * (12 * 1.1 + 12 * 1.3), 6);
   });
 
+  it("integrates facility energy exactly with an hourly PUE when the warm-up ends inside a report interval", () => {
+    // Power changes within the interval the warm-up ends in: prorating that interval's energy by time would miss.
+    const hourly = Array.from({ length: 24 }, () => 1.25);
+    const { report } = simulate({
+      version: 1,
+      name: "pue-edge",
+      duration: "10m",
+      warmup: "90s",
+      report: { interval: "60s" },
+      regions: [region(1, { pue: { hourly } })],
+      models: [{ name: "m", model: "llama-3.1-8b", replicas: { initial: 2 } }],
+      workload: { tenants: [{ name: "t", model: "m", arrival: { kind: "piecewise", rates: [{ at: 0, rate_per_s: 0 }, { at: 85, rate_per_s: 20 }, { at: 95, rate_per_s: 0 }, { at: 300, rate_per_s: 5 }] } }] },
+    });
+    expect(report.energy.it_kwh).toBeGreaterThan(0);
+    expect(report.energy.facility_kwh).toBeCloseTo(report.energy.it_kwh * 1.25, 9);
+  });
+
+  it("leaves no rounding residue of power in an AZ that lost it all: 0 kW, not -4.5e-16", () => {
+    // Two 2-GPU servers whose busy replicas moved their AZ's watts up and down many times before the outage.
+    const { timeseries } = simulate({
+      version: 1,
+      name: "dark",
+      duration: "10m",
+      server_types: { box: { gpu: "h100-sxm", gpus: 2 } },
+      regions: [region(1, { azs: [{ name: "r1a", servers: { type: "box", count: 2 } }] })],
+      models: [{ name: "m", model: "llama-3.1-8b", replicas: { initial: 3 } }],
+      workload: { tenants: [{ name: "t", model: "m", arrival: { kind: "poisson", rate_per_s: 3 } }] },
+      faults: [{ kind: "region_outage", region: "r1", at: "2m", duration: "1h" }],
+    });
+    const dark = timeseries.filter((row) => row.time_s >= 180 && row.time_s < 3600);
+    expect(dark.length).toBeGreaterThan(5);
+    for (const row of dark) expect(row.it_kw).toBe(0);
+  });
+
   it("a fully loaded replica draws what the power model says: token-phase GPUs, host at full load", () => {
     // One TP8 replica on one p5, kept decoding by 64 users with tiny prompts and long answers.
     const { report } = simulate({

@@ -21,6 +21,19 @@ describe("LatencySketch", () => {
     expect(merged.quantile(0.99)).toBe(2.5);
   });
 
+  it("merges a part whose largest value is about 1 s into one of shorter values without losing it", () => {
+    // The random-scenario property test found this: sketches-js dropped the bins of a merged part whose top bin is key 0 (1 s).
+    const short = new LatencySketch();
+    const long = new LatencySketch();
+    const all = new LatencySketch();
+    for (let i = 0; i < 20; i++) for (const [part, v] of [[short, 0.03 + i / 1e4], [long, 0.031 + i / 1e4]] as const) (part.add(v), all.add(v));
+    for (const v of [0.28, 0.996]) (long.add(v), all.add(v));
+    const merged = LatencySketch.merged([short, long]).summary();
+    const { mean, ...quantiles } = all.summary();
+    expect(merged).toEqual({ mean: expect.closeTo(mean!, 12), ...quantiles });
+    expect(merged.p99).toBeGreaterThan(0.25);
+  });
+
   it("still estimates within 0.5 % in between", () => {
     const sketch = new LatencySketch();
     for (let i = 1; i <= 1000; i++) sketch.add(i / 1000);
