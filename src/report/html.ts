@@ -19,6 +19,18 @@ import { renderSvg, type ChartSpec } from "./svg.js";
  */
 export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
+/** The start of a fleetsim page, through its (escaped) title: both report.html and sweep.html begin so, under the same policy. */
+export function pageStart(generator: string, title: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="generator" content="${generator}">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>`;
+}
+
 /** How report.html and sweep.html start: what `commit` checks to recognise a page fleetsim wrote. */
 export const HTML_START = '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="generator" content="fleetsim';
 
@@ -195,14 +207,7 @@ export async function htmlReport(report: Report, rows: readonly TimeSeriesRow[],
   const errors = serverErrorsOf(r);
   const card = (label: string, value: string) => `<div class="card"><div class="v">${value}</div><div class="l">${label}</div></div>`;
   const margin = report.margin.gross_pct;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="generator" content="fleetsim report">
-<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${name} — fleetsim report</title>
+  return `${pageStart("fleetsim report", `${name} — fleetsim report`)}
 <style>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1.5em; color: #222; }
 h1 { margin-bottom: 0.2em; } .muted { color: #666; } .neg { color: #b00020; font-weight: 600; }

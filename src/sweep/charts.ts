@@ -10,7 +10,7 @@ import { mean, sampleStandardDeviation } from "simple-statistics";
 import type { Axis, SweepPlan } from "./grid.js";
 import { cellCount } from "./grid.js";
 import { HEADLINE_METRICS, type SweepRow } from "./table.js";
-import { CONTENT_SECURITY_POLICY, escapeHtml } from "../report/html.js";
+import { escapeHtml, pageStart } from "../report/html.js";
 
 /** Two-sided 95 % normal quantile: the band is mean ± Z95 x standard error. */
 const Z95 = 1.96;
@@ -124,14 +124,7 @@ export async function sweepHtml(plan: SweepPlan, rows: readonly SweepRow[]): Pro
     .map((r) => `<tr><td>${r.cell}</td><td>${r.labels.map((l, a) => `${escapeHtml(axes[a].path)}=${escapeHtml(l)}`).join(", ")}</td><td>${r.seed}</td><td>${escapeHtml(r.error ?? "")}</td></tr>`)
     .join("");
   const band = seeds.count > 1 ? `the mean over ${seeds.count} seeds with a band of ±${Z95} standard errors (about 95 %)` : "one seed per point (no band: give --seeds N for one)";
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="generator" content="fleetsim sweep">
-<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${name} — fleetsim sweep</title>
+  return `${pageStart("fleetsim sweep", `${name} — fleetsim sweep`)}
 <style>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1.5em; color: #222; }
 h1 { margin-bottom: 0.2em; } .muted { color: #666; }
