@@ -13,3 +13,12 @@ export function widen<T extends Column>(column: T, capacity: number): T {
 export function empty(list: unknown[]): void {
   while (list.length > 0) list.pop();
 }
+
+/** Removes the last occurrence of `item` from a small array kept in order, without the array `splice` returns; false if it is absent. */
+export function removeLast<T>(list: T[], item: T): boolean {
+  const at = list.lastIndexOf(item);
+  if (at < 0) return false;
+  for (let i = at + 1; i < list.length; i++) list[i - 1] = list[i];
+  list.pop();
+  return true;
+}

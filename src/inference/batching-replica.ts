@@ -16,7 +16,7 @@
  * the replica lays the running list out in order and forms that iteration eagerly, exactly as
  * batch-formation.ts says; the result is the same either way.
  */
-import { empty } from "../engine/columns.js";
+import { empty, removeLast } from "../engine/columns.js";
 import { Priority, usToSeconds } from "../engine/index.js";
 import { RequestQueue } from "../requests/queue.js";
 import { RequestState } from "../requests/table.js";
@@ -65,6 +65,9 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   private jumpSteps = 0;
   private readonly jump: JumpCost = { aUs: 0, bUs: 0 };
   private readonly scopeWeights: Float64Array;
+  /** the measurement scopes of the requests submitted here, ascending: the only ones `scopeWeights` can hold (a run may have hundreds) */
+  private readonly scopesServed: number[] = [];
+  private readonly served: Uint8Array;
   private readonly onIterationEnd = () => this.finishIteration();
 
   constructor(
@@ -79,6 +82,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     this.queue = new RequestQueue(host.ctx.requests);
     this.stats = new ReplicaStats(engine.options.windowFromUs, engine.options.windowToUs);
     this.scopeWeights = new Float64Array(engine.options.scopeCount);
+    this.served = new Uint8Array(engine.options.scopeCount);
     this.group = new DecodeGroup(this.seqs, spec.block_size, engine.options.scopeCount);
   }
 
@@ -118,6 +122,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   submit(req: number): void {
     const { requests, sim } = this.host.ctx;
     if (!this.takeIn(req)) return;
+    if (requests.measured[req]) this.serve(requests.scope[req]);
     this.stats.outstanding.add(1, sim.nowUs);
     this.seqs.open(req, sim.nowUs);
     requests.moveTo(req, RequestState.replicaQueue);
@@ -236,9 +241,17 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       this.group.leave(req, this.scopeOf(req));
       return;
     }
-    const list = this.eager ? this.running : this.prefilling;
-    const i = list.lastIndexOf(req);
-    if (i >= 0) list.splice(i, 1);
+    removeLast(this.eager ? this.running : this.prefilling, req);
+  }
+
+  /** Notes that requests of measurement scope `scope` come here. */
+  private serve(scope: number): void {
+    if (this.served[scope]) return;
+    this.served[scope] = 1;
+    const list = this.scopesServed;
+    let at = list.length;
+    while (at > 0 && list[at - 1] > scope) at--;
+    list.splice(at, 0, scope);
   }
 
   /** The measurement scope of `req`'s token gaps, or -1 when it is not measured. */
@@ -456,7 +469,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     const requests = this.host.ctx.requests;
     const seqs = this.seqs;
     const scopeWeights = this.scopeWeights;
-    scopeWeights.fill(0);
+    for (const s of this.scopesServed) scopeWeights[s] = 0;
     let anyGaps = false;
     for (const req of this.formed.batch) {
       const state = requests.stateOf(req);
@@ -492,7 +505,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     const scopeWeights = this.scopeWeights;
     let anyGaps = false;
     if (group.count > 0) {
-      for (let s = 0; s < scopeWeights.length; s++) {
+      for (const s of this.scopesServed) {
         scopeWeights[s] = group.measuredByScope[s] * steps;
         if (scopeWeights[s] > 0) anyGaps = true;
       }
@@ -522,7 +535,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       else {
         this.advancePrefill(req, now);
         if (seqs.decoding[req] && seqs.generated[req] < requests.outputTokens[req]) {
-          this.prefilling.splice(this.prefilling.lastIndexOf(req), 1);
+          removeLast(this.prefilling, req);
           group.join(req, requests.outputTokens[req], this.scopeOf(req));
           continue;
         }
@@ -547,11 +560,11 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     const lifecycle = this.host.ctx.lifecycle;
     const w = this.scopeWeights;
     if (this.jumpSteps <= 1) {
-      for (let s = 0; s < w.length; s++) if (w[s] > 0) lifecycle.tokenGaps(s, usToSeconds(durationUs), w[s]);
+      for (const s of this.scopesServed) if (w[s] > 0) lifecycle.tokenGaps(s, usToSeconds(durationUs), w[s]);
       return;
     }
     const { firstSteps, firstUs, secondUs } = jumpHalves(this.jump, steps);
-    for (let s = 0; s < w.length; s++) {
+    for (const s of this.scopesServed) {
       if (w[s] === 0) continue;
       const perStep = w[s] / steps;
       if (firstSteps > 0) lifecycle.tokenGaps(s, usToSeconds(firstUs), perStep * firstSteps);
