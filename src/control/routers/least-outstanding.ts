@@ -19,8 +19,16 @@ export class LeastOutstandingRouter implements Router {
     if (n === 0) return NO_REPLICA;
     let best = -1;
     let bestLoad = Infinity;
-    for (let k = 0; k < n; k++) {
-      const i = (this.next + k) % n;
+    // The scan from `next` round to `next - 1`, as two plain runs (no modulo per replica).
+    const start = this.next % n;
+    for (let i = start; i < n; i++) {
+      const load = this.load(replicas[i]);
+      if (load < bestLoad) {
+        best = i;
+        bestLoad = load;
+      }
+    }
+    for (let i = 0; i < start; i++) {
       const load = this.load(replicas[i]);
       if (load < bestLoad) {
         best = i;
