@@ -2,7 +2,7 @@
  * Latency distributions: a DDSketch (relative-error quantiles, mergeable, bounded memory) plus the
  * exact count, sum, min and max, so means and counts in reports are exact and only quantiles are estimated.
  */
-import { LogCollapsingLowestDenseDDSketch } from "@datadog/sketches-js";
+import { DDSketch } from "./ddsketch.js";
 
 /** Quantiles are within 0.5 % of a true sample value (DDSketch's relative-accuracy guarantee). */
 export const SKETCH_RELATIVE_ACCURACY = 0.005;
@@ -21,10 +21,7 @@ export interface DistributionSummary {
 }
 
 export class LatencySketch {
-  private readonly sketch = new LogCollapsingLowestDenseDDSketch({
-    relativeAccuracy: SKETCH_RELATIVE_ACCURACY,
-    binLimit: SKETCH_BIN_LIMIT,
-  });
+  private readonly sketch = new DDSketch(SKETCH_RELATIVE_ACCURACY, SKETCH_BIN_LIMIT);
   count = 0;
   sum = 0;
   min = Infinity;
@@ -38,7 +35,7 @@ export class LatencySketch {
     if (value > this.max) this.max = value;
     if (value < this.min) this.min = value;
     if (value === 0) this.zeros += weight;
-    this.sketch.accept(value, weight);
+    this.sketch.add(value, weight);
   }
 
   merge(other: LatencySketch): void {
@@ -48,12 +45,6 @@ export class LatencySketch {
     this.zeros += other.zeros;
     if (other.max > this.max) this.max = other.max;
     if (other.min < this.min) this.min = other.min;
-    // sketches-js 2.1.1 merges a store whose highest key is 0 (values within 0.5 % of 1 s) into one whose
-    // keys are all below 0 without growing the range (`_extendRange` reads `secondKey || key`, so a key of
-    // 0 counts as none), and those bins become NaN: a p99 of 1 s read as 33 ms. Growing the range to key 0
-    // first (an empty add) sidesteps it.
-    const mine = this.sketch.store;
-    if (other.sketch.store.maxKey === 0 && mine.count > 0 && mine.maxKey < 0) mine.add(0, 0);
     this.sketch.merge(other.sketch);
   }
 
@@ -64,7 +55,17 @@ export class LatencySketch {
   /** The sketch's estimate kept inside the exact [min, max]: its bins' midpoints can fall outside (all-equal values gave p99 < mean). */
   quantile(q: number): number {
     if (this.count === 0) return NaN;
-    return Math.max(this.min, Math.min(this.max, this.sketch.getValueAtQuantile(q)));
+    return Math.max(this.min, Math.min(this.max, this.sketch.quantile(q)));
+  }
+
+  /** Back to empty, keeping the sketch's memory for the next values. */
+  clear(): void {
+    this.sketch.clear();
+    this.count = 0;
+    this.sum = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+    this.zeros = 0;
   }
 
   summary(): DistributionSummary {

@@ -51,8 +51,9 @@ export class TimeSeries {
   private readonly ttftP99: (number | null)[] = [];
   private readonly e2eP99: (number | null)[] = [];
   private currentBucket = 0;
-  private ttft = new LatencySketch();
-  private e2e = new LatencySketch();
+  /** the requests that finished in the current interval; emptied (not replaced) when it closes */
+  private readonly ttft = new LatencySketch();
+  private readonly e2e = new LatencySketch();
   /** `inSystem` and `queued` are the recorder's levels, integrated per interval. */
   constructor(
     readonly intervalUs: number,
@@ -101,8 +102,8 @@ export class TimeSeries {
       this.ttftP99.push(has ? this.ttft.quantile(0.99) : null);
       this.e2eP99.push(has ? this.e2e.quantile(0.99) : null);
       if (has) {
-        this.ttft = new LatencySketch();
-        this.e2e = new LatencySketch();
+        this.ttft.clear();
+        this.e2e.clear();
       }
     }
   }
