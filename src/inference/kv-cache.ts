@@ -6,6 +6,9 @@
  *
  * Invariant: capacity = free + private + cached, always.
  */
+/** A prompt's prefix-cache keys, one per unit of prompt: key u names the prompt up to the end of unit u. */
+export type PrefixKeys = Int32Array;
+
 /** A cached prefix unit: how many running sequences use it, and its place in the LRU list while none does. */
 interface Unit {
   key: number;
@@ -66,7 +69,7 @@ export class KvCache {
   }
 
   /** How many leading keys are cached now (each a unit of prompt). */
-  match(keys: Float64Array, maxUnits: number): number {
+  match(keys: PrefixKeys, maxUnits: number): number {
     let n = 0;
     while (n < maxUnits && n < keys.length && this.units.has(keys[n])) n++;
     return n;
@@ -78,6 +81,16 @@ export class KvCache {
     if (unit.refs === 0) this.unlink(unit);
     unit.refs++;
     this.hits++;
+  }
+
+  /** A sequence starts using the first `n` units of `keys`, all cached, in order. */
+  pinRun(keys: PrefixKeys, n: number): void {
+    for (let u = 0; u < n; u++) this.pin(keys[u]);
+  }
+
+  /** A sequence stops using the first `n` units of `keys`, in order (so the first becomes the least recently used of them). */
+  unpinRun(keys: PrefixKeys, n: number): void {
+    for (let u = 0; u < n; u++) this.unpin(keys[u]);
   }
 
   /** A sequence stops using a unit; when none does, it becomes evictable (most recently used last). */
