@@ -83,6 +83,43 @@ describe("KvCache", () => {
     expect([kv.cache.cachedBlocks, kv.cache.available()]).toEqual([3, 10]);
     kv.cache.check();
   });
+
+  it("behaves the same whether its keys are array-indexed (small) or in its Map (large)", () => {
+    /** A replica's cache under a fixed pseudo-random load of sequences on 6 prompts of 5 units sharing leading units; what it saw. */
+    const run = (offset: number) => {
+      const prompts = [0, 1, 2, 3, 4, 5].map((p) => Int32Array.from({ length: 5 }, (_, u) => offset + (u < p % 3 ? u : 10 * p + u)));
+      const seqs = new SequenceTable();
+      const kv = new SequenceKv(24, 2, 16, seqs);
+      const running: number[] = [];
+      const seen: number[] = [];
+      let state = 12345;
+      const next = (n: number) => ((state = (state * 1103515245 + 12345) % 2 ** 31) >>> 8) % n;
+      for (let step = 0; step < 400; step++) {
+        if (running.length > 0 && (running.length > 4 || next(3) === 0)) {
+          const req = running.splice(next(running.length), 1)[0];
+          kv.drop(req);
+          seqs.close(req);
+          continue;
+        }
+        const req = step + 100;
+        const keys = prompts[next(prompts.length)];
+        seqs.open(req, 0);
+        const matched = kv.match(keys, 5);
+        const ok = kv.admit(req, keys, matched, 2 * (5 - matched));
+        seen.push(matched, ok ? 1 : 0);
+        if (!ok) continue;
+        running.push(req);
+        kv.sharePrompt(req, keys, 5);
+      }
+      kv.cache.check();
+      return { seen, hits: kv.cache.hits, evictions: kv.cache.evictions, cached: kv.cache.cachedBlocks, available: kv.cache.available() };
+    };
+    const small = run(0);
+    expect(small.evictions).toBeGreaterThan(10);
+    expect(small.hits).toBeGreaterThan(100);
+    expect(run(2 ** 16 - 20)).toEqual(small); // straddling the array's end
+    expect(run(PREFIX_KEYS - 100)).toEqual(small);
+  });
 });
 
 describe("PrefixKeySpace", () => {
