@@ -38,7 +38,7 @@ export interface WaitingLine {
 /** What a request brings that batch formation reads. */
 export interface RequestTokens {
   readonly inputTokens: Int32Array;
-  readonly prefixKeys: readonly (Float64Array | undefined)[];
+  readonly prefixKeys: readonly (Int32Array | undefined)[];
 }
 
 export interface FormedBatch {

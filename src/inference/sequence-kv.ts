@@ -3,7 +3,7 @@
  * units already cached, give it all back. KvCache counts blocks; this adds which sequence holds
  * which (in the SequenceTable), so the replica never touches block counts itself.
  */
-import { KvCache } from "./kv-cache.js";
+import { KvCache, type PrefixKeys } from "./kv-cache.js";
 import type { SequenceTable } from "./sequences.js";
 
 export class SequenceKv {
@@ -61,7 +61,7 @@ export class SequenceKv {
   }
 
   /** Leading prefix units of `keys` cached now, at most `maxUnits`. */
-  match(keys: Float64Array, maxUnits: number): number {
+  match(keys: PrefixKeys, maxUnits: number): number {
     return this.kv.match(keys, maxUnits);
   }
 
@@ -70,14 +70,15 @@ export class SequenceKv {
    * false, changing nothing, if the pool cannot give them. The matched units are pinned first, so
    * making room for the rest cannot evict them.
    */
-  admit(req: number, keys: Float64Array | undefined, matched: number, privateBlocks: number): boolean {
-    for (let u = 0; u < matched; u++) this.kv.pin(keys![u]);
+  admit(req: number, keys: PrefixKeys | undefined, matched: number, privateBlocks: number): boolean {
+    if (matched > 0) this.kv.pinRun(keys!, matched);
     if (!this.kv.allocate(privateBlocks)) {
-      for (let u = 0; u < matched; u++) this.kv.unpin(keys![u]);
+      if (matched > 0) this.kv.unpinRun(keys!, matched);
       return false;
     }
     const seqs = this.seqs;
-    seqs.pinned[req] = matched > 0 ? Array.from(keys!.subarray(0, matched)) : undefined;
+    seqs.pinnedKeys[req] = matched > 0 ? keys : undefined;
+    seqs.pinnedUnits[req] = matched;
     seqs.sharedBlocks[req] = matched * this.blocksPerUnit;
     seqs.blocks[req] = privateBlocks;
     return true;
@@ -87,20 +88,23 @@ export class SequenceKv {
    * The prompt of `req` is computed: its first `units` whole units become shareable prefix-cache
    * entries. A unit another sequence cached meanwhile is shared instead, and `req`'s copy freed.
    */
-  sharePrompt(req: number, keys: Float64Array, units: number): void {
+  sharePrompt(req: number, keys: PrefixKeys, units: number): void {
     const seqs = this.seqs;
-    const pinned = seqs.pinned[req] ?? [];
-    for (let u = pinned.length; u < units; u++) {
+    const pinned = seqs.pinnedUnits[req];
+    if (units <= pinned) return;
+    if (pinned > 0 && seqs.pinnedKeys[req] !== keys) throw new Error(`sequence ${req}: its prompt is shared under other prefix keys than those it was admitted with`);
+    const kv = this.kv;
+    for (let u = pinned; u < units; u++) {
       const key = keys[u];
-      if (!this.kv.insert(key)) {
-        this.kv.pin(key);
-        this.kv.release(this.blocksPerUnit);
+      if (!kv.insert(key)) {
+        kv.pin(key);
+        kv.release(this.blocksPerUnit);
       }
-      seqs.blocks[req] -= this.blocksPerUnit;
-      pinned.push(key);
     }
-    seqs.pinned[req] = pinned;
-    seqs.sharedBlocks[req] = pinned.length * this.blocksPerUnit;
+    seqs.blocks[req] -= (units - pinned) * this.blocksPerUnit;
+    seqs.pinnedKeys[req] = keys;
+    seqs.pinnedUnits[req] = units;
+    seqs.sharedBlocks[req] = units * this.blocksPerUnit;
   }
 
   /** Gives back `req`'s private blocks and its hold on shared prefix units. */
@@ -108,9 +112,10 @@ export class SequenceKv {
     const seqs = this.seqs;
     this.kv.release(seqs.blocks[req]);
     seqs.blocks[req] = 0;
-    const pinned = seqs.pinned[req];
-    if (pinned) for (const key of pinned) this.kv.unpin(key);
-    seqs.pinned[req] = undefined;
+    const pinned = seqs.pinnedUnits[req];
+    if (pinned > 0) this.kv.unpinRun(seqs.pinnedKeys[req]!, pinned);
+    seqs.pinnedKeys[req] = undefined;
+    seqs.pinnedUnits[req] = 0;
     seqs.sharedBlocks[req] = 0;
   }
 
@@ -121,7 +126,7 @@ export class SequenceKv {
     let held = 0;
     for (const req of running) {
       held += seqs.blocks[req];
-      const units = seqs.pinned[req]?.length ?? 0;
+      const units = seqs.pinnedUnits[req];
       const needed = Math.ceil(seqs.computed[req] / this.blockSize) - units * this.blocksPerUnit;
       if (seqs.sharedBlocks[req] !== units * this.blocksPerUnit) throw new Error(`request ${serialOf(req)}: shared blocks out of step with its prefix units`);
       if (seqs.blocks[req] < needed) throw new Error(`request ${serialOf(req)} holds ${seqs.blocks[req]} blocks for ${seqs.computed[req]} tokens`);

@@ -6,6 +6,7 @@
  * another replica opens a new sequence there: nothing of the failed attempt carries over.
  */
 import { widen } from "../engine/columns.js";
+import type { PrefixKeys } from "./kv-cache.js";
 
 /** A heap's columns: each request's key and its position in the heap (-1 when not in it). */
 export interface HeapColumns {
@@ -22,7 +23,7 @@ export class SequenceTable {
   decoding = new Uint8Array(0);
   /** private KV blocks held */
   blocks = new Int32Array(0);
-  /** KV blocks of the shared prefix units it uses (pinned.length x blocks per unit) */
+  /** KV blocks of the shared prefix units it uses (pinnedUnits x blocks per unit) */
   sharedBlocks = new Int32Array(0);
   /** tokens scheduled for the iteration in progress */
   chunk = new Int32Array(0);
@@ -32,8 +33,10 @@ export class SequenceTable {
   lastTokenUs = new Float64Array(0);
   /** when the request reached its replica */
   submitUs = new Float64Array(0);
-  /** prefix units this sequence uses in its replica's cache */
-  pinned: (number[] | undefined)[] = [];
+  /** the prefix keys of the units it uses in its replica's cache: always the first `pinnedUnits` of its own prefix keys */
+  pinnedKeys: (PrefixKeys | undefined)[] = [];
+  /** how many prefix units it uses (a leading run of `pinnedKeys`) */
+  pinnedUnits = new Int32Array(0);
   /** order of its latest admission at its replica: the running list's order */
   admitOrder = new Float64Array(0);
   /** the decode group's clock when its columns were last brought up to date (DecodeGroup) */
@@ -57,14 +60,16 @@ export class SequenceTable {
     this.preemptions[req] = 0;
     this.firstTokenUs[req] = -1;
     this.submitUs[req] = nowUs;
-    this.pinned[req] = undefined;
+    this.pinnedKeys[req] = undefined;
+    this.pinnedUnits[req] = 0;
     this.memberPos[req] = -1;
     this.finishHeap.pos[req] = -1;
   }
 
   /** The replica let go of the sequence (answered, abandoned, lost); its KV must already be dropped. */
   close(req: number): void {
-    this.pinned[req] = undefined;
+    this.pinnedKeys[req] = undefined;
+    this.pinnedUnits[req] = 0;
   }
 
   /** Tokens that must be in the KV cache before the next token: the prompt, plus what was generated before a preemption. */
@@ -89,7 +94,8 @@ export class SequenceTable {
     this.firstTokenUs = widen(this.firstTokenUs, capacity);
     this.lastTokenUs = widen(this.lastTokenUs, capacity);
     this.submitUs = widen(this.submitUs, capacity);
-    this.pinned.length = capacity;
+    this.pinnedKeys.length = capacity;
+    this.pinnedUnits = widen(this.pinnedUnits, capacity);
     this.admitOrder = widen(this.admitOrder, capacity);
     this.since = widen(this.since, capacity);
     this.memberPos = widen(this.memberPos, capacity);

@@ -87,7 +87,7 @@ export class RequestTable {
   /** when the current attempt reached its region's load balancer */
   attemptStartUs = new Float64Array(0);
   /** keys of the prompt's prefix units (Mooncake hash ids or a tenant's shared prefix), for prefix caching */
-  prefixKeys: (Float64Array | undefined)[] = [];
+  prefixKeys: (Int32Array | undefined)[] = [];
 
   private free: number[] = [];
   private capacity = 0;

@@ -20,6 +20,8 @@ import { ProfileModel } from "../inference/latency/profile.js";
 import { createHash } from "node:crypto";
 import { checkDocument, checkPlainData, parseSource, plainData, readSourceFile } from "./source.js";
 import { expectedRequests, tooManyRequests, traceReplay } from "./limit-checks.js";
+import { PREFIX_KEYS } from "../workload/tenant-source.js";
+import { formatLimit } from "./limits.js";
 
 export { readSourceFile };
 
@@ -180,13 +182,40 @@ function readDataFiles(scenario: Scenario, data: DataFiles, report: Report): voi
   };
   let requests = 0;
   let traceTenant = -1;
+  // Prefix-cache keys, handed out tenant by tenant (PrefixKeySpace), must fit in 32 bits.
+  let prefixKeys = 0;
+  let keysReported = false;
+  const countKeys = (path: PathSegment[], keys: number, what: string, advice: string) => {
+    prefixKeys += keys;
+    if (keysReported || prefixKeys <= PREFIX_KEYS) return;
+    keysReported = true;
+    report(path, `prefix-cache keys of the tenants up to here add up to ${formatLimit(prefixKeys)} (${what}), more than ${formatLimit(PREFIX_KEYS)} (the most 32-bit keys hold): ${advice}`);
+  };
   scenario.workload.tenants.forEach((tenant, i) => {
     const arrival = tenant.arrival;
     requests += expectedRequests(tenant, scenario.duration);
+    const model = scenario.models.find((m) => m.name === tenant.model);
+    if (tenant.prefix && model?.engine.kind === "continuous_batching" && model.engine.prefix_caching) {
+      // At most one key per KV block (a model replaying a hash-id trace caches by larger units, and such a trace's own keys replace these).
+      const keys = tenant.prefix.variants * Math.floor(tenant.prefix.tokens / model.engine.block_size);
+      countKeys(["workload", "tenants", i, "prefix"], keys, `this tenant's shared prefixes take up to ${formatLimit(keys)}, one per KV block`, "use fewer variants or shorter prefixes");
+    }
     if (arrival.kind !== "trace") return;
     const path: PathSegment[] = ["workload", "tenants", i, "arrival"];
     attempt([...path, "file"], () => {
       const trace = loadTrace(data, arrival.file, arrival.format);
+      if (trace.hashIds) {
+        // One key per id from the smallest (0 at most) to the largest, as TenantSource numbers them.
+        let min = 0;
+        let max = -1;
+        for (const ids of trace.hashIds) {
+          for (let k = 0; k < ids.length; k++) {
+            if (ids[k] < min) min = ids[k];
+            if (ids[k] > max) max = ids[k];
+          }
+        }
+        countKeys([...path, "file"], max - min + 1, `this trace's hash_ids run from ${min} to ${max}, a key for each id between`, "number the hash ids from 0");
+      }
       const replay = traceReplay(tenant, arrival, { rows: trace.arrivalS.length, spanS: trace.spanS }, scenario.duration);
       if ("problem" in replay) report([...path, replay.field], replay.problem);
       else {

@@ -14,17 +14,22 @@ import type { Trace } from "./trace.js";
 export const DEFAULT_INPUT_TOKENS = { dist: "lognormal", mean: 1155, cv: 0.96 } as const;
 export const DEFAULT_OUTPUT_TOKENS = { dist: "lognormal", mean: 211, cv: 0.77 } as const;
 
+/** Prefix-cache keys are 0 .. PREFIX_KEYS - 1, so they fit an Int32Array (and V8's small integers). */
+export const PREFIX_KEYS = 2 ** 31;
+
 /**
  * Hands out ranges of prefix-cache keys, so the keys of different tenants never collide and stay small
  * integers: a tenant's shared prefix takes a key per KV block, and small integer keys keep the
- * cache's Map lookups fast (keys above 2^31 made runs with long shared prefixes a third slower).
+ * cache's lookups fast (keys above 2^31 made runs with long shared prefixes a third slower; the
+ * cache indexes an array by the smallest keys).
  */
 export class PrefixKeySpace {
   private next = 0;
 
-  /** `count` fresh consecutive keys; returns the first. */
+  /** `count` fresh consecutive keys; returns the first. Throws if they would not all be below PREFIX_KEYS (scenario validation checks this first). */
   reserve(count: number): number {
     const first = this.next;
+    if (count > PREFIX_KEYS - first) throw new RangeError(`prefix-cache keys: ${first + count} needed, more than the ${PREFIX_KEYS} that fit in 32 bits`);
     this.next += count;
     return first;
   }
@@ -50,8 +55,8 @@ export class TenantSource {
   private readonly outputTokens?: Sampler;
   private readonly thinkTimeS?: Sampler;
   private readonly variantRng?: () => number;
-  private readonly prefixKeysByVariant?: Float64Array[];
-  private readonly traceKeys?: (Float64Array | undefined)[];
+  private readonly prefixKeysByVariant?: Int32Array[];
+  private readonly traceKeys?: (Int32Array | undefined)[];
   /** the key of a trace's hash id 0 */
   private traceKeyBase = 0;
   private readonly onArrival = () => this.arrive();
@@ -87,7 +92,7 @@ export class TenantSource {
     } else if (spec.prefix && wiring.prefixUnitTokens > 0) {
       const units = Math.floor(spec.prefix.tokens / wiring.prefixUnitTokens);
       const first = wiring.prefixKeys.reserve(spec.prefix.variants * units);
-      this.prefixKeysByVariant = Array.from({ length: spec.prefix.variants }, (_, v) => Float64Array.from({ length: units }, (_, u) => first + v * units + u));
+      this.prefixKeysByVariant = Array.from({ length: spec.prefix.variants }, (_, v) => Int32Array.from({ length: units }, (_, u) => first + v * units + u));
       this.variantRng = stream("prefix_variant");
     }
   }
@@ -121,12 +126,12 @@ export class TenantSource {
     if (tUs < this.stopUs) this.ctx.sim.at(Math.max(tUs, this.ctx.sim.nowUs), Priority.arrival, this.onArrival);
   }
 
-  private prefixKeysFor(row: number): Float64Array | undefined {
+  private prefixKeysFor(row: number): Int32Array | undefined {
     if (this.traceKeys && row >= 0) {
       let keys = this.traceKeys[row];
       if (!keys) {
         const base = this.traceKeyBase;
-        keys = Float64Array.from(this.wiring.trace!.hashIds![row], (id) => base + id);
+        keys = Int32Array.from(this.wiring.trace!.hashIds![row], (id) => base + id);
         this.traceKeys[row] = keys;
       }
       return keys;

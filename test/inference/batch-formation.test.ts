@@ -10,7 +10,7 @@ function replica(blocks: number, limits: Partial<BatchLimits> = {}) {
   const seqs = new SequenceTable();
   const kv = new SequenceKv(blocks, 1, BLOCK, seqs);
   const inputTokens = new Int32Array(16);
-  const prefixKeys: (Float64Array | undefined)[] = [];
+  const prefixKeys: (Int32Array | undefined)[] = [];
   const queue: number[] = [];
   const waiting: WaitingLine = { peek: () => (queue.length > 0 ? queue[0] : -1), take: () => void queue.shift() };
   const running: number[] = [];
@@ -20,7 +20,7 @@ function replica(blocks: number, limits: Partial<BatchLimits> = {}) {
   /** a request of `prompt` tokens arriving at the replica */
   const arrive = (req: number, prompt: number, keys?: number[]) => {
     inputTokens[req] = prompt;
-    prefixKeys[req] = keys && Float64Array.from(keys);
+    prefixKeys[req] = keys && Int32Array.from(keys);
     seqs.open(req, 0);
     queue.push(req);
   };
@@ -109,7 +109,7 @@ describe("batch formation", () => {
     r.arrive(0, 48, [7, 8, 9]);
     r.form();
     r.finishIteration();
-    r.kv.sharePrompt(0, Float64Array.from([7, 8, 9]), 3);
+    r.kv.sharePrompt(0, Int32Array.from([7, 8, 9]), 3);
     // Same three units: all 48 tokens are cached, but the last unit is not used so one token remains to compute.
     r.arrive(1, 48, [7, 8, 9]);
     r.form();

@@ -84,6 +84,7 @@ const CASES: Record<string, string> = {
   "mooncake-bad-json.yaml": "a JSON Lines row cut off",
   "mooncake-missing-key.yaml": "a Mooncake row without output_length",
   "mooncake-bad-hash-ids.yaml": "hash_ids as a string",
+  "mooncake-hash-id-span.yaml": "hash ids from -2^31 + 1 to 2^31 - 1: more prefix-cache keys than 32 bits hold",
   "mooncake-not-an-object.yaml": "a JSON list where a row object belongs",
   "empirical-header-only.yaml": "an empirical distribution from a file with only a header row",
   "empirical-missing-column.yaml": "an empirical distribution naming a column the file lacks",
