@@ -87,7 +87,12 @@ export class TenantSource {
       this.traceKeys = new Array(hashIds.length);
       let minId = 0;
       let maxId = -1;
-      for (const ids of hashIds) for (const id of ids) [minId, maxId] = [Math.min(minId, id), Math.max(maxId, id)];
+      for (const ids of hashIds) {
+        for (const id of ids) {
+          if (id < minId) minId = id;
+          if (id > maxId) maxId = id;
+        }
+      }
       this.traceKeyBase = wiring.prefixKeys.reserve(maxId - minId + 1) - minId;
     } else if (spec.prefix && wiring.prefixUnitTokens > 0) {
       const units = Math.floor(spec.prefix.tokens / wiring.prefixUnitTokens);
