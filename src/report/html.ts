@@ -198,7 +198,7 @@ async function chartsSection(report: Report, rows: readonly TimeSeriesRow[], int
   if (intervals > 1) {
     parts.push(
       `<p class="muted">${count(rows.length)} report intervals are more than a chart's ${MAX_CHART_STEPS} steps, so the charts over time draw steps of ${intervals} intervals (${count(intervals * intervalS)} s). ` +
-        "A line is the mean over its step (TTFT mean: over the requests completed in it), its shaded band runs from the step's lowest interval to its highest; " +
+        "Each line is the mean over its step (TTFT mean: over the requests completed in it) and its shaded band runs from the step's lowest interval to its highest; " +
         "TTFT p99 and end-to-end p99 are the step's highest interval, so a spike in one interval is drawn at its full height. timeseries.csv keeps every interval.</p>",
     );
   }
