@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { LoadOptions } from "../scenario/load.js";
 import { ScenarioError } from "../scenario/issues.js";
-import { commitReport, stageReport, StagedFiles, type ReportData } from "../report/index.js";
+import { commitReport, preloadHtmlReport, stageReport, StagedFiles, type ReportData } from "../report/index.js";
 import { startWorker } from "../threads.js";
 import { exitOnInterrupt } from "./interrupt.js";
 import type { RunWorkerInput, RunWorkerMessage } from "./run-worker.js";
@@ -44,6 +44,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
       { file: options.scenario, load, shuffleTies: options.shuffleTies, progress: !options.quiet && process.stderr.isTTY === true },
       {
         loaded(m) {
+          // The main thread is idle while the worker simulates: load report.html's chart libraries now.
+          preloadHtmlReport();
           if (m.requestsCsv) requestLog = files.stream("requests.csv");
           if (!options.quiet && process.stderr.isTTY) progress = progressLine(m.durationS, started);
         },

@@ -7,7 +7,7 @@ import type { DistributionSummary } from "../metrics/sketch.js";
 import type { TimeSeriesRow } from "../metrics/timeseries.js";
 import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
-import { EVENT_FAMILIES, latencyChart, timeAxis, timeChart } from "./charts.js";
+import { EVENT_FAMILIES, intervalsPerStep, latencyChart, MAX_CHART_STEPS, timeAxis, timeChart } from "./charts.js";
 import { count, percent, percentPoints, seconds, thresholdReading, usd } from "./format.js";
 import { renderSvg, type ChartSpec } from "./svg.js";
 
@@ -194,6 +194,14 @@ async function chartsSection(report: Report, rows: readonly TimeSeriesRow[], int
       : []),
   ];
   const parts: string[] = [];
+  const intervals = intervalsPerStep(rows, axis);
+  if (intervals > 1) {
+    parts.push(
+      `<p class="muted">${count(rows.length)} report intervals are more than a chart's ${MAX_CHART_STEPS} steps, so the charts over time draw steps of ${intervals} intervals (${count(intervals * intervalS)} s). ` +
+        "Each line is the mean over its step (TTFT mean: over the requests completed in it) and its shaded band runs from the step's lowest interval to its highest; " +
+        "TTFT p99 and end-to-end p99 are the step's highest interval, so a spike in one interval is drawn at its full height. timeseries.csv keeps every interval.</p>",
+    );
+  }
   for (const [name, spec] of charts) {
     const body = spec ? await renderSvg(spec) : `<p class="muted">no data</p>`;
     parts.push(`<figure class="chart" data-chart="${escapeHtml(name)}">${spec ? "" : `<figcaption>${escapeHtml(name)}</figcaption>`}${body}</figure>`);

@@ -23,6 +23,18 @@ export function reportData(result: Result): ReportData {
   return { report: result.report, timeseries: result.timeseries, intervalS: result.run.scenario.report.interval };
 }
 
+/**
+ * Starts loading what report.html is drawn with (html.ts, Vega, Vega-Lite: about half a second) and
+ * returns at once. `fleetsim run` calls it while its worker thread simulates, so the report is not
+ * held up by module loading afterwards. A failure is left to stageReport, which needs the same modules.
+ */
+export function preloadHtmlReport(): void {
+  import("./html.js")
+    .then(() => import("./svg.js"))
+    .then((svg) => svg.chartLibraries())
+    .catch(() => {});
+}
+
 /** Stages the report's files; the caller commits them (all at once, with `commitReport`) or abandons them. */
 export async function stageReport(files: StagedFiles, data: ReportData): Promise<void> {
   const { htmlReport } = await import("./html.js");
