@@ -24,7 +24,7 @@ import { admitWaiting, emptyBatch, formBatch, maxPrefixUnits, type WaitingLine }
 import { addPrefill, clearShape } from "./latency/shape.js";
 import { DecodeGroup } from "./decode-group.js";
 import type { BatchingEngine } from "./batching-engine.js";
-import { jumpDurationUs, jumpHalves, stepsCompleted, stepsKvAllows, type JumpCost } from "./decode-jump.js";
+import { jumpDurationUs, jumpHalves, stepsCompleted, stepsKvAllows, type JumpCost, type JumpHalves } from "./decode-jump.js";
 import type { KvCache } from "./kv-cache.js";
 import { ReplicaBase, type Replica, type ReplicaHost } from "./replica.js";
 import { ReplicaStats, summarizeReplica, type ReplicaSummary } from "./replica-stats.js";
@@ -64,6 +64,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   /** decode-only jump in progress: its steps (0 when the iteration is not a jump) and their times */
   private jumpSteps = 0;
   private readonly jump: JumpCost = { aUs: 0, bUs: 0 };
+  private readonly halves: JumpHalves = { firstSteps: 0, firstUs: 0, secondUs: 0 };
   private readonly scopeWeights: Float64Array;
   /** the measurement scopes of the requests submitted here, ascending: the only ones `scopeWeights` can hold (a run may have hundreds) */
   private readonly scopesServed: number[] = [];
@@ -563,7 +564,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       for (const s of this.scopesServed) if (w[s] > 0) lifecycle.tokenGaps(s, usToSeconds(durationUs), w[s]);
       return;
     }
-    const { firstSteps, firstUs, secondUs } = jumpHalves(this.jump, steps);
+    const { firstSteps, firstUs, secondUs } = jumpHalves(this.jump, steps, this.halves);
     for (const s of this.scopesServed) {
       if (w[s] === 0) continue;
       const perStep = w[s] / steps;

@@ -209,8 +209,12 @@ export class DecodeGroup {
     const span = to - from;
     if (span <= 0) return 0;
     let blocks = Math.floor(span / size) * this.count;
-    const start = this.clock + from;
-    for (let k = 0; k < span % size; k++) blocks += this.phases[(start + k) % size];
+    // The phases of the steps past the whole blocks, wrapping round the phase table (no division per step).
+    let phase = (this.clock + from) % size;
+    for (let k = span % size; k > 0; k--) {
+      blocks += this.phases[phase];
+      if (++phase === size) phase = 0;
+    }
     return blocks;
   }
 

@@ -47,11 +47,20 @@ export function stepsKvAllows(steps: number, seqs: number, blockSize: number, av
 
 /**
  * Token gaps of a jump in two halves, each at its mean step time, so the mean over all gaps stays
- * exact while the spread of step times (context growing) still shows in the distribution.
+ * exact while the spread of step times (context growing) still shows in the distribution. Written
+ * into `out` when given (a replica reuses one per jump).
  */
-export function jumpHalves(cost: JumpCost, steps: number): { firstSteps: number; firstUs: number; secondUs: number } {
+export function jumpHalves(cost: JumpCost, steps: number, out: JumpHalves = { firstSteps: 0, firstUs: 0, secondUs: 0 }): JumpHalves {
   const firstSteps = Math.floor(steps / 2);
-  const firstUs = jumpDurationUs(cost, firstSteps) / Math.max(1, firstSteps);
-  const secondUs = (jumpDurationUs(cost, steps) - jumpDurationUs(cost, firstSteps)) / (steps - firstSteps);
-  return { firstSteps, firstUs, secondUs };
+  out.firstSteps = firstSteps;
+  out.firstUs = jumpDurationUs(cost, firstSteps) / Math.max(1, firstSteps);
+  out.secondUs = (jumpDurationUs(cost, steps) - jumpDurationUs(cost, firstSteps)) / (steps - firstSteps);
+  return out;
+}
+
+/** A jump's two halves: the steps of the first, and each half's mean step time. */
+export interface JumpHalves {
+  firstSteps: number;
+  firstUs: number;
+  secondUs: number;
 }
