@@ -19,12 +19,13 @@ interface Unit {
 
 /**
  * Units of keys below this are found in an array indexed by key (grown as keys arrive, to at most
- * this long: 512 KB of references per replica), the others in a Map. Keys are handed out from 0
- * (PrefixKeySpace), so tenants' shared prefixes are usually array-indexed: an array load is several
- * times faster than a Map lookup, and a sequence on a long shared prefix looks up each of its units
- * three times (match, pin, unpin). Where a unit is kept changes nothing else.
+ * this long: 32 KB of references per replica, so a fleet of thousands of replicas replaying a trace
+ * of many hash ids stays small), the others in a Map. Keys are handed out from 0 (PrefixKeySpace), so
+ * tenants' shared prefixes are usually array-indexed: an array load is several times faster than a
+ * Map lookup, and a sequence on a long shared prefix looks up each of its units three times (match,
+ * pin, unpin). Where a unit is kept changes nothing else.
  */
-const DIRECT_KEYS = 1 << 16;
+export const DIRECT_KEYS = 1 << 12;
 
 export class KvCache {
   free: number;
