@@ -7,7 +7,7 @@
 import { dirname } from "node:path";
 import { isMap, type Document, type LineCounter } from "yaml";
 import { DataFileError, DataFiles } from "../workload/datafiles.js";
-import { readTrace } from "../workload/trace.js";
+import { hashIdRange, readTrace } from "../workload/trace.js";
 import { empiricalValues } from "../workload/distributions.js";
 import { ScenarioError, formatPath, type PathSegment, type ScenarioIssue } from "./issues.js";
 import { applyOverride, parseOverride, type Override } from "./overrides.js";
@@ -205,15 +205,7 @@ function readDataFiles(scenario: Scenario, data: DataFiles, report: Report): voi
     attempt([...path, "file"], () => {
       const trace = loadTrace(data, arrival.file, arrival.format);
       if (trace.hashIds) {
-        // One key per id from the smallest (0 at most) to the largest, as TenantSource numbers them.
-        let min = 0;
-        let max = -1;
-        for (const ids of trace.hashIds) {
-          for (let k = 0; k < ids.length; k++) {
-            if (ids[k] < min) min = ids[k];
-            if (ids[k] > max) max = ids[k];
-          }
-        }
+        const { min, max } = hashIdRange(trace.hashIds);
         countKeys([...path, "file"], max - min + 1, `this trace's hash_ids run from ${min} to ${max}, a key for each id between`, "number the hash ids from 0");
       }
       const replay = traceReplay(tenant, arrival, { rows: trace.arrivalS.length, spanS: trace.spanS }, scenario.duration);

@@ -73,6 +73,18 @@ export function decodeSource(bytes: Uint8Array, file: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** The bytes of a file just opened as `fd`, up to `size` (its size when opened; fewer if it shrank meanwhile). */
+export function readAll(fd: number, size: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  let filled = 0;
+  while (filled < size) {
+    const n = readSync(fd, bytes, filled, size - filled, filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return bytes.subarray(0, filled);
+}
+
 /** Reads a scenario (or another YAML input) file: a regular file of at most LIMITS.scenarioBytes, in UTF-8. */
 export function readSourceFile(file: string): string {
   let fd: number;
@@ -89,14 +101,7 @@ export function readSourceFile(file: string): string {
     if (stat.size > LIMITS.scenarioBytes.max) {
       refuse(file, `the file has ${formatLimit(stat.size)} bytes, more than ${formatLimit(LIMITS.scenarioBytes.max)} (the limit on ${LIMITS.scenarioBytes.what})`);
     }
-    const bytes = Buffer.alloc(stat.size);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const n = readSync(fd, bytes, filled, bytes.length - filled, filled);
-      if (n === 0) break;
-      filled += n;
-    }
-    return decodeSource(bytes.subarray(0, filled), file);
+    return decodeSource(readAll(fd, stat.size), file);
   } catch (error) {
     if (error instanceof ScenarioError) throw error;
     refuse(file, `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);

@@ -13,7 +13,7 @@ import { isUtf8 } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { formatLimit, LIMITS, quote } from "../scenario/limits.js";
-import { firstInvalidUtf8 } from "../scenario/source.js";
+import { firstInvalidUtf8, readAll } from "../scenario/source.js";
 
 export class DataFileError extends Error {
   constructor(
@@ -75,16 +75,9 @@ function readTextChunks(path: string, shownAs: string, onText: (text: string) =>
     if (!stat.isFile()) throw new DataFileError(shownAs, undefined, "not a regular file (a device, pipe or socket)");
     const decoder = new ChunkDecoder(shownAs);
     if (shownAs.endsWith(".gz")) {
-      const compressed = Buffer.alloc(stat.size);
-      let filled = 0;
-      while (filled < compressed.length) {
-        const n = readSync(fd, compressed, filled, compressed.length - filled, null);
-        if (n === 0) break;
-        filled += n;
-      }
       let bytes: Buffer;
       try {
-        bytes = gunzipSync(compressed.subarray(0, filled), { maxOutputLength: LIMITS.decompressedBytes.max });
+        bytes = gunzipSync(readAll(fd, stat.size), { maxOutputLength: LIMITS.decompressedBytes.max });
       } catch (error) {
         const tooLarge = (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || error instanceof RangeError;
         throw new DataFileError(

@@ -8,7 +8,7 @@ import type { TenantSpec } from "../scenario/schema.js";
 import { makeArrivalProcess, type ArrivalProcess } from "./arrivals.js";
 import type { SimContext } from "../requests/context.js";
 import { makeSampler, makeTokenSampler, type Sampler } from "./distributions.js";
-import type { Trace } from "./trace.js";
+import { hashIdRange, type Trace } from "./trace.js";
 
 /** Defaults when a tenant gives no lengths: lognormal fits of the Azure LLM inference trace 2023 (conversation). */
 export const DEFAULT_INPUT_TOKENS = { dist: "lognormal", mean: 1155, cv: 0.96 } as const;
@@ -85,15 +85,8 @@ export class TenantSource {
     const hashIds = wiring.trace?.hashIds;
     if (hashIds) {
       this.traceKeys = new Array(hashIds.length);
-      let minId = 0;
-      let maxId = -1;
-      for (const ids of hashIds) {
-        for (const id of ids) {
-          if (id < minId) minId = id;
-          if (id > maxId) maxId = id;
-        }
-      }
-      this.traceKeyBase = wiring.prefixKeys.reserve(maxId - minId + 1) - minId;
+      const { min, max } = hashIdRange(hashIds);
+      this.traceKeyBase = wiring.prefixKeys.reserve(max - min + 1) - min;
     } else if (spec.prefix && wiring.prefixUnitTokens > 0) {
       const units = Math.floor(spec.prefix.tokens / wiring.prefixUnitTokens);
       const first = wiring.prefixKeys.reserve(spec.prefix.variants * units);

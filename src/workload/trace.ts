@@ -18,6 +18,22 @@ export interface Trace {
   readonly spanS: number;
 }
 
+/**
+ * The range of a trace's hash ids, widened to take in 0: its prefix-cache keys are numbered from the
+ * smallest (one key per id between), so validation and the tenant's source count them alike.
+ */
+export function hashIdRange(hashIds: readonly Int32Array[]): { min: number; max: number } {
+  let min = 0;
+  let max = -1;
+  for (const ids of hashIds) {
+    for (let k = 0; k < ids.length; k++) {
+      if (ids[k] < min) min = ids[k];
+      if (ids[k] > max) max = ids[k];
+    }
+  }
+  return { min, max };
+}
+
 const AZURE_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
 
 const AZURE_COLUMNS = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] as const;

@@ -19,16 +19,8 @@ export class LeastOutstandingRouter implements Router {
     if (n === 0) return NO_REPLICA;
     let best = -1;
     let bestLoad = Infinity;
-    // The scan from `next` round to `next - 1`, as two plain runs (no modulo per replica).
-    const start = this.next % n;
-    for (let i = start; i < n; i++) {
-      const load = this.load(replicas[i]);
-      if (load < bestLoad) {
-        best = i;
-        bestLoad = load;
-      }
-    }
-    for (let i = 0; i < start; i++) {
+    // The scan from `next` round to `next - 1`, wrapping without a modulo per replica.
+    for (let k = 0, i = this.next % n; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
       const load = this.load(replicas[i]);
       if (load < bestLoad) {
         best = i;
