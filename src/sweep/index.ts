@@ -6,13 +6,14 @@
  * grid.ts (axes, cells, keys, shards) -> pool.ts + worker.ts (running cells) -> store.ts (cell files,
  * the manifest) -> table.ts (sweep.csv) and charts.ts (sweep.html).
  */
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { loadScenarioText, readSourceFile } from "../scenario/load.js";
 import { ScenarioError } from "../scenario/issues.js";
 import { removeStale, StagedFiles, type OwnedFile } from "../report/write.js";
 import { HTML_START } from "../report/html.js";
 import { cellAt, cellCount, formatCells, sha256, shardCells, sweepHash, type Axis, type Shard, type SweepPlan } from "./grid.js";
-import { runCells, type CellJob } from "./pool.js";
+import { startCellPool, type CellJob, type CellPool } from "./pool.js";
 import { cellFile, cellRecord, manifest, readCell, readManifest, reusable, writeCell, writeManifest, type CellRecord, type Manifest } from "./store.js";
 import { rowOf, sweepCsv, type SweepRow } from "./table.js";
 
@@ -88,6 +89,39 @@ function folderName(name: string): string {
  */
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const text = readSourceFile(options.scenario);
+  // The workers load the simulator while this thread validates the scenario and reads the cells already done.
+  const ownedCells = shardCells(cellCount({ axes: options.axes, seeds: { first: 0, count: options.seeds } }), options.shard).length;
+  const threads = Math.max(1, Math.min(options.jobs, ownedCells));
+  const pool = startCellPool({ text, file: options.scenario, dataDirs: options.dataDirs }, threads);
+  try {
+    return await sweepOnPool(options, text, pool, threads);
+  } finally {
+    pool.close();
+  }
+}
+
+/**
+ * sweep.html's chart libraries take about half a second to load: they load while the cells run once
+ * a core is free (from the start when the workers leave one idle), and not at all for a shard.
+ */
+function chartsWhenACoreIsFree(options: SweepOptions, threads: number): { workerDone(): void } {
+  let free = availableParallelism() - threads;
+  let started = options.shard !== undefined;
+  const check = () => {
+    if (started || free <= 0) return;
+    started = true;
+    import("./charts.js").catch(() => {}); // a failure is writeTables' to report, which imports the same
+  };
+  check();
+  return {
+    workerDone() {
+      free++;
+      check();
+    },
+  };
+}
+
+async function sweepOnPool(options: SweepOptions, text: string, pool: CellPool, threads: number): Promise<SweepResult> {
   const base = loadScenarioText(text, options.scenario, { sets: options.sets, seed: options.seed, dataDirs: options.dataDirs });
   const plan: SweepPlan = {
     scenario: { file: options.scenario, name: base.scenario.name, sha256: sha256(text) },
@@ -116,13 +150,17 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   let failedNow = 0;
   const progress = () => options.onCell?.({ owned: owned.length, reused, toRun: jobs.length, ran, failed: failedNow });
   progress();
-  await runCells({ text, file: options.scenario, dataDirs: options.dataDirs }, jobs, Math.max(1, options.jobs), (outcome) => {
-    const record = cellRecord(cellAt(plan, outcome.index), axisPaths, outcome);
-    writeCell(out, record);
-    rows.set(outcome.index, rowOf(record, plan.axes));
-    ran++;
-    if (record.error !== null) failedNow++;
-    progress();
+  const charts = chartsWhenACoreIsFree(options, threads);
+  await pool.run(jobs, {
+    onOutcome(outcome) {
+      const record = cellRecord(cellAt(plan, outcome.index), axisPaths, outcome);
+      writeCell(out, record);
+      rows.set(outcome.index, rowOf(record, plan.axes));
+      ran++;
+      if (record.error !== null) failedNow++;
+      progress();
+    },
+    onWorkerDone: charts.workerDone,
   });
 
   const ordered = owned.map((index) => rows.get(index)!);

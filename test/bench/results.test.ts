@@ -19,6 +19,13 @@ describe("bench targets", () => {
     expect(sweep.ratio).toBeLessThan(1);
   });
 
+  it("reads the sweep's speed-up next to what two separate processes reach on the machine", () => {
+    const [alone] = targets([result("sweep-jobs2", { speedup_vs_jobs1: 1.5 })]);
+    expect(alone.measured).toBe("1.5x");
+    const [withCeiling] = targets([result("sweep-jobs2", { speedup_vs_jobs1: 1.5 }), result("sweep-shards", { speedup_vs_jobs1: 1.55 })]);
+    expect(withCeiling).toMatchObject({ measured: "1.5x (two separate processes: 1.55x)", ok: false, ratio: 1.13 });
+  });
+
   it("scales a quick fleet run's simulation time to 24 hours and says so", () => {
     const [day] = targets([result("fleet-day", { quick: true, simulated_hours: 2, simulation_s: 20 })]);
     expect(day.measured).toBe("240 s (extrapolated from 2 h)");

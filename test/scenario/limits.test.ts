@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { loadScenarioText, ScenarioError, validateScenarioObject } from "../../src/index.js";
 import { scenarioJsonSchema } from "../../src/scenario/json-schema.js";
-import { LIMITS } from "../../src/scenario/limits.js";
+import fc from "fast-check";
+import { formatLimit, LIMITS } from "../../src/scenario/limits.js";
 import { parseOverride } from "../../src/scenario/overrides.js";
 import { firstInvalidUtf8, tooDeepFlow } from "../../src/scenario/source.js";
 
@@ -117,5 +118,14 @@ describe("scenario objects (the library API)", () => {
     const cyclic: Record<string, unknown> = { ...base };
     cyclic.description = cyclic;
     expect(message(cyclic)).toMatch(/nested more than 64 levels deep, or cyclic/);
+  });
+});
+
+describe("formatLimit", () => {
+  it("writes every limit, byte counts and decimals as en-US grouping does", () => {
+    const values = [...Object.values(LIMITS).map((l) => l.max), 0, 7, 999, 1000, 1024 ** 3, 0.01, 0.5, 2.25, 1234.5678];
+    for (const value of values) expect(formatLimit(value)).toBe(value >= 1e12 ? value.toExponential().replace("e+", "e") : value.toLocaleString("en-US"));
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1e12 - 1 }), (n) => formatLimit(n) === n.toLocaleString("en-US")));
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 0, max: 999 }), (n, m) => formatLimit(n + m / 1000) === (n + m / 1000).toLocaleString("en-US")));
   });
 });

@@ -1,7 +1,7 @@
 /** Scenario format: a model's autoscaler (one kind per entry) and its rollouts of a new version. */
 import { z } from "zod";
 import { capped, count, duration, identifier, positiveNumber } from "../fields.js";
-import { atMost, LIMITS } from "../limits.js";
+import { atMost, formatLimit, LIMITS } from "../limits.js";
 import { parseDurationSeconds } from "../units.js";
 
 export const SCALING_METRICS = ["requests_per_replica", "gpu_utilization", "kv_utilization", "queue_length", "ttft_p90"] as const;
@@ -48,7 +48,7 @@ const StepSchema = z
   .strictObject({
     above: z.number().optional().describe("this step applies while the metric is above this value"),
     below: z.number().optional().describe("this step applies while the metric is below this value"),
-    add: capped(z.int().min(-LIMITS.replicas.max), LIMITS.replicas).describe(`replicas to add (negative: remove) relative to the serving replicas (-${LIMITS.replicas.max.toLocaleString("en-US")} to ${LIMITS.replicas.max.toLocaleString("en-US")})`),
+    add: capped(z.int().min(-LIMITS.replicas.max), LIMITS.replicas).describe(`replicas to add (negative: remove) relative to the serving replicas (-${formatLimit(LIMITS.replicas.max)} to ${formatLimit(LIMITS.replicas.max)})`),
   })
   .describe("one step: give `above` or `below`, and `add`");
 

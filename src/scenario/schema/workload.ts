@@ -1,7 +1,7 @@
 /** Scenario format: tenants, their arrival processes and request lengths. */
 import { z } from "zod";
 import { count, defaultsFromFields, duration, identifier, nonNegativeNumber, positiveNumber, timeDistribution, tokenDistribution } from "../fields.js";
-import { atMost, LIMITS } from "../limits.js";
+import { atMost, formatLimit, LIMITS } from "../limits.js";
 
 const rate = positiveNumber("mean arrival rate, requests per second", LIMITS.ratePerS);
 
@@ -137,7 +137,7 @@ export const TenantSchema = z
     prefix: z
       .strictObject({
         tokens: count(LIMITS.tokens, 1).describe(`tokens every prompt of this tenant starts with (a system prompt)${atMost(LIMITS.tokens)}`),
-        variants: count(LIMITS.prefixBlocks, 1).default(1).describe(`distinct such prefixes, chosen uniformly per request (variants x blocks per prefix: at most ${LIMITS.prefixBlocks.max.toLocaleString("en-US")})`),
+        variants: count(LIMITS.prefixBlocks, 1).default(1).describe(`distinct such prefixes, chosen uniformly per request (variants x blocks per prefix: at most ${formatLimit(LIMITS.prefixBlocks.max)})`),
       })
       .optional()
       .describe("a shared prompt prefix, so prefix caching and prefix-affinity routing have something to reuse"),
