@@ -40,19 +40,21 @@ export async function runCommand(options: RunOptions): Promise<void> {
   let progress: ReturnType<typeof progressLine> | undefined;
   try {
     let requestLog: ReturnType<StagedFiles["stream"]> | undefined;
-    ({ data, wallS } = await simulateOnWorker(
+    const simulation = simulateOnWorker(
       { file: options.scenario, load, shuffleTies: options.shuffleTies, progress: !options.quiet && process.stderr.isTTY === true },
       {
         loaded(m) {
-          // The main thread is idle while the worker simulates: load report.html's chart libraries now.
-          preloadHtmlReport();
           if (m.requestsCsv) requestLog = files.stream("requests.csv");
           if (!options.quiet && process.stderr.isTTY) progress = progressLine(m.durationS, started);
         },
         rows: (text) => requestLog!.write(text),
         progress: (nowUs, events) => progress?.update(nowUs, events),
       },
-    ));
+    );
+    // The main thread is idle while the worker loads and simulates: load report.html's chart libraries
+    // now, not after a short run (an invalid scenario exits at once, without waiting for them).
+    preloadHtmlReport();
+    ({ data, wallS } = await simulation);
     progress?.done();
     requestLog?.close();
     await stageReport(files, data);
