@@ -127,8 +127,8 @@ function mmc(): BenchResult[] {
     mean_wait_s: pj.wait_mean,
   });
   fleetsim.vs_simpy_customers_per_s = round(fleetsim.requests_per_s! / simpy.requests_per_s!);
-  // The same through the library (bench/mmc.ts: no report files), also a whole process.
-  const l = tsx("bench/mmc.ts", [MMC_CUSTOMERS]);
+  // The same through the built library (bench/mmc.mjs: no report files, no TypeScript loader), also a whole process.
+  const l = node(["bench/mmc.mjs", String(MMC_CUSTOMERS)], `node bench/mmc.mjs ${MMC_CUSTOMERS}`);
   const lj = jsonLine(l.stdout);
   const library = measured("mmc-library", "the same M/M/c run through the library (simulate(), no report files), whole process", l, {
     simulation_s: lj.wall_s,

@@ -1,9 +1,11 @@
 /**
  * The M/M/c scenario of SCENARIO-FORMAT.md (c = 8, rho = 0.8) with 2,000,000 customers, through the
  * whole simulator (scenario loading, tenants, router, replicas, sketches, report).
- *   node --import tsx bench/mmc.ts [customers=2000000]
+ * Plain JavaScript on the built library (dist/, `npm run build` first), so the whole process is
+ * what a user of the library runs: no TypeScript loader in its start-up, as SimPy's has none.
+ *   node bench/mmc.mjs [customers=2000000]
  */
-import { loadScenarioFile, simulate } from "../src/index.js";
+import { loadScenarioFile, simulate } from "../dist/index.js";
 
 const customers = Number(process.argv[2] ?? 2_000_000);
 const lambda = 6.4;
