@@ -18,16 +18,18 @@ export function standardExponential(rng: Rng): number {
 
 /** A standard normal sampler (Box–Muller, using both values of each pair). */
 export function normalSampler(rng: Rng): Sampler {
-  let spare = NaN;
+  // The spare sits in a typed array: a double in a closure variable is a new heap number at every write.
+  const spare = new Float64Array(1);
+  let hasSpare = false;
   return () => {
-    if (!Number.isNaN(spare)) {
-      const value = spare;
-      spare = NaN;
-      return value;
+    if (hasSpare) {
+      hasSpare = false;
+      return spare[0];
     }
     const radius = Math.sqrt(-2 * Math.log(1 - rng()));
     const angle = 2 * Math.PI * rng();
-    spare = radius * Math.sin(angle);
+    spare[0] = radius * Math.sin(angle);
+    hasSpare = true;
     return radius * Math.cos(angle);
   };
 }
