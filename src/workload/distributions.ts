@@ -116,11 +116,15 @@ export function makeSampler(spec: Distribution, rng: Rng, data: DataFiles): Samp
   return () => Math.min(max, Math.max(min, draw()));
 }
 
-/** A sampler of token counts: as makeSampler, never above LIMITS.tokens (so a count fits the request table's 32-bit columns). */
+/**
+ * A sampler of token counts: makeSampler's draws capped at LIMITS.tokens (so a count fits the request
+ * table's 32-bit columns) and rounded to a whole count of at least 1. A small integer is also what V8
+ * passes back without allocating; a fractional draw was a new heap number per call.
+ */
 export function makeTokenSampler(spec: Distribution, rng: Rng, data: DataFiles): Sampler {
   const draw = makeSampler(spec, rng, data);
   const most = LIMITS.tokens.max;
-  return () => Math.min(most, draw());
+  return () => Math.max(1, Math.round(Math.min(most, draw())));
 }
 
 /** Mean of a distribution before clamping (for estimates and offered-load figures). */
