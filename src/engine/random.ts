@@ -31,23 +31,30 @@ export class RandomStreams {
 /**
  * seedrandom's xor4096 (Brent's xorgens, combined with a Weyl sequence), seeded by seedrandom itself
  * and then stepped here over a typed array: the same numbers, without the library's per-draw
- * property loads through two closures.
+ * property loads through two closures. The index and the Weyl word live in the same array as the
+ * 128 state words: as closure variables, a Weyl word beyond V8's small integers was a new heap
+ * number at every draw.
  */
+const INDEX = 128;
+const WEYL = 129;
+
 function xor4096(seed: string): Rng {
   const start = seedrandom.xor4096(seed, { state: true }).state() as { X: number[]; i: number; w: number };
-  const x = Int32Array.from(start.X);
-  let i = start.i;
-  let w = start.w;
+  const x = new Int32Array(130);
+  x.set(start.X);
+  x[INDEX] = start.i;
+  x[WEYL] = start.w;
   return () => {
-    w = (w + 0x61c88647) | 0;
+    const w = (x[WEYL] = (x[WEYL] + 0x61c88647) | 0);
+    const i = x[INDEX];
     let v = x[(i + 34) & 127];
-    i = (i + 1) & 127;
-    let t = x[i];
+    const next = (x[INDEX] = (i + 1) & 127);
+    let t = x[next];
     v ^= v << 13;
     t ^= t << 17;
     v ^= v >>> 15;
     t ^= t >>> 12;
-    v = x[i] = v ^ t;
+    v = x[next] = v ^ t;
     return ((v + (w ^ (w >>> 16))) >>> 0) / 0x100000000;
   };
 }

@@ -7,14 +7,21 @@ export const AVAILABILITY_INTERVAL_US = 300e6;
 export class RegionAvailability {
   readonly total: number[] = [];
   readonly errors: number[] = [];
+  /** the last interval counted in begins at `total.length - 1` x 300 s and ends here (times are integer µs and never decrease) */
+  private intervalEndUs = 0;
+
   count(nowUs: number, error: boolean): void {
-    const bucket = Math.floor(nowUs / AVAILABILITY_INTERVAL_US);
-    while (this.total.length <= bucket) {
-      this.total.push(0);
-      this.errors.push(0);
+    if (nowUs >= this.intervalEndUs) {
+      const bucket = Math.floor(nowUs / AVAILABILITY_INTERVAL_US);
+      while (this.total.length <= bucket) {
+        this.total.push(0);
+        this.errors.push(0);
+      }
+      this.intervalEndUs = (bucket + 1) * AVAILABILITY_INTERVAL_US;
     }
-    this.total[bucket]++;
-    if (error) this.errors[bucket]++;
+    const last = this.total.length - 1;
+    this.total[last]++;
+    if (error) this.errors[last]++;
   }
 }
 

@@ -5,15 +5,21 @@
 export class BucketedLevel {
   private level = 0;
   private lastUs = 0;
-  private readonly areas: number[] = [];
+  private readonly areas: number[] = [0];
+  /** the bucket `lastUs` lies in and where it ends: most changes stay in it and skip the division */
+  private bucket = 0;
+  private bucketEndUs: number;
   private windowArea = 0;
   peak = 0;
 
+  /** Times are integer microseconds (the simulator's), so a bucket is exactly [k, k + 1) x bucketUs. */
   constructor(
     private readonly bucketUs: number,
     private readonly windowFromUs = 0,
     private readonly windowToUs = Infinity,
-  ) {}
+  ) {
+    this.bucketEndUs = bucketUs;
+  }
 
   get value(): number {
     return this.level;
@@ -35,6 +41,12 @@ export class BucketedLevel {
     const a = Math.max(t, this.windowFromUs);
     const b = Math.min(nowUs, this.windowToUs);
     if (b > a) this.windowArea += this.level * (b - a);
+    if (nowUs <= t) return;
+    this.lastUs = nowUs;
+    if (nowUs < this.bucketEndUs) {
+      this.areas[this.bucket] += this.level * (nowUs - t);
+      return;
+    }
     while (t < nowUs) {
       const bucket = Math.floor(t / this.bucketUs);
       const end = Math.min(nowUs, (bucket + 1) * this.bucketUs);
@@ -42,7 +54,9 @@ export class BucketedLevel {
       this.areas[bucket] += this.level * (end - t);
       t = end;
     }
-    this.lastUs = Math.max(this.lastUs, nowUs);
+    this.bucket = Math.floor(nowUs / this.bucketUs);
+    this.bucketEndUs = (this.bucket + 1) * this.bucketUs;
+    while (this.areas.length <= this.bucket) this.areas.push(0);
   }
 
   /** Level x microseconds accumulated in the window so far. */

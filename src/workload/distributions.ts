@@ -18,16 +18,18 @@ export function standardExponential(rng: Rng): number {
 
 /** A standard normal sampler (Box–Muller, using both values of each pair). */
 export function normalSampler(rng: Rng): Sampler {
-  let spare = NaN;
+  // The spare sits in a typed array: a double in a closure variable is a new heap number at every write.
+  const spare = new Float64Array(1);
+  let hasSpare = false;
   return () => {
-    if (!Number.isNaN(spare)) {
-      const value = spare;
-      spare = NaN;
-      return value;
+    if (hasSpare) {
+      hasSpare = false;
+      return spare[0];
     }
     const radius = Math.sqrt(-2 * Math.log(1 - rng()));
     const angle = 2 * Math.PI * rng();
-    spare = radius * Math.sin(angle);
+    spare[0] = radius * Math.sin(angle);
+    hasSpare = true;
     return radius * Math.cos(angle);
   };
 }
@@ -114,11 +116,15 @@ export function makeSampler(spec: Distribution, rng: Rng, data: DataFiles): Samp
   return () => Math.min(max, Math.max(min, draw()));
 }
 
-/** A sampler of token counts: as makeSampler, never above LIMITS.tokens (so a count fits the request table's 32-bit columns). */
+/**
+ * A sampler of token counts: makeSampler's draws capped at LIMITS.tokens (so a count fits the request
+ * table's 32-bit columns) and rounded to a whole count of at least 1. A small integer is also what V8
+ * passes back without allocating; a fractional draw was a new heap number per call.
+ */
 export function makeTokenSampler(spec: Distribution, rng: Rng, data: DataFiles): Sampler {
   const draw = makeSampler(spec, rng, data);
   const most = LIMITS.tokens.max;
-  return () => Math.min(most, draw());
+  return () => Math.max(1, Math.round(Math.min(most, draw())));
 }
 
 /** Mean of a distribution before clamping (for estimates and offered-load figures). */

@@ -149,8 +149,8 @@ export class TenantSource {
     requests.arrivalUs[req] = nowUs;
     requests.measured[req] = nowUs >= w.warmupUs ? 1 : 0;
     // Every request has at least one prompt token and produces at least one token (possibly end-of-sequence).
-    requests.inputTokens[req] = Math.max(1, Math.round(this.inputTokens ? this.inputTokens() : w.trace!.inputTokens[row]));
-    requests.outputTokens[req] = Math.max(1, Math.round(this.outputTokens ? this.outputTokens() : w.trace!.outputTokens[row]));
+    requests.inputTokens[req] = this.inputTokens ? this.inputTokens() : Math.max(1, Math.round(w.trace!.inputTokens[row]));
+    requests.outputTokens[req] = this.outputTokens ? this.outputTokens() : Math.max(1, Math.round(w.trace!.outputTokens[row]));
     requests.prefixKeys[req] = this.prefixKeysFor(row);
     this.generated++;
     // Schedule the next arrival before handing this one on, so the tenant's stream order never
