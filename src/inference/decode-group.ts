@@ -11,23 +11,28 @@
  * (batch formation only ever grows a sequence to what its next tokens need), so a member with
  * context c needs a new block for its next token exactly when c is a multiple of the block size.
  * The group keeps how many members sit at each phase of their context modulo the block size; the
- * blocks that `k` more steps need are then a sum over at most one block's worth of phases, and a
- * member's own block count is written only when it is synced.
+ * blocks that `k` more steps need are then a sum over a run of at most one block's worth of phases
+ * (PhaseCounts keeps such sums to hand), and a member's own block count is written only when it is
+ * synced.
  *
  * Membership: a running sequence whose prompt is computed. Ties in the heaps are broken by the
  * order of admission, which is the running list's order, so sequences finishing at the same
  * iteration are answered in the order the eager scheduler would answer them.
  */
-import type { HeapColumns, SequenceTable } from "./sequences.js";
+import type { HeapPositions, SequenceTable } from "./sequences.js";
 
-/** A binary min-heap of request ids by (key, admission order); positions live in `cols`, so any member can be removed. */
+/**
+ * A binary min-heap of request ids by (key, admission order); positions live in `pos`, so any
+ * member can be removed. Each entry's key and admission order sit beside its id, by heap position,
+ * so comparisons read three small arrays rather than columns indexed by request id all over the
+ * sequence table (a cache miss each, on a big run).
+ */
 class SequenceHeap {
-  private ids: number[] = [];
+  private readonly ids: number[] = [];
+  private readonly keys: number[] = [];
+  private readonly orders: number[] = [];
 
-  constructor(
-    private readonly cols: HeapColumns,
-    private readonly seqs: SequenceTable,
-  ) {}
+  constructor(private readonly pos: HeapPositions) {}
 
   get size(): number {
     return this.ids.length;
@@ -35,12 +40,14 @@ class SequenceHeap {
 
   /** the smallest key, or Infinity when empty */
   topKey(): number {
-    return this.ids.length > 0 ? this.cols.key[this.ids[0]] : Infinity;
+    return this.ids.length > 0 ? this.keys[0] : Infinity;
   }
 
-  push(req: number, key: number): void {
-    this.cols.key[req] = key;
+  /** Adds `req`, admitted `order`th, with `key`. */
+  push(req: number, key: number, order: number): void {
     this.ids.push(req);
+    this.keys.push(key);
+    this.orders.push(order);
     this.up(this.ids.length - 1);
   }
 
@@ -52,65 +59,121 @@ class SequenceHeap {
 
   /** Removes `req` if it is in the heap. */
   remove(req: number): void {
-    const at = this.cols.pos[req];
+    const at = this.pos.at[req];
     if (at >= 0 && at < this.ids.length && this.ids[at] === req) this.removeAt(at);
   }
 
   clear(): void {
-    for (const req of this.ids) this.cols.pos[req] = -1;
+    for (const req of this.ids) this.pos.at[req] = -1;
     this.ids.length = 0;
+    this.keys.length = 0;
+    this.orders.length = 0;
   }
 
   private removeAt(at: number): void {
-    const ids = this.ids;
-    const removed = ids[at];
-    const last = ids.pop()!;
-    this.cols.pos[removed] = -1;
-    if (at < ids.length) {
-      ids[at] = last;
-      this.cols.pos[last] = at;
+    const { ids, keys, orders } = this;
+    this.pos.at[ids[at]] = -1;
+    const last = ids.length - 1;
+    const moved = ids[last];
+    if (at < last) this.place(at, moved, keys[last], orders[last]);
+    ids.pop();
+    keys.pop();
+    orders.pop();
+    if (at < last) {
       this.down(at);
-      this.up(this.cols.pos[last]);
+      this.up(this.pos.at[moved]);
     }
   }
 
-  private less(a: number, b: number): boolean {
-    const key = this.cols.key;
-    return key[a] < key[b] || (key[a] === key[b] && this.seqs.admitOrder[a] < this.seqs.admitOrder[b]);
+  /** Whether the entry at position `i` comes before the one at `j`. */
+  private less(i: number, j: number): boolean {
+    const keys = this.keys;
+    return keys[i] < keys[j] || (keys[i] === keys[j] && this.orders[i] < this.orders[j]);
+  }
+
+  private place(at: number, req: number, key: number, order: number): void {
+    this.ids[at] = req;
+    this.keys[at] = key;
+    this.orders[at] = order;
+    this.pos.at[req] = at;
+  }
+
+  /** Moves position `from`'s entry to position `to`. */
+  private move(from: number, to: number): void {
+    this.place(to, this.ids[from], this.keys[from], this.orders[from]);
   }
 
   private up(at: number): void {
-    const ids = this.ids;
-    const pos = this.cols.pos;
+    const { ids, keys, orders } = this;
     const req = ids[at];
+    const key = keys[at];
+    const order = orders[at];
     while (at > 0) {
       const parent = (at - 1) >> 1;
-      if (!this.less(req, ids[parent])) break;
-      ids[at] = ids[parent];
-      pos[ids[at]] = at;
+      if (!(key < keys[parent] || (key === keys[parent] && order < orders[parent]))) break;
+      this.move(parent, at);
       at = parent;
     }
-    ids[at] = req;
-    pos[req] = at;
+    this.place(at, req, key, order);
   }
 
   private down(at: number): void {
-    const ids = this.ids;
-    const pos = this.cols.pos;
+    const { ids, keys, orders } = this;
     const n = ids.length;
     const req = ids[at];
+    const key = keys[at];
+    const order = orders[at];
     for (;;) {
       const left = 2 * at + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && this.less(ids[right], ids[left]) ? right : left;
-      if (!this.less(ids[child], req)) break;
-      ids[at] = ids[child];
-      pos[ids[at]] = at;
+      const child = right < n && this.less(right, left) ? right : left;
+      if (!(keys[child] < key || (keys[child] === key && orders[child] < order))) break;
+      this.move(child, at);
       at = child;
     }
-    ids[at] = req;
-    pos[req] = at;
+    this.place(at, req, key, order);
+  }
+}
+
+/**
+ * Members counted by phase (0 .. size - 1), summed over any run of phases in O(log size) steps: a
+ * Fenwick tree. The decode group sums runs of up to a block's worth of phases several times per
+ * iteration (64 with TensorRT-LLM's blocks) but moves a member between phases only when it joins
+ * or leaves, so the sums are what must be cheap. Counts are integers: the sums are exact.
+ */
+class PhaseCounts {
+  /** tree[i] counts the phases (i - lowbit(i), i], 1-based */
+  private readonly tree: Int32Array;
+  private total = 0;
+
+  constructor(private readonly size: number) {
+    this.tree = new Int32Array(size + 1);
+  }
+
+  add(phase: number, delta: number): void {
+    const tree = this.tree;
+    for (let i = phase + 1; i <= this.size; i += i & -i) tree[i] += delta;
+    this.total += delta;
+  }
+
+  /** Members at the `length` phases from `start` on, wrapping round past size - 1 (0 <= start < size, 0 <= length <= size). */
+  run(start: number, length: number): number {
+    const end = start + length;
+    return end <= this.size ? this.below(end) - this.below(start) : this.total - this.below(start) + this.below(end - this.size);
+  }
+
+  clear(): void {
+    this.tree.fill(0);
+    this.total = 0;
+  }
+
+  /** Members at phases below `end`. */
+  private below(end: number): number {
+    const tree = this.tree;
+    let sum = 0;
+    for (let i = end; i > 0; i -= i & -i) sum += tree[i];
+    return sum;
   }
 }
 
@@ -128,7 +191,7 @@ export class DecodeGroup {
   /** members counted in the measurement, per scope: the weights of their token gaps */
   readonly measuredByScope: Float64Array;
   /** members by (-(computed - since)) mod block size: those at phase (clock + k) mod block size need a block for step k */
-  private readonly phases: Int32Array;
+  private readonly phases: PhaseCounts;
   private readonly members: number[] = [];
   /** by the clock value at which a member has generated its whole output */
   private readonly finishing: SequenceHeap;
@@ -139,8 +202,8 @@ export class DecodeGroup {
     scopeCount: number,
   ) {
     this.measuredByScope = new Float64Array(scopeCount);
-    this.phases = new Int32Array(blockSize);
-    this.finishing = new SequenceHeap(seqs.finishHeap, seqs);
+    this.phases = new PhaseCounts(blockSize);
+    this.finishing = new SequenceHeap(seqs.finishHeap);
   }
 
   /** KV-cache tokens the members hold: the sum of their context lengths. */
@@ -166,8 +229,8 @@ export class DecodeGroup {
     this.count++;
     this.contextBase += seqs.computed[req] - this.clock;
     if (scope >= 0) this.measuredByScope[scope]++;
-    this.finishing.push(req, outputTokens - seqs.generated[req] + this.clock);
-    this.phases[this.phaseOf(req)]++;
+    this.finishing.push(req, outputTokens - seqs.generated[req] + this.clock, seqs.admitOrder[req]);
+    this.phases.add(this.phaseOf(req), 1);
   }
 
   /** `req` leaves, its columns synced. */
@@ -184,7 +247,7 @@ export class DecodeGroup {
     this.count--;
     this.contextBase -= seqs.computed[req] - this.clock;
     if (scope >= 0) this.measuredByScope[scope]--;
-    this.phases[this.phaseOf(req)]--;
+    this.phases.add(this.phaseOf(req), -1);
     this.finishing.remove(req);
   }
 
@@ -208,14 +271,8 @@ export class DecodeGroup {
     const size = this.blockSize;
     const span = to - from;
     if (span <= 0) return 0;
-    let blocks = Math.floor(span / size) * this.count;
-    // The phases of the steps past the whole blocks, wrapping round the phase table (no division per step).
-    let phase = (this.clock + from) % size;
-    for (let k = span % size; k > 0; k--) {
-      blocks += this.phases[phase];
-      if (++phase === size) phase = 0;
-    }
-    return blocks;
+    // A block per member for each whole block of steps, then the members whose phase comes up in the steps past those.
+    return Math.floor(span / size) * this.count + this.phases.run((this.clock + from) % size, span % size);
   }
 
   /** Steps ahead of the clock whose blocks the members hold. */
@@ -261,7 +318,7 @@ export class DecodeGroup {
     }
     this.members.length = 0;
     this.finishing.clear();
-    this.phases.fill(0);
+    this.phases.clear();
     this.count = 0;
     this.contextBase = 0;
     this.measuredByScope.fill(0);
