@@ -19,20 +19,16 @@
  * order of admission, which is the running list's order, so sequences finishing at the same
  * iteration are answered in the order the eager scheduler would answer them.
  */
-import type { HeapPositions, SequenceTable } from "./sequences.js";
+import type { HeapColumns, SequenceTable } from "./sequences.js";
 
-/**
- * A binary min-heap of request ids by (key, admission order); positions live in `pos`, so any
- * member can be removed. Each entry's key and admission order sit beside its id, by heap position,
- * so comparisons read three small arrays rather than columns indexed by request id all over the
- * sequence table (a cache miss each, on a big run).
- */
+/** A binary min-heap of request ids by (key, admission order); positions live in `cols`, so any member can be removed. */
 class SequenceHeap {
-  private readonly ids: number[] = [];
-  private readonly keys: number[] = [];
-  private readonly orders: number[] = [];
+  private ids: number[] = [];
 
-  constructor(private readonly pos: HeapPositions) {}
+  constructor(
+    private readonly cols: HeapColumns,
+    private readonly seqs: SequenceTable,
+  ) {}
 
   get size(): number {
     return this.ids.length;
@@ -40,14 +36,12 @@ class SequenceHeap {
 
   /** the smallest key, or Infinity when empty */
   topKey(): number {
-    return this.ids.length > 0 ? this.keys[0] : Infinity;
+    return this.ids.length > 0 ? this.cols.key[this.ids[0]] : Infinity;
   }
 
-  /** Adds `req`, admitted `order`th, with `key`. */
-  push(req: number, key: number, order: number): void {
+  push(req: number, key: number): void {
+    this.cols.key[req] = key;
     this.ids.push(req);
-    this.keys.push(key);
-    this.orders.push(order);
     this.up(this.ids.length - 1);
   }
 
@@ -59,80 +53,65 @@ class SequenceHeap {
 
   /** Removes `req` if it is in the heap. */
   remove(req: number): void {
-    const at = this.pos.at[req];
+    const at = this.cols.pos[req];
     if (at >= 0 && at < this.ids.length && this.ids[at] === req) this.removeAt(at);
   }
 
   clear(): void {
-    for (const req of this.ids) this.pos.at[req] = -1;
+    for (const req of this.ids) this.cols.pos[req] = -1;
     this.ids.length = 0;
-    this.keys.length = 0;
-    this.orders.length = 0;
   }
 
   private removeAt(at: number): void {
-    const { ids, keys, orders } = this;
-    this.pos.at[ids[at]] = -1;
-    const last = ids.length - 1;
-    const moved = ids[last];
-    if (at < last) this.place(at, moved, keys[last], orders[last]);
-    ids.pop();
-    keys.pop();
-    orders.pop();
-    if (at < last) {
+    const ids = this.ids;
+    const removed = ids[at];
+    const last = ids.pop()!;
+    this.cols.pos[removed] = -1;
+    if (at < ids.length) {
+      ids[at] = last;
+      this.cols.pos[last] = at;
       this.down(at);
-      this.up(this.pos.at[moved]);
+      this.up(this.cols.pos[last]);
     }
   }
 
-  /** Whether the entry at position `i` comes before the one at `j`. */
-  private less(i: number, j: number): boolean {
-    const keys = this.keys;
-    return keys[i] < keys[j] || (keys[i] === keys[j] && this.orders[i] < this.orders[j]);
-  }
-
-  private place(at: number, req: number, key: number, order: number): void {
-    this.ids[at] = req;
-    this.keys[at] = key;
-    this.orders[at] = order;
-    this.pos.at[req] = at;
-  }
-
-  /** Moves position `from`'s entry to position `to`. */
-  private move(from: number, to: number): void {
-    this.place(to, this.ids[from], this.keys[from], this.orders[from]);
+  private less(a: number, b: number): boolean {
+    const key = this.cols.key;
+    return key[a] < key[b] || (key[a] === key[b] && this.seqs.admitOrder[a] < this.seqs.admitOrder[b]);
   }
 
   private up(at: number): void {
-    const { ids, keys, orders } = this;
+    const ids = this.ids;
+    const pos = this.cols.pos;
     const req = ids[at];
-    const key = keys[at];
-    const order = orders[at];
     while (at > 0) {
       const parent = (at - 1) >> 1;
-      if (!(key < keys[parent] || (key === keys[parent] && order < orders[parent]))) break;
-      this.move(parent, at);
+      if (!this.less(req, ids[parent])) break;
+      ids[at] = ids[parent];
+      pos[ids[at]] = at;
       at = parent;
     }
-    this.place(at, req, key, order);
+    ids[at] = req;
+    pos[req] = at;
   }
 
   private down(at: number): void {
-    const { ids, keys, orders } = this;
+    const ids = this.ids;
+    const pos = this.cols.pos;
     const n = ids.length;
     const req = ids[at];
-    const key = keys[at];
-    const order = orders[at];
     for (;;) {
       const left = 2 * at + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && this.less(right, left) ? right : left;
-      if (!(keys[child] < key || (keys[child] === key && orders[child] < order))) break;
-      this.move(child, at);
+      const child = right < n && this.less(ids[right], ids[left]) ? right : left;
+      if (!this.less(ids[child], req)) break;
+      ids[at] = ids[child];
+      pos[ids[at]] = at;
       at = child;
     }
-    this.place(at, req, key, order);
+    ids[at] = req;
+    pos[req] = at;
   }
 }
 
@@ -203,7 +182,7 @@ export class DecodeGroup {
   ) {
     this.measuredByScope = new Float64Array(scopeCount);
     this.phases = new PhaseCounts(blockSize);
-    this.finishing = new SequenceHeap(seqs.finishHeap);
+    this.finishing = new SequenceHeap(seqs.finishHeap, seqs);
   }
 
   /** KV-cache tokens the members hold: the sum of their context lengths. */
@@ -229,7 +208,7 @@ export class DecodeGroup {
     this.count++;
     this.contextBase += seqs.computed[req] - this.clock;
     if (scope >= 0) this.measuredByScope[scope]++;
-    this.finishing.push(req, outputTokens - seqs.generated[req] + this.clock, seqs.admitOrder[req]);
+    this.finishing.push(req, outputTokens - seqs.generated[req] + this.clock);
     this.phases.add(this.phaseOf(req), 1);
   }
 
@@ -271,7 +250,6 @@ export class DecodeGroup {
     const size = this.blockSize;
     const span = to - from;
     if (span <= 0) return 0;
-    // A block per member for each whole block of steps, then the members whose phase comes up in the steps past those.
     return Math.floor(span / size) * this.count + this.phases.run((this.clock + from) % size, span % size);
   }
 

@@ -8,9 +8,10 @@
 import { widen } from "../engine/columns.js";
 import type { PrefixKeys } from "./kv-cache.js";
 
-/** A heap's column: each request's position in the heap (-1 when not in it). */
-export interface HeapPositions {
-  at: Int32Array;
+/** A heap's columns: each request's key and its position in the heap (-1 when not in it). */
+export interface HeapColumns {
+  key: Float64Array;
+  pos: Int32Array;
 }
 
 export class SequenceTable {
@@ -43,7 +44,7 @@ export class SequenceTable {
   /** its place in its decode group's member list, -1 when not a member */
   memberPos = new Int32Array(0);
   /** the decode group's heap of finish times */
-  readonly finishHeap: HeapPositions = { at: new Int32Array(0) };
+  readonly finishHeap: HeapColumns = { key: new Float64Array(0), pos: new Int32Array(0) };
 
   private capacity = 0;
 
@@ -62,7 +63,7 @@ export class SequenceTable {
     this.pinnedKeys[req] = undefined;
     this.pinnedUnits[req] = 0;
     this.memberPos[req] = -1;
-    this.finishHeap.at[req] = -1;
+    this.finishHeap.pos[req] = -1;
   }
 
   /** The replica let go of the sequence (answered, abandoned, lost); its KV must already be dropped. */
@@ -98,7 +99,8 @@ export class SequenceTable {
     this.admitOrder = widen(this.admitOrder, capacity);
     this.since = widen(this.since, capacity);
     this.memberPos = widen(this.memberPos, capacity);
-    this.finishHeap.at = widen(this.finishHeap.at, capacity);
+    this.finishHeap.key = widen(this.finishHeap.key, capacity);
+    this.finishHeap.pos = widen(this.finishHeap.pos, capacity);
     this.capacity = capacity;
   }
 }
