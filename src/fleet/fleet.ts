@@ -64,6 +64,9 @@ export interface ReplicaSlot {
   /** the pending engine-started or weights-loaded event */
   loadEvent: number;
   power: GpuPower;
+  /** what each of its GPUs adds to its server's host power while busy, and its server's AZ (fixed: read at every iteration) */
+  hostWattsPerBusyGpu: number;
+  az: number;
   /** model index and region index, and the replica's name in events (model/region/index) */
   model: number;
   region: number;
@@ -195,6 +198,8 @@ export class Fleet {
       busy: false,
       loadEvent: -1,
       power: server.power,
+      hostWattsPerBusyGpu: hostWattsPerBusyGpu(this.topology.servers[placement.server].type),
+      az: this.topology.servers[placement.server].az,
       model,
       region,
       name: `${this.modelNames[model]}/${this.topology.regions[region].name}/${replica.index}`,
@@ -328,13 +333,12 @@ export class Fleet {
       this.refresh(s);
       return;
     }
-    const type = this.topology.servers[s].type;
-    const hostPerBusyGpuW = hostWattsPerBusyGpu(type);
-    const delta = (watts - slot.wattsPerGpu) * slot.placement.gpus + (Number(busy) - Number(slot.busy)) * slot.placement.gpus * hostPerBusyGpuW;
+    const gpus = slot.placement.gpus;
+    const delta = (watts - slot.wattsPerGpu) * gpus + (Number(busy) - Number(slot.busy)) * gpus * slot.hostWattsPerBusyGpu;
     slot.wattsPerGpu = watts;
     slot.busy = busy;
     server.itW += delta;
-    this.addItPower(this.topology.servers[s].az, delta, this.ctx.sim.nowUs);
+    this.addItPower(slot.az, delta, this.ctx.sim.nowUs);
   }
 
   /**

@@ -12,6 +12,7 @@ import type { BatchLimits } from "./batch-formation.js";
 import { BatchingReplica } from "./batching-replica.js";
 import { PipelinedReplica } from "./pipelined-replica.js";
 import type { Deployed } from "./deployment.js";
+import type { DecodeCost } from "./latency/shape.js";
 import type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
 import { SequenceTable } from "./sequences.js";
 
@@ -83,6 +84,17 @@ export class BatchingEngine implements ServingEngine {
 
   /** FLOPs the replica's GPUs achieve per microsecond at full tensor throughput (the calibrated GEMM efficiency). */
   private readonly achievableFlopsPerUs: number;
+
+  /** decodeCost by batch size, each computed once: every decode jump asks, and batch sizes repeat */
+  private readonly decodeCosts: (DecodeCost | undefined)[] = [];
+
+  /** The latency model's decodeCost(seqs), remembered (the model is a pure function of `seqs`). */
+  decodeCost(seqs: number): DecodeCost {
+    const costs = this.decodeCosts;
+    // Grown by pushes up to the sizes seen, so the array stays packed (fast loads).
+    while (costs.length <= seqs) costs.push(undefined);
+    return (costs[seqs] ??= this.deployed.latency.decodeCost(seqs));
+  }
 
   /** Share of an iteration of `tokens` tokens lasting `durationUs` the replica's tensor cores would need at full throughput: 0 memory-bound, 1 compute-bound (drives GPU power). */
   computeShare(tokens: number, durationUs: number): number {

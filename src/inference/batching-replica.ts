@@ -412,7 +412,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     }
     steps = stepsKvAllows(steps, count, this.kvSeqs.blockSize, this.kv.available(), this.extraBlocksFor);
     this.reserveBlocksFor(steps);
-    const cost = this.engine.deployed.latency.decodeCost(count);
+    const cost = this.engine.decodeCost(count);
     this.jumpSteps = steps;
     this.jump.aUs = (cost.fixedUs + cost.perContextTokenUs * this.formed.shape.decodeKvTokens) * this.latencyFactor;
     this.jump.bUs = cost.perContextTokenUs * count * this.latencyFactor;

@@ -11,8 +11,9 @@
  * (batch formation only ever grows a sequence to what its next tokens need), so a member with
  * context c needs a new block for its next token exactly when c is a multiple of the block size.
  * The group keeps how many members sit at each phase of their context modulo the block size; the
- * blocks that `k` more steps need are then a sum over at most one block's worth of phases, and a
- * member's own block count is written only when it is synced.
+ * blocks that `k` more steps need are then a sum over a run of at most one block's worth of phases
+ * (PhaseCounts keeps such sums to hand), and a member's own block count is written only when it is
+ * synced.
  *
  * Membership: a running sequence whose prompt is computed. Ties in the heaps are broken by the
  * order of admission, which is the running list's order, so sequences finishing at the same
@@ -114,6 +115,47 @@ class SequenceHeap {
   }
 }
 
+/**
+ * Members counted by phase (0 .. size - 1), summed over any run of phases in O(log size) steps: a
+ * Fenwick tree. The decode group sums runs of up to a block's worth of phases several times per
+ * iteration (64 with TensorRT-LLM's blocks) but moves a member between phases only when it joins
+ * or leaves, so the sums are what must be cheap. Counts are integers: the sums are exact.
+ */
+class PhaseCounts {
+  /** tree[i] counts the phases (i - lowbit(i), i], 1-based */
+  private readonly tree: Int32Array;
+  private total = 0;
+
+  constructor(private readonly size: number) {
+    this.tree = new Int32Array(size + 1);
+  }
+
+  add(phase: number, delta: number): void {
+    const tree = this.tree;
+    for (let i = phase + 1; i <= this.size; i += i & -i) tree[i] += delta;
+    this.total += delta;
+  }
+
+  /** Members at the `length` phases from `start` on, wrapping round past size - 1 (0 <= start < size, 0 <= length <= size). */
+  run(start: number, length: number): number {
+    const end = start + length;
+    return end <= this.size ? this.below(end) - this.below(start) : this.total - this.below(start) + this.below(end - this.size);
+  }
+
+  clear(): void {
+    this.tree.fill(0);
+    this.total = 0;
+  }
+
+  /** Members at phases below `end`. */
+  private below(end: number): number {
+    const tree = this.tree;
+    let sum = 0;
+    for (let i = end; i > 0; i -= i & -i) sum += tree[i];
+    return sum;
+  }
+}
+
 export class DecodeGroup {
   /** decode steps credited to every member so far */
   clock = 0;
@@ -128,7 +170,7 @@ export class DecodeGroup {
   /** members counted in the measurement, per scope: the weights of their token gaps */
   readonly measuredByScope: Float64Array;
   /** members by (-(computed - since)) mod block size: those at phase (clock + k) mod block size need a block for step k */
-  private readonly phases: Int32Array;
+  private readonly phases: PhaseCounts;
   private readonly members: number[] = [];
   /** by the clock value at which a member has generated its whole output */
   private readonly finishing: SequenceHeap;
@@ -139,7 +181,7 @@ export class DecodeGroup {
     scopeCount: number,
   ) {
     this.measuredByScope = new Float64Array(scopeCount);
-    this.phases = new Int32Array(blockSize);
+    this.phases = new PhaseCounts(blockSize);
     this.finishing = new SequenceHeap(seqs.finishHeap, seqs);
   }
 
@@ -167,7 +209,7 @@ export class DecodeGroup {
     this.contextBase += seqs.computed[req] - this.clock;
     if (scope >= 0) this.measuredByScope[scope]++;
     this.finishing.push(req, outputTokens - seqs.generated[req] + this.clock);
-    this.phases[this.phaseOf(req)]++;
+    this.phases.add(this.phaseOf(req), 1);
   }
 
   /** `req` leaves, its columns synced. */
@@ -184,7 +226,7 @@ export class DecodeGroup {
     this.count--;
     this.contextBase -= seqs.computed[req] - this.clock;
     if (scope >= 0) this.measuredByScope[scope]--;
-    this.phases[this.phaseOf(req)]--;
+    this.phases.add(this.phaseOf(req), -1);
     this.finishing.remove(req);
   }
 
@@ -208,14 +250,7 @@ export class DecodeGroup {
     const size = this.blockSize;
     const span = to - from;
     if (span <= 0) return 0;
-    let blocks = Math.floor(span / size) * this.count;
-    // The phases of the steps past the whole blocks, wrapping round the phase table (no division per step).
-    let phase = (this.clock + from) % size;
-    for (let k = span % size; k > 0; k--) {
-      blocks += this.phases[phase];
-      if (++phase === size) phase = 0;
-    }
-    return blocks;
+    return Math.floor(span / size) * this.count + this.phases.run((this.clock + from) % size, span % size);
   }
 
   /** Steps ahead of the clock whose blocks the members hold. */
@@ -261,7 +296,7 @@ export class DecodeGroup {
     }
     this.members.length = 0;
     this.finishing.clear();
-    this.phases.fill(0);
+    this.phases.clear();
     this.count = 0;
     this.contextBase = 0;
     this.measuredByScope.fill(0);

@@ -49,5 +49,11 @@ export interface LatencyModel {
    * A decode-only iteration of `seqs` sequences takes fixedUs + perContextTokenUs * (their total context),
    * exactly; a replica uses this to jump over many iterations at once.
    */
-  decodeCost(seqs: number): { fixedUs: number; perContextTokenUs: number };
+  decodeCost(seqs: number): DecodeCost;
+}
+
+/** A decode-only iteration's time: fixedUs + perContextTokenUs x (the batch's total context). */
+export interface DecodeCost {
+  readonly fixedUs: number;
+  readonly perContextTokenUs: number;
 }
