@@ -28,42 +28,9 @@
 /** sketches-js grows its array of bins by chunks of this many keys, centred on the keys in use. */
 const CHUNK_KEYS = 128;
 
-/**
- * Keys of values, ⌈log_γ v⌉, for every sketch of one accuracy. It remembers the last value it mapped:
- * a completion adds the same latency to several sketches in a row (a queue engine's TTFT is its E2E,
- * and the time series keeps its own copies of both), and V8's Math.log2 is most of the cost of an add.
- */
-class KeyMapping {
-  /** the last value mapped and its key (read by DDSketch.add, which calls `keyOf` only for another value) */
-  lastValue = NaN;
-  lastKey = 0;
-
-  /** keysPerOctave: log2(v) times this is log_γ(v), computed as sketches-js does so that keys agree to the last bit. */
-  constructor(readonly keysPerOctave: number) {}
-
-  keyOf(value: number): number {
-    this.lastKey = Math.ceil(Math.log2(value) * this.keysPerOctave);
-    this.lastValue = value;
-    return this.lastKey;
-  }
-
-  private static readonly shared = new Map<number, KeyMapping>();
-
-  /** The mapping every sketch with this many keys per octave shares. */
-  static of(keysPerOctave: number): KeyMapping {
-    let mapping = KeyMapping.shared.get(keysPerOctave);
-    if (!mapping) {
-      mapping = new KeyMapping(keysPerOctave);
-      KeyMapping.shared.set(keysPerOctave, mapping);
-    }
-    return mapping;
-  }
-}
-
 export class DDSketch {
   /** log2(v) times this is log_γ(v), computed as sketches-js does so that keys agree to the last bit. */
   private readonly keysPerOctave: number;
-  private readonly mapping: KeyMapping;
   /** Values at or below this (2^-1023 γ) are counted as zeros. */
   private readonly minIndexable: number;
   /** The factor from γ^k to the bin's representative value 2γ^k / (1 + γ). */
@@ -99,7 +66,6 @@ export class DDSketch {
     const gammaMinusOne = (2 * relativeAccuracy) / (1 - relativeAccuracy);
     const gamma = 1 + gammaMinusOne;
     this.keysPerOctave = (1 / Math.log1p(gammaMinusOne)) * Math.log(2);
-    this.mapping = KeyMapping.of(this.keysPerOctave);
     this.minIndexable = Math.pow(2, -1023) * gamma;
     this.binValueFactor = 2 / (1 + gamma);
   }
@@ -109,9 +75,7 @@ export class DDSketch {
     if (weight <= 0) throw new RangeError(`weight must be positive, got ${weight}`);
     if (value > this.minIndexable) {
       if (value === Infinity) throw new RangeError("DDSketch counts finite values only");
-      const mapping = this.mapping;
-      // The test for a repeated value is inline, where callers inline this method; a new value costs a call.
-      this.addToKey(value === mapping.lastValue ? mapping.lastKey : mapping.keyOf(value), weight);
+      this.addToKey(Math.ceil(Math.log2(value) * this.keysPerOctave), weight);
     } else if (value < -this.minIndexable) {
       throw new RangeError(`DDSketch counts values ≥ 0 only, got ${value}`);
     } else {
