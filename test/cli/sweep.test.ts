@@ -194,6 +194,17 @@ describe("fleetsim sweep", () => {
     expect(html).toContain("&#60;b&#62;c&#60;/b&#62;");
   });
 
+  it("refuses an invalid scenario with exit 2 and its position, though the workers had started, and makes no folder", () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, read("scenarios/mmc.yaml").replace("seed: 1", "seed: 1\nbogus: 1"));
+    const out = join(dir, "bad-sweep");
+    const { code, stderr } = runCli(["sweep", bad, ...SHORT, "--grid", "models[0].replicas.initial=6,8", "--jobs", "2", "--out", out]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/bad\.yaml:\d+:1: bogus: unknown key 'bogus'/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(() => statSync(out)).toThrow();
+  });
+
   it("refuses a malformed axis with exit 2 before running anything", () => {
     const { code, stderr } = runCli(["sweep", "scenarios/mmc.yaml", ...SHORT, "--grid", "seed=1,2", "--out", join(dir, "never")]);
     expect(code).toBe(2);
