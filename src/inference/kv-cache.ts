@@ -160,9 +160,8 @@ export class KvCache {
     this.older[slot] = this.newer[slot] = NONE;
     if (key >= 0 && key < DIRECT_KEYS) {
       if (key >= this.slotByKey.length) {
-        const grown = new Int32Array(Math.min(DIRECT_KEYS, Math.max(key + 1, 2 * this.slotByKey.length, 64))).fill(NONE);
-        grown.set(this.slotByKey);
-        this.slotByKey = grown;
+        const known = this.slotByKey.length;
+        this.slotByKey = widen(this.slotByKey, Math.min(DIRECT_KEYS, Math.max(key + 1, 2 * known, 64))).fill(NONE, known);
       }
       this.slotByKey[key] = slot;
     } else this.spilled.set(key, slot);

@@ -89,12 +89,14 @@ function folderName(name: string): string {
  */
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const text = readSourceFile(options.scenario);
-  // The workers load the simulator while this thread validates the scenario and reads the cells already done.
-  const ownedCells = shardCells(cellCount({ axes: options.axes, seeds: { first: 0, count: options.seeds } }), options.shard).length;
-  const threads = Math.max(1, Math.min(options.jobs, ownedCells));
+  // The cells this run owns follow from the grid and the shard alone, so the workers start (and load
+  // the simulator) while this thread validates the scenario and reads the cells already done.
+  const total = cellCount({ axes: options.axes, seeds: { first: 0, count: options.seeds } });
+  const owned = shardCells(total, options.shard);
+  const threads = Math.max(1, Math.min(options.jobs, owned.length));
   const pool = startCellPool({ text, file: options.scenario, dataDirs: options.dataDirs }, threads);
   try {
-    return await sweepOnPool(options, text, pool, threads);
+    return await sweepOnPool(options, { text, total, owned, pool, threads });
   } finally {
     pool.close();
   }
@@ -106,10 +108,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
  */
 function chartsWhenACoreIsFree(options: SweepOptions, threads: number): { workerDone(): void } {
   let free = availableParallelism() - threads;
-  let started = options.shard !== undefined;
+  let loading = options.shard !== undefined; // a shard writes no sweep.html
   const check = () => {
-    if (started || free <= 0) return;
-    started = true;
+    if (loading || free <= 0) return;
+    loading = true;
     import("./charts.js").catch(() => {}); // a failure is writeTables' to report, which imports the same
   };
   check();
@@ -121,7 +123,16 @@ function chartsWhenACoreIsFree(options: SweepOptions, threads: number): { worker
   };
 }
 
-async function sweepOnPool(options: SweepOptions, text: string, pool: CellPool, threads: number): Promise<SweepResult> {
+/** What runSweep has before the scenario is validated: its text, the cells this run owns, and the pool started for them. */
+interface SweepStart {
+  text: string;
+  total: number;
+  owned: number[];
+  pool: CellPool;
+  threads: number;
+}
+
+async function sweepOnPool(options: SweepOptions, { text, total, owned, pool, threads }: SweepStart): Promise<SweepResult> {
   const base = loadScenarioText(text, options.scenario, { sets: options.sets, seed: options.seed, dataDirs: options.dataDirs });
   const plan: SweepPlan = {
     scenario: { file: options.scenario, name: base.scenario.name, sha256: sha256(text) },
@@ -130,8 +141,6 @@ async function sweepOnPool(options: SweepOptions, text: string, pool: CellPool, 
     seeds: { first: base.scenario.seed, count: options.seeds },
   };
   const out = options.out ?? join("out", "sweeps", folderName(plan.scenario.name));
-  const total = cellCount(plan);
-  const owned = shardCells(total, options.shard);
   const written = [join(out, "sweep.json")];
   writeManifest(out, manifest(plan, sweepHash(plan), total, owned, options.shard));
 
