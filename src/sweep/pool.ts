@@ -32,8 +32,6 @@ type WorkerMessage = CellOutcome | { ready: true };
 export interface CellHooks {
   /** each cell's outcome, as it finishes; a throw stops the run and rejects with it */
   onOutcome(outcome: CellOutcome): void;
-  /** a worker found no cell left to take, so its core is free from now on (once per worker) */
-  onWorkerDone?(): void;
 }
 
 export interface CellPool {
@@ -98,7 +96,6 @@ export function startCellPool(input: WorkerInput, threads: number): CellPool {
       else {
         live.delete(worker);
         void worker.terminate();
-        hooks!.onWorkerDone?.();
       }
     };
     worker.on("message", (message: WorkerMessage) => {
