@@ -1,31 +1,16 @@
 /**
  * 100,000 chat requests (Azure 2023 conversation lengths, Poisson arrivals) on 16 replicas of
- * Llama-3.1-70B (FP8, TP4 on H100) with continuous batching: wall time and events per request.
+ * Llama-3.1-70B (FP8, TP4 on H100) with continuous batching (bench/llm-chat.yaml): wall time and
+ * events per request.
  *   node --import tsx bench/llm.ts [requests=100000] [rate_per_s=60]
  */
-import { simulate } from "../src/index.js";
+import { loadScenarioFile, simulate } from "../src/index.js";
 
 const requests = Number(process.argv[2] ?? 100_000);
 const ratePerS = Number(process.argv[3] ?? 60);
-const scenario = {
-  version: 1,
-  name: "bench-llm",
-  seed: 42,
-  duration: requests / ratePerS,
-  models: [
-    {
-      name: "chat",
-      model: "llama-3.1-70b",
-      gpu: "h100-sxm",
-      precision: "fp8",
-      tensor_parallel: 4,
-      replicas: { initial: 16 },
-      engine: { kind: "continuous_batching" },
-      router: { kind: "least_outstanding_tokens" },
-    },
-  ],
-  workload: { tenants: [{ name: "chat", model: "chat", arrival: { kind: "poisson", rate_per_s: ratePerS } }] },
-};
+const scenario = loadScenarioFile("bench/llm-chat.yaml", {
+  sets: [`duration=${requests / ratePerS}s`, `workload.tenants[0].arrival.rate_per_s=${ratePerS}`],
+});
 
 const started = performance.now();
 const { report } = simulate(scenario);
