@@ -145,6 +145,7 @@ function llm(): BenchResult[] {
   return [
     measured("llm-100k", "100,000 chat requests on 16 replicas of Llama-3.1-70B (FP8, TP4)", r, {
       simulation_s: j.wall_s,
+      load_s: j.load_s,
       events: j.events,
       requests: j.requests,
       events_per_request: j.events_per_request,
