@@ -3,20 +3,15 @@
  * build (as in CI, which builds before testing); on a checkout that was never built it is skipped.
  */
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { builtWorker } from "../../src/threads.js";
-import { REPO_ROOT } from "../support/cli.js";
-
-const built = builtWorker(pathToFileURL(join(REPO_ROOT, "dist/cli/run.js")).href, "./run-worker").href.endsWith(".bundle.js");
+import { distIsBuilt, REPO_ROOT } from "../support/cli.js";
 
 function callCounts(args: string[]) {
   const r = spawnSync(process.execPath, ["bench/call-counts.mjs", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe.skipIf(!built)("bench/call-counts.mjs", () => {
+describe.skipIf(!distIsBuilt())("bench/call-counts.mjs", () => {
   it("counts every event popped once and every request through the front door once", () => {
     const { code, stdout } = callCounts(["scenarios/mmc.yaml", "--set", "duration=1500s", "--json"]);
     expect(code).toBe(0);

@@ -7,21 +7,15 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { builtWorker } from "../../src/threads.js";
-import { REPO_ROOT, runCli } from "../support/cli.js";
-
-const fromDist = (file: string) => pathToFileURL(join(REPO_ROOT, "dist", file)).href;
-const bundled = (caller: string, module: string) => builtWorker(fromDist(caller), module).href.endsWith(".bundle.js");
-const built = bundled("cli/run.js", "./run-worker") && bundled("sweep/pool.js", "./worker");
+import { distIsBuilt, REPO_ROOT, runCli } from "../support/cli.js";
 
 function runBuilt(args: string[]) {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, "dist/cli/main.js"), ...args], { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
   return { code: r.status, stderr: r.stderr };
 }
 
-describe.skipIf(!built)("the built CLI, its workers bundled", () => {
+describe.skipIf(!distIsBuilt())("the built CLI, its workers bundled", () => {
   const dir = mkdtempSync(join(tmpdir(), "fleetsim-bundle-"));
   const read = (out: string, file: string) => readFileSync(join(dir, out, file), "utf8");
 
