@@ -1,9 +1,20 @@
 /**
- * Batch formation, vLLM style, as one function: given the running sequences, the waiting line, the
- * KV cache and the limits, it decides the next iteration's batch: every running sequence continues
- * (a token for those decoding, a prompt chunk for those prefilling), preempting the most recently
- * admitted when a decoding sequence needs a block and none is left; then waiting requests are
- * admitted while the token budget, the sequence limit and the KV cache (less a watermark) allow.
+ * Batch formation, vLLM style, in one place for every way a replica forms its batches: given the
+ * running sequences, the waiting line, the KV cache and the limits, it decides the next iteration:
+ * every running sequence continues (a token for those decoding, a prompt chunk for those
+ * prefilling), preempting a victim when a sequence needs a KV block and none is left; then waiting
+ * requests are admitted while the token budget, the sequence limit and the KV cache (less a
+ * watermark) allow.
+ *
+ * Two things are parameters, so that a new scheduling discipline is one change: the admission
+ * order (the `WaitingLine`: who is admitted next) and the victim choice (`FormationPolicy.victim`).
+ *
+ * The running sequences come as a RunningSet: decoding ones in a lazily credited group, the rest
+ * listed. When every running sequence can have all the tokens it wants within the token budget and
+ * the KV cache can give every block they need without preempting, the order of the running list
+ * decides nothing, and the group continues as a whole without a visit to each member (the fast
+ * path). Otherwise the set is laid out and each sequence is visited in running order. Both give the
+ * same batch; the formation below is one function either way.
  *
  * It changes the sequences and the KV cache it is given and nothing else: it schedules no event
  * and records no statistic (BLIS's batch_formation.go draws the same line). The replica applies
@@ -11,6 +22,7 @@
  */
 import { empty } from "../engine/columns.js";
 import { addDecode, addPrefill, clearShape, emptyShape, type BatchShape } from "./latency/shape.js";
+import type { RunningSet } from "./running-set.js";
 import type { SequenceKv } from "./sequence-kv.js";
 import type { SequenceTable } from "./sequences.js";
 
@@ -27,7 +39,7 @@ export interface BatchLimits {
   watermarkBlocks: number;
 }
 
-/** The requests waiting at a replica, in the order they should be admitted. */
+/** The requests waiting at a replica, in the order they should be admitted: the admission order. */
 export interface WaitingLine {
   /** the next request to admit, or -1 */
   peek(): number;
@@ -76,22 +88,85 @@ export function maxPrefixUnits(inputTokens: number, unitTokens: number): number 
   return Math.floor((inputTokens - 1) / unitTokens);
 }
 
-/** Forms the next batch into `out` (reused between iterations); `running` loses preempted sequences and gains admitted ones. */
-export function formBatch(running: number[], waiting: WaitingLine, seqs: SequenceTable, kv: SequenceKv, requests: RequestTokens, limits: BatchLimits, out: FormedBatch): void {
-  const budget = continueRunning(running, seqs, kv, requests, limits, out);
-  if (out.preempted.length === 0) admitWaiting(0, running, budget, waiting, seqs, kv, requests, limits, out);
+/** The scheduling discipline's choices that are not an order of admission. */
+export interface FormationPolicy {
+  /**
+   * The running sequence to preempt when one needs a KV block and none is left: an index into
+   * `running` (in running order) no lower than `from`, the sequences not yet given their tokens
+   * this iteration (so a victim never leaves a batch already counted).
+   */
+  victim(running: readonly number[], from: number): number;
 }
 
-/** Empties `out`, then gives each running sequence its tokens for the next iteration, preempting when the KV cache runs out; returns the token budget left. */
-export function continueRunning(running: number[], seqs: SequenceTable, kv: SequenceKv, requests: RequestTokens, limits: BatchLimits, out: FormedBatch): number {
-  const { batch, shape, admitted, preempted } = out;
-  empty(batch);
-  empty(admitted);
-  empty(preempted);
+/** vLLM's recompute order: the most recently admitted sequence is preempted first. */
+export const PREEMPT_LAST_ADMITTED: FormationPolicy = { victim: (running) => running.length - 1 };
+
+/** One replica's (or pipeline lane's) means of forming batches, fixed for its life. */
+export interface Formation {
+  readonly seqs: SequenceTable;
+  readonly kv: SequenceKv;
+  readonly requests: RequestTokens;
+  readonly limits: BatchLimits;
+  readonly policy: FormationPolicy;
+  /** visit every running sequence every iteration, never the group as a whole (tests compare both ways) */
+  readonly alwaysLayOut: boolean;
+}
+
+/**
+ * Forms the next batch into `out` (reused between iterations). `running` loses preempted sequences
+ * and lists the admitted ones; the group's members hold the KV blocks of their next token.
+ */
+export function formBatch(f: Formation, running: RunningSet, waiting: WaitingLine, out: FormedBatch): void {
+  startBatch(out);
+  if (f.alwaysLayOut || !continuesWhole(f, running)) running.layOut();
+  const group = running.group;
+  // The group's members each decode a token; continuesWhole found their blocks (none while laid out).
+  f.kv.cache.allocate(group.blocksBetween(0, 1));
+  group.reserve(1);
+  if (group.count > 0) {
+    out.shape.decodeSeqs = group.count;
+    out.shape.decodeKvTokens = group.contextTokens() + group.count;
+  }
+  const budget = continueListed(f, running.listed, group.count, f.limits.maxTokens - group.count, out);
+  if (out.preempted.length === 0) admitWaiting(f, running.listed, group.count, budget, waiting, out);
+}
+
+/**
+ * Whether every running sequence can have all the tokens it wants (a decode token, its prompt's
+ * remainder) within the token budget, with every KV block they need free or evictable: then no
+ * one waits or is preempted, and the running order decides nothing.
+ */
+function continuesWhole(f: Formation, running: RunningSet): boolean {
+  const { seqs, kv, requests } = f;
+  const group = running.group;
+  let demand = group.count;
+  let blocks = 0;
+  for (const req of running.listed) {
+    const tokens = seqs.decoding[req] ? 1 : seqs.prefillTarget(req, requests.inputTokens[req]) - seqs.computed[req];
+    demand += tokens;
+    const need = kv.shortfall(req, seqs.computed[req] + tokens);
+    if (need > 0) blocks += need;
+  }
+  return demand <= f.limits.maxTokens && blocks + group.blocksBetween(0, 1) <= kv.cache.available();
+}
+
+function startBatch(out: FormedBatch): void {
+  empty(out.batch);
+  empty(out.admitted);
+  empty(out.preempted);
   out.recomputeTokens = 0;
   out.decodeOnly = true;
-  clearShape(shape);
-  let budget = limits.maxTokens;
+  clearShape(out.shape);
+}
+
+/**
+ * Gives each listed sequence its tokens for the next iteration, in running order, preempting the
+ * policy's victims when the KV cache runs out; `others` sequences (the group) are already in the
+ * batch. Returns the token budget left.
+ */
+function continueListed(f: Formation, running: number[], others: number, budget: number, out: FormedBatch): number {
+  const { seqs, kv, requests, limits } = f;
+  const { batch, shape } = out;
   // Columns read in the loops (a table grows only when a sequence opens, never during formation).
   const { decoding, computed, chunk } = seqs;
 
@@ -102,13 +177,15 @@ export function continueRunning(running: number[], seqs: SequenceTable, kv: Sequ
       ? budget > 0
         ? 1
         : 0
-      : prefillChunk(seqs.prefillTarget(req, requests.inputTokens[req]) - computed[req], budget, limits.chunkedPrefill, batch.length === 0);
+      : prefillChunk(seqs.prefillTarget(req, requests.inputTokens[req]) - computed[req], budget, limits.chunkedPrefill, others + batch.length === 0);
     if (tokens <= 0) continue;
     const need = kv.shortfall(req, computed[req] + tokens);
     let selfPreempted = false;
     while (need > 0 && !kv.tryGrow(req, need)) {
-      const victim = running[running.length - 1];
-      preempt(victim, running, seqs, kv, requests, out);
+      const at = f.policy.victim(running, i);
+      if (at < i || at >= running.length) throw new Error(`preemption victim at ${at} of ${running.length}, not among the ${running.length - i} sequences still to schedule`);
+      const victim = running[at];
+      preempt(f, victim, at, running, out);
       if (victim === req) {
         selfPreempted = true;
         break;
@@ -130,9 +207,10 @@ export function continueRunning(running: number[], seqs: SequenceTable, kv: Sequ
 /**
  * Admits waiting requests while the token budget, the sequence limit and the KV cache (less the
  * watermark) allow, appending them to `running` and the batch. `others` running sequences are in
- * the batch without being in `running` or `out.batch` (a replica's decode group).
+ * the batch without being in `running` or `out.batch` (the group).
  */
-export function admitWaiting(others: number, running: number[], budget: number, waiting: WaitingLine, seqs: SequenceTable, kv: SequenceKv, requests: RequestTokens, limits: BatchLimits, out: FormedBatch): void {
+function admitWaiting(f: Formation, running: number[], others: number, budget: number, waiting: WaitingLine, out: FormedBatch): void {
+  const { seqs, kv, requests, limits } = f;
   const { batch, shape, admitted } = out;
   while (budget > 0 && others + running.length < limits.maxSeqs) {
     const req = waiting.peek();
@@ -159,12 +237,12 @@ export function admitWaiting(others: number, running: number[], budget: number, 
   }
 }
 
-/** Drops a running sequence's KV: it will recompute its prompt and what it generated when readmitted. */
-function preempt(victim: number, running: number[], seqs: SequenceTable, kv: SequenceKv, requests: RequestTokens, out: FormedBatch): void {
+/** Drops the KV of the running sequence at `at`: it will recompute its prompt and what it generated when readmitted. */
+function preempt(f: Formation, victim: number, at: number, running: number[], out: FormedBatch): void {
+  const { seqs, kv, requests } = f;
   const input = requests.inputTokens[victim];
   const prefillBefore = seqs.decoding[victim] ? 0 : seqs.prefillTarget(victim, input) - seqs.computed[victim];
-  const i = running.lastIndexOf(victim);
-  if (i >= 0) running.splice(i, 1);
+  running.splice(at, 1);
   kv.drop(victim);
   seqs.computed[victim] = 0;
   seqs.decoding[victim] = 0;

@@ -11,7 +11,8 @@ import type { ServingEngine } from "./replica.js";
 
 export type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
 export { BatchingReplica } from "./batching-replica.js";
-export { ReplicaStats, summarizeReplica, type ReplicaSummary } from "./replica-stats.js";
+export { ReplicaStats, summarizeReplica } from "./replica-stats.js";
+export type { ReplicaSummary } from "../metrics/replica-summary.js";
 export { deployModel, type Deployed } from "./deployment.js";
 
 export function createEngine(model: ModelSpec, ctx: SimContext, deployed: Deployed | undefined, options: BatchingOptions): ServingEngine {

@@ -8,7 +8,7 @@
  * requests (vLLM adds it to the virtual engine with the fewest unfinished sequences).
  */
 import type { Replica, ReplicaHost } from "./replica.js";
-import type { ReplicaSummary } from "./replica-stats.js";
+import { combineLanes, type ReplicaSummary } from "../metrics/replica-summary.js";
 import type { BatchingReplica } from "./batching-replica.js";
 
 export class PipelinedReplica implements Replica {
@@ -121,27 +121,8 @@ export class PipelinedReplica implements Replica {
     for (const lane of this.lanes) lane.restart();
   }
 
-  /** The lanes' summaries combined: counts and rates add up; shares are averaged over the lanes (busy time for per-iteration ones). */
+  /** The lanes' summaries combined (counts and rates add up; shares are averaged over the lanes). */
   summary(windowS: number): ReplicaSummary {
-    const parts = this.lanes.map((l) => l.summary(windowS));
-    const total = (key: keyof ReplicaSummary) => parts.reduce((s, p) => s + ((p[key] as number | null) ?? 0), 0);
-    const busy = total("busy_fraction");
-    const byBusy = (key: keyof ReplicaSummary) => (busy > 0 ? parts.reduce((s, p) => s + (p[key] as number) * p.busy_fraction, 0) / busy : 0);
-    const completed = total("completed");
-    return {
-      busy_fraction: busy / parts.length,
-      mean_batch_size: byBusy("mean_batch_size"),
-      mean_kv_utilization: byBusy("mean_kv_utilization"),
-      tokens_per_s: total("tokens_per_s"),
-      output_tokens_per_s: total("output_tokens_per_s"),
-      compute_utilization: total("compute_utilization"),
-      bandwidth_utilization: total("bandwidth_utilization"),
-      preemptions: total("preemptions"),
-      prefix_cache_hits: total("prefix_cache_hits"),
-      prefix_cache_evictions: total("prefix_cache_evictions"),
-      mean_outstanding: total("mean_outstanding"),
-      completed,
-      mean_residence_s: completed > 0 ? parts.reduce((s, p) => s + (p.mean_residence_s ?? 0) * p.completed, 0) / completed : null,
-    };
+    return combineLanes(this.lanes.map((l) => l.summary(windowS)));
   }
 }

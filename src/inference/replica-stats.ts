@@ -1,9 +1,10 @@
-/** What an LLM replica measured over the measurement window, and the summary the report shows of it. */
+/** What an LLM replica measures over the measurement window, and its summary (metrics/replica-summary.ts). */
 import { US_PER_S, usToSeconds } from "../engine/index.js";
 import { TimeWeightedLevel } from "../metrics/level.js";
 import { PRECISIONS } from "../catalog/precisions.js";
 import type { Deployed } from "./deployment.js";
 import type { BatchShape } from "./latency/shape.js";
+import type { ReplicaSummary } from "../metrics/replica-summary.js";
 
 /** What an iteration costs the GPUs beyond its time, for utilisation figures. */
 export interface IterationCosts {
@@ -57,33 +58,17 @@ export class ReplicaStats {
     this.bytes += (costs.weightBytesPerIteration * steps + costs.kvBytesPerToken * contextRead) * share;
   }
 
+  /** A request that reached the replica at `submittedUs` finished at `nowUs`: counted if it arrived in the window. */
+  recordCompletion(submittedUs: number, nowUs: number): void {
+    if (submittedUs < this.fromUs || submittedUs >= this.toUs) return;
+    this.completed++;
+    this.residenceUs += nowUs - submittedUs;
+  }
+
   /** share of [startUs, endUs) inside the window */
   overlapUs(startUs: number, endUs: number): number {
     return Math.max(0, Math.min(endUs, this.toUs) - Math.max(startUs, this.fromUs));
   }
-}
-
-/** One LLM replica over the measurement window (report.json's `replicas_detail`, less where it runs). */
-export interface ReplicaSummary {
-  /** share of the window it spent running iterations (the "GPU utilisation" autoscalers use) */
-  busy_fraction: number;
-  /** running sequences per iteration, averaged over busy time */
-  mean_batch_size: number;
-  /** KV blocks in use, averaged over busy time, as a share of capacity */
-  mean_kv_utilization: number;
-  tokens_per_s: number;
-  output_tokens_per_s: number;
-  /** model FLOPs over the GPUs' peak for the precision, over the window */
-  compute_utilization: number;
-  /** bytes of weights and KV cache streamed over the GPUs' memory bandwidth, over the window */
-  bandwidth_utilization: number;
-  preemptions: number;
-  prefix_cache_hits: number;
-  prefix_cache_evictions: number;
-  /** requests at the replica (queued or running), time-averaged: Little's law holds per replica */
-  mean_outstanding: number;
-  completed: number;
-  mean_residence_s: number | null;
 }
 
 /** The prefix-cache counters a summary needs from a KV cache. */

@@ -1,7 +1,7 @@
 /** The contract between a model's load balancer and its replicas, whatever their serving engine. */
 import { Priority } from "../engine/index.js";
 import { RequestState } from "../requests/table.js";
-import type { ReplicaSummary } from "./replica-stats.js";
+import type { ReplicaSummary } from "../metrics/replica-summary.js";
 import type { SimContext } from "../requests/context.js";
 
 /** What a replica reports back to the service that owns it. */

@@ -72,6 +72,13 @@ export class SequenceTable {
     this.pinnedUnits[req] = 0;
   }
 
+  /** The sequence decoded `steps` more tokens, the last at `nowUs`. */
+  decoded(req: number, steps: number, nowUs: number): void {
+    this.computed[req] += steps;
+    this.generated[req] += steps;
+    this.lastTokenUs[req] = nowUs;
+  }
+
   /** Tokens that must be in the KV cache before the next token: the prompt, plus what was generated before a preemption. */
   prefillTarget(req: number, inputTokens: number): number {
     return inputTokens + this.generated[req];

@@ -8,7 +8,7 @@ import { evaluateThresholds, type MetricReadings, type ThresholdResult } from ".
 import { Outcome, serverErrors } from "../requests/outcomes.js";
 import type { SimulationResult } from "../simulate.js";
 import { LIMITS, type LimitName } from "../control/gateway.js";
-import type { ReplicaSummary } from "../inference/replica-stats.js";
+import type { ReplicaSummary } from "../metrics/replica-summary.js";
 import type { FleetEvent, GPU_STATES } from "../fleet/fleet.js";
 import { gpuHours, rolloutReport, scalingReport, type GpuHours, type RolloutReport, type ScalingReport } from "./scaling.js";
 import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus, type AzInventory } from "../fleet/inventory.js";
@@ -177,7 +177,7 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
   const services = result.services[m];
   const detail: ReplicaReport[] = [];
   if (deployed) {
-    const slotOf = new Map(result.fleet.slots.map((slot) => [slot.replica, slot]));
+    const slotOf = new Map(result.fleet.replicas.slots.map((slot) => [slot.replica, slot]));
     services.forEach((service) => {
       for (const replica of service.all) {
         const summary = replica.summary?.(windowS);
@@ -250,7 +250,7 @@ export function buildReport(result: SimulationResult): Report {
   const revenue = rollUpRevenue(revenueByScope(scopes, grid, scenario), grid, scenario);
   // A server on from the warm-up to the end is charged exactly those hours.
   const paidWindowUs = endUs - fromUs;
-  const serverHours = fleet.paidUs(endUs).map((us) => (us === paidWindowUs ? paidHours : us / (3600 * US_PER_S)));
+  const serverHours = fleet.servers.paidUs(endUs).map((us) => (us === paidWindowUs ? paidHours : us / (3600 * US_PER_S)));
   const cost = costs({
     scenario,
     topology,

@@ -1,22 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { emptyBatch, formBatch, prefillChunk, type BatchLimits, type WaitingLine } from "../../src/inference/batch-formation.js";
+import { emptyBatch, formBatch, prefillChunk, PREEMPT_LAST_ADMITTED, type BatchLimits, type FormationPolicy, type WaitingLine } from "../../src/inference/batch-formation.js";
+import { RunningSet } from "../../src/inference/running-set.js";
 import { SequenceKv } from "../../src/inference/sequence-kv.js";
 import { SequenceTable } from "../../src/inference/sequences.js";
 
 const BLOCK = 16;
 
 /** A replica's scheduling state with `blocks` KV blocks of 16 tokens, prefix units of one block. */
-function replica(blocks: number, limits: Partial<BatchLimits> = {}) {
+function replica(blocks: number, limits: Partial<BatchLimits> = {}, policy: FormationPolicy = PREEMPT_LAST_ADMITTED) {
   const seqs = new SequenceTable();
   const kv = new SequenceKv(blocks, 1, BLOCK, seqs);
   const inputTokens = new Int32Array(16);
   const prefixKeys: (Int32Array | undefined)[] = [];
   const queue: number[] = [];
   const waiting: WaitingLine = { peek: () => (queue.length > 0 ? queue[0] : -1), take: () => void queue.shift() };
-  const running: number[] = [];
+  const set = new RunningSet(seqs, kv, 1);
   const all: BatchLimits = { maxSeqs: 8, maxTokens: 512, chunkedPrefill: true, prefixCaching: false, watermarkBlocks: 0, ...limits };
   const out = emptyBatch();
-  const form = () => formBatch(running, waiting, seqs, kv, { inputTokens, prefixKeys }, all, out);
+  const formation = { seqs, kv, requests: { inputTokens, prefixKeys }, limits: all, policy, alwaysLayOut: true };
+  const form = () => formBatch(formation, set, waiting, out);
   /** a request of `prompt` tokens arriving at the replica */
   const arrive = (req: number, prompt: number, keys?: number[]) => {
     inputTokens[req] = prompt;
@@ -36,6 +38,8 @@ function replica(blocks: number, limits: Partial<BatchLimits> = {}) {
       }
     }
   };
+  /** the running sequences in running order (formation visits them all: `alwaysLayOut`) */
+  const running = () => set.listed;
   return { seqs, kv, queue, running, out, form, arrive, finishIteration };
 }
 
@@ -73,12 +77,32 @@ describe("batch formation", () => {
     // Both decode next; sequence 0's 33rd token needs a third block and none is free.
     r.form();
     expect(r.out.preempted).toEqual([1]);
-    expect(r.running).toEqual([0]);
+    expect(r.running()).toEqual([0]);
     expect(r.out.batch).toEqual([0]);
     expect([r.seqs.computed[1], r.seqs.decoding[1], r.seqs.blocks[1], r.seqs.preemptions[1]]).toEqual([0, 0, 0, 1]);
     // Its prompt and its one generated token are to be recomputed.
     expect(r.out.recomputeTokens).toBe(33);
     expect(r.kv.cache.privateBlocks).toBe(3);
+  });
+
+  it("preempts the victim its policy names, among the sequences not yet scheduled this iteration", () => {
+    // The first sequence still to schedule instead of the last: sequence 0 needs a block and is its own victim.
+    const r = replica(4, {}, { victim: (_running, from) => from });
+    r.arrive(0, 32);
+    r.arrive(1, 32);
+    r.form();
+    r.finishIteration();
+    r.form();
+    expect(r.out.preempted).toEqual([0]);
+    expect(r.out.batch).toEqual([]);
+    expect(r.running()).toEqual([1]);
+    // A policy naming a sequence already in this iteration's batch is refused, not obeyed halfway.
+    const bad = replica(4, {}, { victim: () => 0 });
+    bad.arrive(0, 20); // 2 blocks with room for its next tokens
+    bad.arrive(1, 32); // 2 blocks, full: its 33rd token needs a third
+    bad.form();
+    bad.finishIteration();
+    expect(() => bad.form()).toThrow(/victim at 0 of 2/);
   });
 
   it("admits nothing in an iteration that preempted, so the victim is not readmitted at once", () => {
@@ -117,6 +141,6 @@ describe("batch formation", () => {
     expect(r.seqs.computed[1]).toBe(32);
     expect(r.seqs.chunk[1]).toBe(16);
     expect(r.seqs.sharedBlocks[1]).toBe(2);
-    r.kv.check(r.running, (req) => req);
+    r.kv.check(r.running(), (req) => req);
   });
 });
