@@ -149,7 +149,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
       if (deployed) {
         desiredTotal.add(count, 0);
         service.all.forEach((replica, i) => {
-          const slot = fleet.attach(replica, placements[i], set ?? service, startS, m, region);
+          const slot = fleet.replicas.attach(replica, placements[i], set ?? service, startS, m, region);
           set?.adopt(slot);
         });
       }

@@ -111,7 +111,7 @@ export class ReplicaSet implements ReplicaOwner {
   start(): void {
     const t = this.w.fleet.topology;
     for (const a of t.regions[this.w.service.regionIndex].azs) {
-      for (const s of t.azs[a].servers) if (t.servers[s].type.gpu === this.w.gpu) this.w.fleet.enableIdleShutdown(s, this.idleShutdownUs);
+      for (const s of t.azs[a].servers) if (t.servers[s].type.gpu === this.w.gpu) this.w.fleet.servers.enableIdleShutdown(s, this.idleShutdownUs);
     }
     if (!this.autoscaler) return;
     const periodUs = this.autoscaler.periodUs;
@@ -229,7 +229,7 @@ export class ReplicaSet implements ReplicaOwner {
     }
     if (unplaced > 0) {
       this.failedScaleOuts++;
-      const down = this.w.fleet.topology.regions[this.w.service.regionIndex].azs.filter((a) => this.w.fleet.azDown[a] > 0).length;
+      const down = this.w.fleet.topology.regions[this.w.service.regionIndex].azs.filter((a) => this.w.fleet.breakdowns.azDown[a] > 0).length;
       this.w.fleet.log("scale_out_failed", this.target, {
         ...this.where,
         reason:
@@ -274,11 +274,11 @@ export class ReplicaSet implements ReplicaOwner {
     service.setVersion(replica, version);
     replica.latencyFactor = this.latencyFactorOf[version];
     this.holdGpus(version, this.w.gpusPerReplica);
-    fleet.log("replica_requested", `${this.target}/${replica.index}`, { ...this.where, reason: `${reason}, on ${fleet.serverName(placement.server)}` });
-    const slot = fleet.launch(replica, placement, this, this.w.startS, service.modelIndex, service.regionIndex);
+    fleet.log("replica_requested", `${this.target}/${replica.index}`, { ...this.where, reason: `${reason}, on ${fleet.servers.name(placement.server)}` });
+    const slot = fleet.replicas.launch(replica, placement, this, this.w.startS, service.modelIndex, service.regionIndex);
     this.slots[replica.index] = slot;
     this.launched++;
-    fleet.enableIdleShutdown(placement.server, this.idleShutdownUs);
+    fleet.servers.enableIdleShutdown(placement.server, this.idleShutdownUs);
     return true;
   }
 
@@ -303,7 +303,7 @@ export class ReplicaSet implements ReplicaOwner {
   /** Stops routing to a serving replica and lets it finish what it holds, for at most the drain timeout. */
   drain(slot: ReplicaSlot, reason: string): void {
     this.w.service.retire(slot.replica);
-    this.w.fleet.drain(slot, reason);
+    this.w.fleet.replicas.drain(slot, reason);
     if (slot.replica.outstanding === 0) {
       this.finishDrain(slot.replica.index, "drained");
       return;
@@ -322,7 +322,7 @@ export class ReplicaSet implements ReplicaOwner {
 
   private stopSlot(slot: ReplicaSlot, reason: string): void {
     this.holdGpus(this.versionOf(slot), -slot.placement.gpus);
-    this.w.fleet.stop(slot, reason);
+    this.w.fleet.replicas.stop(slot, reason);
     this.w.service.forget(slot.replica);
   }
 

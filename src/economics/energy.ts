@@ -22,7 +22,7 @@ export function azEnergy(fleet: Fleet, bucketUs: number, fromUs: number, endUs: 
   const t = fleet.topology;
   return t.azs.map((az, a) => {
     const region = t.regions[az.region];
-    const level = fleet.itPower[a];
+    const level = fleet.servers.itPower[a];
     const itKwh = level.windowIntegral(endUs) / WUS_PER_KWH;
     let facilityKwh: number;
     let peakFacilityW: number;

@@ -21,11 +21,10 @@ export interface CapacityRequest {
 
 /** The first run of `need` free, healthy GPUs on a server, or -1. */
 function freeRun(fleet: Fleet, s: number, need: number): number {
-  const owners = fleet.gpuOwners(s);
-  const failed = fleet.servers[s].failedGpus;
+  const owners = fleet.replicas.gpuOwners(s);
   let run = 0;
   for (let g = 0; g < owners.length; g++) {
-    run = owners[g] < 0 && !failed[g] ? run + 1 : 0;
+    run = owners[g] < 0 && !fleet.servers.gpuFailed(s, g) ? run + 1 : 0;
     if (run === need) return g - need + 1;
   }
   return -1;
@@ -44,7 +43,7 @@ function poolTypes(fleet: Fleet, az: number, request: CapacityRequest): { type: 
 }
 
 function azOrder(fleet: Fleet, request: CapacityRequest): number[] {
-  const azs = fleet.topology.regions[request.region].azs.filter((a) => fleet.azDown[a] === 0);
+  const azs = fleet.topology.regions[request.region].azs.filter((a) => fleet.breakdowns.azDown[a] === 0);
   if (request.placement === "pack") return azs;
   return [...azs].sort((a, b) => (request.replicasPerAz.get(a) ?? 0) - (request.replicasPerAz.get(b) ?? 0) || a - b);
 }
@@ -62,7 +61,7 @@ export function acquireGpus(fleet: Fleet, request: CapacityRequest, ctx: EventCo
   };
   for (const az of azOrder(fleet, request)) {
     const servers = t.azs[az].servers.filter(fits);
-    for (const wanted of [(s: number) => fleet.isUp(s), (s: number) => fleet.usable(s) && !fleet.isUp(s)]) {
+    for (const wanted of [(s: number) => fleet.servers.isUp(s), (s: number) => fleet.servers.usable(s) && !fleet.servers.isUp(s)]) {
       for (const s of servers) {
         if (!wanted(s)) continue;
         const placed = onServer(s);
@@ -70,12 +69,12 @@ export function acquireGpus(fleet: Fleet, request: CapacityRequest, ctx: EventCo
       }
     }
     for (const { type, max } of poolTypes(fleet, az, request)) {
-      const off = servers.find((s) => fleet.isOff(s) && t.servers[s].type.id === type.id);
+      const off = servers.find((s) => fleet.servers.isOff(s) && t.servers[s].type.id === type.id);
       if (off !== undefined) {
-        fleet.powerOn(off, ctx);
+        fleet.servers.powerOn(off, ctx);
         return onServer(off);
       }
-      if (fleet.serversInUse(az, type.id) < max) return onServer(fleet.addServer(az, type, ctx));
+      if (fleet.servers.inUse(az, type.id) < max) return onServer(fleet.servers.add(az, type, ctx));
     }
   }
   return undefined;

@@ -28,7 +28,7 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
   const azIndex = (name: string) => t.azs.findIndex((a) => a.name === name);
   /** Per AZ, what starts the random failure processes of a server (for servers added during the run too). */
   const perServer: ((s: number) => void)[][] = t.azs.map(() => []);
-  fleet.onServerAdded = (s) => {
+  fleet.servers.onAdded = (s) => {
     for (const start of perServer[t.servers[s].az]) start(s);
   };
   const scopeAzs = (names: string[] | undefined) => (names ? names.map(azIndex) : t.azs.map((_, i) => i));
@@ -42,12 +42,12 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
         const target = fault.kind === "az_outage" ? fault.az : fault.region;
         sim.at(us(fault.at), Priority.fault, () => {
           fleet.log(`${fault.kind}_start`, target);
-          for (const a of azs) fleet.failAz(a, fault.kind);
+          for (const a of azs) fleet.breakdowns.failAz(a, fault.kind);
         });
         // The outage ends even after arrivals stop, so the drain sees the fleet come back.
         ctx.sim.at(us(fault.at + fault.duration), Priority.fault, () => {
           fleet.log(`${fault.kind}_end`, target);
-          for (const a of azs) fleet.restoreAz(a, fault.kind);
+          for (const a of azs) fleet.breakdowns.restoreAz(a, fault.kind);
         });
         break;
       }
@@ -59,11 +59,11 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
           const timeToFailure = () =>
             fault.distribution === "weibull" ? weibullScale * Math.pow(standardExponential(rng), 1 / fault.shape) : fault.mtbf * standardExponential(rng);
           const repair = (s: number) => {
-            fleet.restoreServer(s, "server_failure");
+            fleet.breakdowns.restoreServer(s, "server_failure");
             sim.after(us(timeToFailure()), Priority.fault, fail, s);
           };
           const fail = (s: number) => {
-            fleet.failServer(s, "server_failure");
+            fleet.breakdowns.failServer(s, "server_failure");
             sim.after(us(fault.mttr * standardExponential(rng)), Priority.fault, repair, s);
           };
           const start = (s: number) => sim.after(us(timeToFailure()), Priority.fault, fail, s);
@@ -75,12 +75,12 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
       case "gpu_failures": {
         for (const az of scopeAzs(fault.azs)) {
           const rng: Rng = stream(az);
-          const repair = (arg: number) => fleet.repairGpu(Math.floor(arg / GPU_SLOTS), arg % GPU_SLOTS);
+          const repair = (arg: number) => fleet.breakdowns.repairGpu(Math.floor(arg / GPU_SLOTS), arg % GPU_SLOTS);
           const fail = (s: number) => {
-            const healthy = fleet.healthyGpus(s);
+            const healthy = fleet.servers.healthyGpus(s);
             if (healthy.length > 0) {
               const gpu = healthy[Math.floor(rng() * healthy.length)];
-              fleet.failGpu(s, gpu);
+              fleet.breakdowns.failGpu(s, gpu);
               sim.after(us(fault.mttr * standardExponential(rng)), Priority.fault, repair, s * GPU_SLOTS + gpu);
             }
             // Each of the server's GPUs fails at rate 1 / mtbf.
@@ -98,12 +98,12 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
           const length = makeSampler(fault.duration, rng, ctx.data);
           const start = () => {
             fleet.log("az_outage_start", t.azs[az].name);
-            fleet.failAz(az, "random_az_outage");
+            fleet.breakdowns.failAz(az, "random_az_outage");
             sim.after(us(length()), Priority.fault, end);
           };
           const end = () => {
             fleet.log("az_outage_end", t.azs[az].name);
-            fleet.restoreAz(az, "random_az_outage");
+            fleet.breakdowns.restoreAz(az, "random_az_outage");
             sim.after(us(fault.mtbf * standardExponential(rng)), Priority.fault, start);
           };
           sim.after(us(fault.mtbf * standardExponential(rng)), Priority.fault, start);

@@ -54,7 +54,7 @@ export function replicasPlaced(topology: Topology, modelNames: readonly string[]
 /** GPU slots per state, time-averaged from `fromUs` (the end of the warm-up) to `endUs` (the end of the run), as the fleet integrates them; the states add up to the fleet's GPUs. */
 export function meanGpusByState(fleet: Fleet, fromUs: number, endUs: number): Record<(typeof GPU_STATES)[number], number> {
   return Object.fromEntries(
-    GPU_STATES.map((state, k) => [state, sum(fleet.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / (endUs - fromUs)]),
+    GPU_STATES.map((state, k) => [state, sum(fleet.servers.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / (endUs - fromUs)]),
   ) as Record<(typeof GPU_STATES)[number], number>;
 }
 
@@ -73,5 +73,5 @@ export function plannedMaxFacilityKwByAz(topology: Topology): number[] {
 
 /** The sum of the AZs' peak IT power, kW (each AZ's own peak, not the fleet's simultaneous peak). */
 export function summedPeakItKw(fleet: Fleet): number {
-  return sum(fleet.itPower.map((level) => level.peak)) / 1e3;
+  return sum(fleet.servers.itPower.map((level) => level.peak)) / 1e3;
 }

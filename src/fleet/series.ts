@@ -11,9 +11,9 @@ const REPLICA_COLUMNS = REPLICA_STATES.filter((state) => state !== "stopped").ma
 /** Adds the fleet's columns to each row, in place (rows are built per call; a long run has thousands). */
 export function addFleetColumns(rows: TimeSeriesRow[], fleet: Fleet, desired: BucketedLevel, intervalUs: number, endUs: number): TimeSeriesRow[] {
   const t = fleet.topology;
-  const power = fleet.itPower.map((level) => level.bucketIntegrals(endUs));
-  const states = fleet.gpuStates.map((levels) => levels.map((level) => level.bucketIntegrals(endUs)));
-  const replicaStates = fleet.replicaStates.map((level) => level.bucketIntegrals(endUs));
+  const power = fleet.servers.itPower.map((level) => level.bucketIntegrals(endUs));
+  const states = fleet.servers.gpuStates.map((levels) => levels.map((level) => level.bucketIntegrals(endUs)));
+  const replicaStates = fleet.replicas.replicaStates.map((level) => level.bucketIntegrals(endUs));
   const desiredAreas = desired.bucketIntegrals(endUs);
   rows.forEach((row, b) => {
     const start = b * intervalUs;

@@ -25,14 +25,14 @@ export interface GpuHours {
 export function gpuHours(result: SimulationResult): GpuHours {
   const { fleet, endUs, scenario } = result;
   const byState = Object.fromEntries(
-    GPU_STATES.map((state, k) => [state, sum(fleet.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / US_PER_HOUR]),
+    GPU_STATES.map((state, k) => [state, sum(fleet.servers.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / US_PER_HOUR]),
   ) as Record<GpuState, number>;
   const paid = sum(GPU_STATES.map((state) => byState[state]));
   return {
     paid,
     by_state: byState,
     not_serving: paid - byState.serving,
-    by_model: Object.fromEntries(scenario.models.map((model, m) => [model.name, fleet.gpusByModel[m].windowIntegral(endUs) / US_PER_HOUR])),
+    by_model: Object.fromEntries(scenario.models.map((model, m) => [model.name, fleet.replicas.gpusByModel[m].windowIntegral(endUs) / US_PER_HOUR])),
   };
 }
 

@@ -226,6 +226,22 @@ describe("conservation", () => {
     expect(states.draining).toBe(0); // a fixed fleet never drains
   });
 
+  it("checks where the GPU states live that they add up, and that GPU time by state is the time paid", () => {
+    const { run } = simulate(scenario, { debugChecks: true });
+    const servers = run.fleet.servers;
+    // The run ended with the check passing (debugChecks: Servers.check(endUs) at the end).
+    expect(() => servers.check(run.endUs)).not.toThrow();
+    // A GPU counted in a state it is not in breaks the count of the AZ...
+    const freeInFirstAz = servers.gpuStates[0][0];
+    freeInFirstAz.add(1, run.endUs);
+    expect(() => servers.check()).toThrow(/AZ east-a: free GPUs counted (\d+), recounted (?!\1)/);
+    // ...and once the count is right again, the GPU-hour it was counted for breaks the second.
+    const hourLater = run.endUs + 3_600_000_000;
+    freeInFirstAz.add(-1, hourLater);
+    expect(() => servers.check()).not.toThrow();
+    expect(() => servers.check(hourLater)).toThrow(/GPU time by state/);
+  });
+
   it("adds money up: cost items to the total, revenue by model, region and tenant to the total", () => {
     const { report } = simulate(scenario);
     const total = (o: Record<string, number>) => Object.values(o).reduce((s, x) => s + x, 0);
