@@ -8,7 +8,7 @@
  */
 import { Priority } from "../engine/index.js";
 import { AttemptResult, type SimContext } from "../requests/context.js";
-import { Outcome } from "../requests/outcomes.js";
+import { isServerError, Outcome, OUTCOMES } from "../requests/outcomes.js";
 import type { Scopes } from "../requests/scopes.js";
 import { RequestState } from "../requests/table.js";
 import type { RetryPolicy } from "../workload/retry.js";
@@ -120,10 +120,15 @@ export class Frontend implements RequestSink {
     this.end(req, Outcome.ok, firstTokenUs);
   }
 
-  /** The service refused the attempt (503: no replica, queue full, too long for any replica). */
+  /**
+   * The service refused the attempt: a 503 (no replica, queue full, too long for any replica) counts
+   * against availability; a 4xx (a 429 of a full provisioned model, a model not ready) is in neither
+   * count, as the outcome table says. A 429 is retried after the throttle backoff.
+   */
   refused(req: number, outcome: Outcome): void {
-    this.attemptEnded(req, AttemptResult.serverError);
-    this.retryOrEnd(req, outcome, false, false);
+    if (isServerError(outcome)) this.attemptEnded(req, AttemptResult.serverError);
+    else this.cancelAttemptTimeout(req);
+    this.retryOrEnd(req, outcome, false, OUTCOMES[outcome].httpStatus === 429);
   }
 
   /** A server error: its replica died under it, or could not be reached. */

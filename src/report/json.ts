@@ -5,7 +5,7 @@ import { LATENCY_METRICS, requestCounts, sum, waitedFraction, ScopeStats, type L
 import type { DistributionSummary } from "../metrics/sketch.js";
 import { lowestUptimePct, regionUptime, type RegionUptime } from "../metrics/availability.js";
 import { evaluateThresholds, type MetricReadings, type ThresholdResult } from "../metrics/thresholds.js";
-import { Outcome, serverErrors } from "../requests/outcomes.js";
+import { Outcome, serverErrors, sloDenominator } from "../requests/outcomes.js";
 import type { SimulationResult } from "../simulate.js";
 import { LIMITS, type LimitName } from "../control/gateway.js";
 import type { ReplicaSummary } from "../metrics/replica-summary.js";
@@ -132,9 +132,13 @@ export interface Report extends GroupReport {
     /** by the tenant that made each API call */
     by_tenant: Record<string, RegionUptime>;
     slo: { ttft_s: number; tpot_s: number };
-    /** share of completed requests meeting both objectives */
+    /**
+     * share of the window's requests meeting both objectives (DistServe's attainment): completed
+     * requests within both count, every other outcome is a miss except the client-caused ones (400,
+     * 403), which leave the denominator; null without such requests
+     */
     slo_attainment: number | null;
-    /** requests per second meeting both objectives */
+    /** requests per second of the window meeting both objectives */
     goodput_per_s: number;
   };
   /** every decision and transition in time order */
@@ -265,7 +269,9 @@ export function buildReport(result: SimulationResult): Report {
   const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, completed, breakEvenByServerType(scenario, topology, energy, serverHours));
 
   const totals = group(total, windowS);
-  const sloAttainment = completed > 0 ? total.sloMet / completed : null;
+  // A share of every request but the client-caused ones: a throttled, refused, failed or timed-out request is a miss.
+  const sloRequests = sloDenominator(total.outcomes);
+  const sloAttainment = sloRequests > 0 ? total.sloMet / sloRequests : null;
   const readings: MetricReadings = {
     ttft: totals.latency.ttft_s,
     tbt: totals.latency.tbt_s,

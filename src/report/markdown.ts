@@ -215,7 +215,7 @@ function availabilitySection(report: Report): string[] {
     "|---|---:|---:|---:|",
     ...Object.entries(a.by_tenant).map(([name, r]) => `| ${md(name)} | ${percentPoints(r.uptime_pct, 3)} | ${count(r.attempts)} | ${percent(r.error_rate, 3)} |`),
     "",
-    `${a.slo_attainment === null ? "No request completed" : `${percent(a.slo_attainment, 2)} of completed requests`} met the objectives (TTFT <= ${a.slo.ttft_s} s and time per output token <= ${a.slo.tpot_s} s): ` +
+    `${a.slo_attainment === null ? "No request counted" : `${percent(a.slo_attainment, 2)} of the window's requests (all but those refused as invalid or unauthorized; throttled, refused, failed and timed-out ones count as misses)`} met the objectives (TTFT <= ${a.slo.ttft_s} s and time per output token <= ${a.slo.tpot_s} s): ` +
       `a goodput of ${a.goodput_per_s.toFixed(2)} requests/s.`,
     "",
   ];

@@ -3,7 +3,7 @@
  * off before each retry (full jitter), and the retry quota that stops a client from turning an outage
  * into a retry storm. Constants: see RetrySchema (scenario/schema/workload.ts) and their source there.
  */
-import { secondsToUs, type Rng } from "../engine/index.js";
+import { secondsToUs, US_PER_MS, type Rng } from "../engine/index.js";
 import type { TenantSpec } from "../scenario/schema.js";
 import { RetrySchema } from "../scenario/schema/workload.js";
 
@@ -57,10 +57,15 @@ export class RetryPolicy {
     this.quota = Math.min(this.quotaMax, this.quota + (attempts === 1 ? NO_RETRY_INCREMENT : lastRetryCost));
   }
 
-  /** Microseconds to wait before the next attempt of a request that has made `attempts`: min(cap, random(0, 1) x base x 2^attempts), as the SDK computes it. */
+  /**
+   * Microseconds to wait before the next attempt of a request that has made `attempts`: the SDK's
+   * floor(random(0, 1) x min(cap, base x 2^k)) whole milliseconds for retry k = attempts - 1 (the
+   * first retry is k = 0: up to one base).
+   */
   backoffUs(attempts: number, throttled: boolean): number {
     const base = throttled ? this.throttleBaseUs : this.baseUs;
-    return Math.round(Math.min(this.capUs, this.rng() * base * 2 ** attempts));
+    const ceilingUs = Math.min(this.capUs, base * 2 ** (attempts - 1));
+    return Math.floor((this.rng() * ceilingUs) / US_PER_MS) * US_PER_MS;
   }
 
   /** Tokens left in the quota (Infinity without one). */

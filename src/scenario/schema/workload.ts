@@ -78,10 +78,12 @@ export const ArrivalSchema = z
   .describe("when requests arrive");
 
 /**
- * Client retries, after the AWS SDKs' standard mode (constants from aws-sdk-js-v3's middleware-retry:
- * 3 attempts; full-jitter backoff, random(0, 1) x min(cap, base x 2^retry) with base 100 ms, 500 ms
- * after a throttle, cap 20 s; a retry quota of 500 tokens, a retry costing 5 (10 after a timeout) and
- * a success on the first attempt returning 1).
+ * Client retries, after the AWS SDKs' standard mode as the SDK for JavaScript v3 implements it today
+ * (`@smithy/util-retry` 4.6.2, whose StandardRetryStrategy and DefaultRetryBackoffStrategy live in
+ * `@smithy/core` 3.33.2's retry submodule): 3 attempts; full-jitter backoff floor(random(0, 1) x
+ * min(cap, base x 2^k)) ms for the k-th retry counted from 0 (the token's retry count), so the first
+ * retry waits up to 100 ms, or 500 ms after a throttle; cap 20 s; a retry quota of 500 tokens, a retry
+ * costing 5 (10 after a timeout) and a success on the first attempt returning 1.
  */
 export const RetrySchema = z
   .strictObject({
