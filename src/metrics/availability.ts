@@ -3,14 +3,23 @@
 /** AWS computes availability over 5-minute intervals. */
 export const AVAILABILITY_INTERVAL_US = 300e6;
 
-/** Requests and server errors of one region, by 5-minute interval of their end. */
+/**
+ * API calls and server errors of one region (or tenant), by 5-minute interval of their end, counting
+ * only calls that end inside the measurement window [fromUs, toUs].
+ */
 export class RegionAvailability {
   readonly total: number[] = [];
   readonly errors: number[] = [];
   /** the last interval counted in begins at `total.length - 1` x 300 s and ends here (times are integer µs and never decrease) */
   private intervalEndUs = 0;
 
+  constructor(
+    private readonly fromUs = 0,
+    private readonly toUs = Infinity,
+  ) {}
+
   count(nowUs: number, error: boolean): void {
+    if (nowUs < this.fromUs || nowUs > this.toUs) return;
     if (nowUs >= this.intervalEndUs) {
       const bucket = Math.floor(nowUs / AVAILABILITY_INTERVAL_US);
       while (this.total.length <= bucket) {
@@ -26,7 +35,11 @@ export class RegionAvailability {
 }
 
 export interface RegionUptime {
-  /** 100 % minus the mean error rate over the window's 5-minute intervals (server errors and timeouts over those and successes) */
+  /**
+   * 100 % minus the mean error rate over the window's 5-minute intervals (server errors and timeouts
+   * over those and successes), every interval aligned to t = 0 and one cut by the window's start or
+   * end weighted by the share of it inside
+   */
   uptime_pct: number;
   /** the same over a 30-day month (8,640 intervals) whose intervals outside the window had no errors */
   month_uptime_pct: number;
@@ -34,8 +47,9 @@ export interface RegionUptime {
   sla_credit_pct: number;
   /** failed attempts (5xx and timed out) over counted attempts in the window, 0 without any */
   error_rate: number;
-  /** API calls counted: successes, server errors and timeouts (client errors are in neither) */
+  /** API calls counted, ending in the window: successes, server errors and timeouts (client errors are in neither) */
   attempts: number;
+  /** 5-minute intervals the window spans, a cut one counted by its share (a 9-minute window: 1.8) */
   intervals: number;
 }
 
@@ -51,32 +65,28 @@ export function slaCreditPct(uptimePct: number): number {
 }
 
 /**
- * The intervals uptime is computed over: the whole 5-minute intervals inside [fromUs, toUs]; a
- * window shorter than one whole interval uses the intervals it overlaps.
- */
-export function availabilityIntervals(fromUs: number, toUs: number): { first: number; last: number } {
-  const first = Math.ceil(fromUs / AVAILABILITY_INTERVAL_US);
-  const last = Math.floor(toUs / AVAILABILITY_INTERVAL_US) - 1;
-  if (last >= first) return { first, last };
-  const overlapFirst = Math.floor(fromUs / AVAILABILITY_INTERVAL_US);
-  return { first: overlapFirst, last: Math.max(overlapFirst, Math.ceil(toUs / AVAILABILITY_INTERVAL_US) - 1) };
-}
-
-/**
- * Uptime as AWS defines it: per interval, error rate = failed attempts / counted attempts (0 in an
- * interval without any); uptime = 100 % minus the mean interval error rate.
+ * Uptime as AWS defines it: per 5-minute interval, error rate = failed attempts / counted attempts (0
+ * in an interval without any); uptime = 100 % minus the mean interval error rate. Every interval the
+ * window [fromUs, toUs] touches counts, one cut by the window's start or end in proportion to its part
+ * inside (whose calls alone were counted), so neither a short run nor an odd warm-up drops an outage.
  */
 export function regionUptime(counts: Pick<RegionAvailability, "total" | "errors">, fromUs: number, toUs: number, creditBasis: "window" | "month" = "window"): RegionUptime {
-  const { first, last } = availabilityIntervals(fromUs, toUs);
+  const first = Math.floor(fromUs / AVAILABILITY_INTERVAL_US);
+  const last = Math.max(first, Math.ceil(toUs / AVAILABILITY_INTERVAL_US) - 1);
   let errorRateSum = 0;
   let intervals = 0;
   let errors = 0;
   let attempts = 0;
   for (let b = first; b <= last; b++) {
+    const startUs = Math.max(fromUs, b * AVAILABILITY_INTERVAL_US);
+    const endUs = Math.min(toUs, (b + 1) * AVAILABILITY_INTERVAL_US);
+    // A window of no length still has the one interval it sits in.
+    const weight = toUs > fromUs ? (endUs - startUs) / AVAILABILITY_INTERVAL_US : 1;
+    if (weight <= 0) continue;
     const n = counts.total[b] ?? 0;
     const e = counts.errors[b] ?? 0;
-    errorRateSum += n > 0 ? e / n : 0;
-    intervals++;
+    errorRateSum += weight * (n > 0 ? e / n : 0);
+    intervals += weight;
     errors += e;
     attempts += n;
   }

@@ -62,8 +62,8 @@ export class Recorder implements RequestLifecycle {
   ) {
     this.grid = new Scopes(tenantCount, regionCount);
     this.scopes = Array.from({ length: this.grid.size }, () => new ScopeStats());
-    this.availability = Array.from({ length: regionCount }, () => new RegionAvailability());
-    this.tenantAvailability = Array.from({ length: tenantCount }, () => new RegionAvailability());
+    this.availability = Array.from({ length: regionCount }, () => new RegionAvailability(warmupUs, durationUs));
+    this.tenantAvailability = Array.from({ length: tenantCount }, () => new RegionAvailability(warmupUs, durationUs));
     this.inSystem = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.queued = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.series = new TimeSeries(intervalUs, this.inSystem, this.queued);

@@ -27,13 +27,17 @@ describe("regional availability", () => {
     expect(up.error_rate).toBe(0.5);
   });
 
-  it("uses whole 5-minute intervals only: a window from 2.5 to 17.5 minutes has intervals 1 and 2", () => {
-    const a = new RegionAvailability();
-    a.count(AVAILABILITY_INTERVAL_US / 2 + 1, true); // interval 0, partly in the window: left out
-    a.count(AVAILABILITY_INTERVAL_US + 1, false);
-    a.count(3 * AVAILABILITY_INTERVAL_US + 1, true); // interval 3, partly in the window: left out
+  it("counts an interval cut by the window by its share inside, with only the calls inside it: 2.5 to 17.5 minutes is 3 intervals", () => {
+    const a = new RegionAvailability(AVAILABILITY_INTERVAL_US / 2, 3.5 * AVAILABILITY_INTERVAL_US);
+    a.count(AVAILABILITY_INTERVAL_US / 4, false); // before the window: not counted
+    a.count(AVAILABILITY_INTERVAL_US / 2 + 1, true); // interval 0, its second half in the window: rate 1, weight 0.5
+    a.count(AVAILABILITY_INTERVAL_US + 1, false); // interval 1: rate 0
+    a.count(3 * AVAILABILITY_INTERVAL_US + 1, true); // interval 3, its first half in the window: rate 1, weight 0.5
+    a.count(3.75 * AVAILABILITY_INTERVAL_US, false); // after the window: not counted
     const up = regionUptime(a, AVAILABILITY_INTERVAL_US / 2, 3.5 * AVAILABILITY_INTERVAL_US);
-    expect([up.intervals, up.uptime_pct, up.attempts]).toEqual([2, 100, 1]);
+    // Weights 0.5, 1, 1 (interval 2 empty), 0.5: 100 x (1 - (0.5 + 0.5) / 3) = 66.67 %.
+    expect([up.intervals, up.attempts]).toEqual([3, 3]);
+    expect(up.uptime_pct).toBeCloseTo(200 / 3, 12);
   });
 
   it("spreads the window's errors over a 30-day month for month_uptime_pct, and tiers the credit on the basis asked for", () => {

@@ -31,3 +31,26 @@ describe("SLO attainment is a share of every request, not of those completed", (
     expect(report.thresholds_ok).toBe(false);
   });
 });
+
+describe("uptime counts every 5-minute interval the window touches", () => {
+  it("a 9-minute run down from minute 5 is 55.6 % up (the cut interval weighs 0.8), and a 99.9 % gate fails", () => {
+    const input: ScenarioInput = {
+      version: 1,
+      name: "late-outage",
+      seed: 3,
+      duration: "9m",
+      regions: [{ name: "r", geo: "g", azs: [{ name: "r-a", servers: { type: "p5.48xlarge", count: 1 } }] }],
+      models: [{ name: "m", model: "llama-3.1-8b", replicas: { initial: 2 }, engine: { kind: "continuous_batching" } }],
+      workload: { tenants: [{ name: "t", model: "m", arrival: { kind: "poisson", rate_per_s: 4 } }] },
+      faults: [{ kind: "az_outage", az: "r-a", at: "5m", duration: "30m" }],
+      thresholds: { availability: ["value >= 99.9%"] },
+    } as ScenarioInput;
+    const { report } = simulate(input);
+    const up = report.availability.by_region.r;
+    // Interval [0, 5 min) has no errors; [5, 9 min), 0.8 of an interval, errs on every call.
+    expect(up.intervals).toBeCloseTo(1.8, 12);
+    expect(up.uptime_pct).toBeCloseTo(100 * (1 - 0.8 / 1.8), 6);
+    expect(up.sla_credit_pct).toBe(100);
+    expect(report.thresholds_ok).toBe(false);
+  });
+});
