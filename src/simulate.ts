@@ -17,6 +17,7 @@ import { defaultServerFor } from "./catalog/servers.js";
 import { createEngine, deployModel, type Deployed } from "./inference/index.js";
 import { prefixUnitTokens } from "./inference/batching-engine.js";
 import { Recorder, type RequestRecord } from "./metrics/recorder.js";
+import { accountsOf } from "./requests/scopes.js";
 import { Fleet } from "./fleet/fleet.js";
 import { startFaults } from "./fleet/faults.js";
 import { planTopology, type Topology } from "./fleet/topology.js";
@@ -103,7 +104,8 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const intervalUs = secondsToUs(scenario.report.interval);
   const tenants = scenario.workload.tenants;
   const regionCount = topology.regions.length;
-  const recorder = new Recorder(requests, tenants.length, regionCount, { ttftS: scenario.slo.ttft, tpotS: scenario.slo.tpot }, warmupUs, durationUs, intervalUs);
+  const accounts = accountsOf(tenants);
+  const recorder = new Recorder(requests, tenants.length, regionCount, { ttftS: scenario.slo.ttft, tpotS: scenario.slo.tpot }, warmupUs, durationUs, intervalUs, accounts.ofTenant, accounts.names.length);
   recorder.onRequestEnd = options.onRequestEnd;
   const ctx: SimContext = { sim, streams, requests, lifecycle: recorder, data };
   // The fleet's levels and paid time run from the warm-up to the end of the run, drain included: what the

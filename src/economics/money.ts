@@ -107,7 +107,8 @@ export interface CostInputs {
   /** revenue per model and per region, USD */
   revenueByModel: number[];
   revenueByRegion: number[];
-  slaCreditPctByRegion: number[];
+  /** SLA credits owed in each region: the sum over accounts of the credit each account's own uptime there earns on its charges there, USD */
+  slaCreditUsdByRegion: number[];
 }
 
 export interface CostBreakdown {
@@ -148,7 +149,7 @@ export function costs(inputs: CostInputs): CostBreakdown {
     if (model.revenue_share > 0) add("model_provider_share", model.revenue_share * inputs.revenueByModel[m]);
   });
   topology.regions.forEach((_, r) => {
-    const credit = (inputs.slaCreditPctByRegion[r] / 100) * inputs.revenueByRegion[r];
+    const credit = inputs.slaCreditUsdByRegion[r];
     if (credit > 0) add("sla_credits", credit, r);
   });
   const total = sum(Object.values(items));

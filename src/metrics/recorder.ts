@@ -41,15 +41,18 @@ export class Recorder implements RequestLifecycle {
   readonly grid: Scopes;
   /** one per (tenant, region), indexed as `grid` says */
   readonly scopes: ScopeStats[];
-  /** API calls and their server errors by 5-minute interval, per region that answered them and per tenant */
+  /** API calls and their server errors by 5-minute interval, per region that answered them, per tenant, and per (account, region) */
   readonly availability: RegionAvailability[];
   readonly tenantAvailability: RegionAvailability[];
+  /** indexed by account x regions + region */
+  readonly accountAvailability: RegionAvailability[];
   /** requests in the system (queued or in service) and waiting, integrated over [warmup, duration] and per interval */
   readonly inSystem: BucketedLevel;
   readonly queued: BucketedLevel;
   readonly series: TimeSeries;
   /** arrivals during the warm-up, not counted in `scopes` */
   warmupArrivals = 0;
+  private readonly regionCount: number;
 
   constructor(
     private readonly requests: RequestTable,
@@ -59,11 +62,16 @@ export class Recorder implements RequestLifecycle {
     warmupUs: number,
     durationUs: number,
     intervalUs: number,
+    /** each tenant's account (an index), and how many accounts there are */
+    private readonly accountOfTenant: readonly number[] = Array.from({ length: tenantCount }, (_, t) => t),
+    accountCount = tenantCount,
   ) {
     this.grid = new Scopes(tenantCount, regionCount);
     this.scopes = Array.from({ length: this.grid.size }, () => new ScopeStats());
     this.availability = Array.from({ length: regionCount }, () => new RegionAvailability(warmupUs, durationUs));
     this.tenantAvailability = Array.from({ length: tenantCount }, () => new RegionAvailability(warmupUs, durationUs));
+    this.accountAvailability = Array.from({ length: accountCount * regionCount }, () => new RegionAvailability(warmupUs, durationUs));
+    this.regionCount = regionCount;
     this.inSystem = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.queued = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.series = new TimeSeries(intervalUs, this.inSystem, this.queued);
@@ -136,7 +144,9 @@ export class Recorder implements RequestLifecycle {
   attemptEnded(req: number, region: number, result: AttemptResult, nowUs: number): void {
     const error = result !== AttemptResult.success;
     this.availability[region].count(nowUs, error);
-    this.tenantAvailability[this.requests.tenant[req]].count(nowUs, error);
+    const tenant = this.requests.tenant[req];
+    this.tenantAvailability[tenant].count(nowUs, error);
+    this.accountAvailability[this.accountOfTenant[tenant] * this.regionCount + region].count(nowUs, error);
   }
 
   throttled(req: number, limit: number): void {

@@ -7,6 +7,7 @@ import { lowestUptimePct, regionUptime, type RegionUptime } from "../metrics/ava
 import { evaluateThresholds, type MetricReadings, type ThresholdResult } from "../metrics/thresholds.js";
 import { Outcome, serverErrors, sloDenominator } from "../requests/outcomes.js";
 import type { SimulationResult } from "../simulate.js";
+import { accountsOf } from "../requests/scopes.js";
 import { LIMITS, type LimitName } from "../control/gateway.js";
 import type { ReplicaSummary } from "../metrics/replica-summary.js";
 import type { FleetEvent, GPU_STATES } from "../fleet/fleet.js";
@@ -56,11 +57,14 @@ export interface ModelReport extends GroupReport {
 }
 
 export interface RegionReport extends GroupReport {
-  /** 100 % minus the mean error rate over 5-minute intervals (server errors and timeouts; not throttles) */
+  /** 100 % minus the mean error rate over 5-minute intervals (server errors and timeouts; not throttles), all accounts' calls pooled */
   uptime_pct: number;
-  /** Bedrock-style service credit: 10 % below 99.9 % uptime, 25 % below 99 %, 100 % below 95 % */
+  /** the Bedrock-style credit tier that pooled uptime would earn (10 % below 99.9 %, 25 % below 99 %, 100 % below 95 %); credits are owed per account: `availability.by_account` */
   sla_credit_pct: number;
 }
+
+/** One account's calls in one region: its own uptime, its charges there and the credit that uptime earns on them. */
+export type AccountRegionReport = RegionUptime & { revenue_usd: number; sla_credit_usd: number };
 
 export interface Report extends GroupReport {
   schema_version: number;
@@ -131,6 +135,12 @@ export interface Report extends GroupReport {
     by_region: Record<string, RegionUptime>;
     /** by the tenant that made each API call */
     by_tenant: Record<string, RegionUptime>;
+    /**
+     * by customer account and region, where the account made calls or was charged (Bedrock's SLA is
+     * per account and region: the credit tier comes from the account's uptime there and applies to
+     * its charges there); a tenant is its own account unless it names one
+     */
+    by_account: Record<string, Record<string, AccountRegionReport>>;
     slo: { ttft_s: number; tpot_s: number };
     /**
      * share of the window's requests meeting both objectives (DistServe's attainment): completed
@@ -213,6 +223,25 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
   };
 }
 
+/** Each account's uptime, charges and credit per region where it made calls or was charged, in account then region order. */
+function accountAvailability(result: SimulationResult, scopeRevenue: readonly number[], fromUs: number, toUs: number) {
+  const { scenario, recorder, topology } = result;
+  const grid = recorder.grid;
+  const accounts = accountsOf(scenario.workload.tenants);
+  const regionCount = topology.regions.length;
+  const charges = accounts.names.map(() => new Float64Array(regionCount));
+  scopeRevenue.forEach((usd, i) => (charges[accounts.ofTenant[grid.tenantOf(i)]][grid.regionOf(i)] += usd));
+  return accounts.names.map((name, a) => ({
+    name,
+    regions: topology.regions.flatMap((_, r) => {
+      const uptime = regionUptime(recorder.accountAvailability[a * regionCount + r], fromUs, toUs, scenario.sla.credit_basis);
+      const revenueUsd = charges[a][r];
+      if (uptime.attempts === 0 && revenueUsd === 0) return [];
+      return [{ region: r, report: { ...uptime, revenue_usd: revenueUsd, sla_credit_usd: (uptime.sla_credit_pct / 100) * revenueUsd } }];
+    }),
+  }));
+}
+
 /** package.json's version (from src/report or dist/report alike, two folders up). */
 const FLEETSIM_VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
 
@@ -251,7 +280,9 @@ export function buildReport(result: SimulationResult): Report {
   const plannedKw = plannedMaxFacilityKwByAz(topology);
 
   // Revenue, then costs (SLA credits and provider shares depend on revenue).
-  const revenue = rollUpRevenue(revenueByScope(scopes, grid, scenario), grid, scenario);
+  const scopeRevenue = revenueByScope(scopes, grid, scenario);
+  const revenue = rollUpRevenue(scopeRevenue, grid, scenario);
+  const byAccount = accountAvailability(result, scopeRevenue, fromUs, toUs);
   // A server on from the warm-up to the end is charged exactly those hours.
   const paidWindowUs = endUs - fromUs;
   const serverHours = fleet.servers.paidUs(endUs).map((us) => (us === paidWindowUs ? paidHours : us / (3600 * US_PER_S)));
@@ -263,7 +294,7 @@ export function buildReport(result: SimulationResult): Report {
     serverHours,
     revenueByModel: revenue.byModel,
     revenueByRegion: revenue.byRegion,
-    slaCreditPctByRegion: availability.map((a) => a.sla_credit_pct),
+    slaCreditUsdByRegion: regions.map((_, r) => sum(byAccount.flatMap((account) => account.regions.filter((x) => x.region === r).map((x) => x.report.sla_credit_usd)))),
   });
   const completed = total.outcomes[Outcome.ok];
   const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, completed, breakEvenByServerType(scenario, topology, energy, serverHours));
@@ -368,6 +399,7 @@ export function buildReport(result: SimulationResult): Report {
       credit_basis: creditBasis,
       by_region: named(regions, byName, availability),
       by_tenant: named(tenants, byName, tenantAvailability),
+      by_account: Object.fromEntries(byAccount.map((a) => [a.name, Object.fromEntries(a.regions.map((x) => [regions[x.region].name, x.report]))])),
       slo: { ttft_s: scenario.slo.ttft, tpot_s: scenario.slo.tpot },
       slo_attainment: sloAttainment,
       goodput_per_s: total.sloMet / windowS,

@@ -56,3 +56,15 @@ export class Scopes {
     return reduce([...values]);
   }
 }
+
+/** The customer accounts of the tenants, in order of first mention: a tenant without `account` is its own. */
+export function accountsOf(tenants: readonly { name: string; account?: string }[]): { names: string[]; ofTenant: number[] } {
+  const names: string[] = [];
+  const ofTenant = tenants.map((t) => {
+    const name = t.account ?? t.name;
+    let at = names.indexOf(name);
+    if (at < 0) at = names.push(name) - 1;
+    return at;
+  });
+  return { names, ofTenant };
+}

@@ -54,3 +54,71 @@ describe("uptime counts every 5-minute interval the window touches", () => {
     expect(report.thresholds_ok).toBe(false);
   });
 });
+
+describe("SLA credits per account and region", () => {
+  it("credits an account its own uptime's tier on its own charges there, not the region's pooled tier on everyone's", () => {
+    const price = { input_usd_per_mtok: 0.3, output_usd_per_mtok: 0.6 };
+    const input: ScenarioInput = {
+      version: 1,
+      name: "per-account",
+      seed: 5,
+      duration: "1h",
+      regions: [
+        {
+          name: "r",
+          geo: "g",
+          azs: [
+            { name: "r-a", servers: { type: "p5e.48xlarge", count: 1 } },
+            { name: "r-b", servers: { type: "p5.48xlarge", count: 1 } },
+          ],
+        },
+      ],
+      models: [
+        { name: "small-m", model: "llama-3.1-8b", gpu: "h200-sxm", replicas: { initial: 1 }, price },
+        { name: "big-m", model: "llama-3.1-8b", gpu: "h100-sxm", replicas: { initial: 2 }, price },
+      ],
+      workload: {
+        tenants: [
+          { name: "small", model: "small-m", arrival: { kind: "poisson", rate_per_s: 0.2 } },
+          { name: "big", model: "big-m", arrival: { kind: "poisson", rate_per_s: 5 } },
+        ],
+      },
+      faults: [{ kind: "az_outage", az: "r-a", at: "10m", duration: "20m" }],
+    } as ScenarioInput;
+    const { report } = simulate(input);
+    const small = report.availability.by_account.small.r;
+    const big = report.availability.by_account.big.r;
+    // The small account's model is down a third of the hour (every call then a 503); the big one's never.
+    expect(small.uptime_pct).toBeLessThan(95);
+    expect(small.sla_credit_pct).toBe(100);
+    expect(big.uptime_pct).toBe(100);
+    // Pooled, the big account's calls hide the outage: the region's tier is lower than the small account's.
+    expect(report.availability.by_region.r.uptime_pct).toBeGreaterThan(95);
+    expect(small.revenue_usd).toBeCloseTo(report.revenue.by_tenant.small, 9);
+    // Owed: 100 % of the small account's charges in the region, nothing to the big one.
+    expect(small.sla_credit_usd).toBeCloseTo(small.revenue_usd, 9);
+    expect(big.sla_credit_usd).toBe(0);
+    expect(report.cost.items.sla_credits).toBeCloseTo(small.revenue_usd, 9);
+  });
+
+  it("pools tenants that name one account", () => {
+    const base = {
+      version: 1,
+      name: "accounts",
+      duration: "10m",
+      models: [{ name: "svc", engine: { kind: "queue", concurrency: 1, service_time: { dist: "fixed", value: "10ms" } }, replicas: { initial: 1 }, price: { input_usd_per_mtok: 1, output_usd_per_mtok: 1 } }],
+      workload: {
+        tenants: [
+          { name: "app-1", account: "acme", model: "svc", arrival: { kind: "poisson", rate_per_s: 1 } },
+          { name: "app-2", account: "acme", model: "svc", arrival: { kind: "poisson", rate_per_s: 2 } },
+          { name: "solo", model: "svc", arrival: { kind: "poisson", rate_per_s: 1 } },
+        ],
+      },
+    } as ScenarioInput;
+    const { report } = simulate(base);
+    expect(Object.keys(report.availability.by_account)).toEqual(["acme", "solo"]);
+    const region = Object.keys(report.availability.by_account.acme)[0];
+    const tenants = report.availability.by_tenant;
+    expect(report.availability.by_account.acme[region].attempts).toBe(tenants["app-1"].attempts + tenants["app-2"].attempts);
+  });
+});

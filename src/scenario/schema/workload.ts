@@ -122,6 +122,9 @@ export const RoutingSchema = defaultsFromFields(
 export const TenantSchema = z
   .strictObject({
     name: identifier("tenant (customer or application) name, used in reports"),
+    account: identifier(
+      "the customer account the tenant belongs to: Bedrock's SLA is per account and region, so SLA credits are tiered on each account's own uptime in a region and paid on its charges there. Tenants naming the same account share one. Default: the tenant is its own account",
+    ).optional(),
     model: z.string().min(1).describe("name of the model in `models` this tenant calls"),
     arrival: ArrivalSchema,
     start: duration(
