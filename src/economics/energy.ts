@@ -1,6 +1,5 @@
 /** Energy from the fleet's integrated power: IT and facility kWh, electricity cost, carbon, peaks. */
 import type { Fleet } from "../fleet/fleet.js";
-import { pueAt, worstPue } from "../fleet/power.js";
 import { sum } from "../metrics/scope.js";
 import type { RegionPlan } from "../fleet/topology.js";
 
@@ -15,37 +14,28 @@ export interface AzEnergy {
 }
 
 /**
- * Energy of each AZ from the end of the warm-up (`fromUs`) to the end of the run (`endUs`, the drain
- * included, as the fleet integrates it): facility energy applies the PUE of each report interval's hour.
+ * Energy of each AZ from the end of the warm-up to `endUs`, as the fleet integrates it: facility
+ * energy is IT energy x PUE, or, where the PUE changes by the hour, the integral of IT power x the
+ * PUE of each instant's hour (so no report setting changes it), and the facility peak is the highest
+ * IT x PUE at one instant.
  */
-export function azEnergy(fleet: Fleet, bucketUs: number, fromUs: number, endUs: number): AzEnergy[] {
+export function azEnergy(fleet: Fleet, endUs: number): AzEnergy[] {
   const t = fleet.topology;
   return t.azs.map((az, a) => {
     const region = t.regions[az.region];
     const level = fleet.servers.itPower[a];
     const itKwh = level.windowIntegral(endUs) / WUS_PER_KWH;
+    const facility = fleet.servers.facilityPower[a];
     let facilityKwh: number;
     let peakFacilityW: number;
-    if (typeof region.pue === "number") {
-      facilityKwh = itKwh * region.pue;
-      peakFacilityW = level.peak * region.pue;
+    if (facility === undefined) {
+      const pue = region.pue as number;
+      facilityKwh = itKwh * pue;
+      peakFacilityW = level.peak * pue;
     } else {
-      // Each interval inside the window at its hour's PUE. The interval the warm-up ends in is partly
-      // outside: its inside part is exactly what the window's integral holds beyond the whole intervals
-      // (power is not even over an interval, so prorating its area by time would not be exact).
-      const buckets = level.bucketIntegrals(endUs);
-      let wholeArea = 0;
-      let facilityArea = 0;
-      buckets.forEach((area, b) => {
-        const start = b * bucketUs;
-        if (start < fromUs || start >= endUs) return;
-        wholeArea += area;
-        facilityArea += area * pueAt(region, start);
-      });
-      const firstStart = Math.floor(fromUs / bucketUs) * bucketUs;
-      if (firstStart < fromUs) facilityArea += Math.max(0, itKwh * WUS_PER_KWH - wholeArea) * pueAt(region, firstStart);
-      facilityKwh = facilityArea / WUS_PER_KWH;
-      peakFacilityW = level.peak * worstPue(region);
+      facility.advance(endUs);
+      facilityKwh = facility.level.windowIntegral(endUs) / WUS_PER_KWH;
+      peakFacilityW = facility.level.peak;
     }
     return { itKwh, facilityKwh, peakItKw: level.peak / 1e3, peakFacilityKw: peakFacilityW / 1e3 };
   });

@@ -6,6 +6,7 @@
 import { GPUS } from "../catalog/gpus.js";
 import type { GpuPower } from "../catalog/power.js";
 import type { ServerType } from "../catalog/servers.js";
+import type { BucketedLevel } from "../metrics/bucketed-level.js";
 import type { RegionPlan } from "./topology.js";
 
 /**
@@ -60,4 +61,43 @@ export function worstPue(region: RegionPlan): number {
 /** Facility kW if every server ran at nameplate at the region's worst PUE: what an AZ's power capacity must cover. */
 export function plannedMaxFacilityKw(servers: readonly ServerType[], region: RegionPlan): number {
   return servers.map(serverNameplateKw).reduce((total, kw) => total + kw, 0) * worstPue(region);
+}
+
+const US_PER_HOUR = 3.6e9;
+
+/**
+ * Facility power (IT power x PUE) of an AZ whose region's PUE changes by the hour, integrated exactly:
+ * the level changes when the IT power does and at every hour boundary, so energy, the electricity
+ * bill and carbon do not depend on the report's interval, and the peak is that of IT x PUE at the
+ * same instant. (With a constant PUE, facility energy is IT energy x PUE and needs none of this.)
+ */
+export class FacilityPower {
+  private itW = 0;
+  private nextHourUs = US_PER_HOUR;
+
+  constructor(
+    private readonly region: RegionPlan,
+    /** the integrated level of facility power, W */
+    readonly level: BucketedLevel,
+  ) {}
+
+  /** The AZ's IT power is `itW` from `nowUs` on. */
+  setIt(itW: number, nowUs: number): void {
+    this.catchUp(nowUs);
+    this.itW = itW;
+    this.level.set(itW * pueAt(this.region, nowUs), nowUs);
+  }
+
+  /** Integrates up to `nowUs` (the hours' PUE changes included). */
+  advance(nowUs: number): void {
+    this.catchUp(nowUs);
+    this.level.advance(nowUs);
+  }
+
+  private catchUp(nowUs: number): void {
+    while (this.nextHourUs <= nowUs) {
+      this.level.set(this.itW * pueAt(this.region, this.nextHourUs), this.nextHourUs);
+      this.nextHourUs += US_PER_HOUR;
+    }
+  }
 }

@@ -1,6 +1,5 @@
 /** The fleet's columns of timeseries.csv: power, GPU states and replicas by state (desired too) averaged over each report interval. */
 import type { TimeSeriesRow } from "../metrics/timeseries.js";
-import { pueAt } from "./power.js";
 import { GPU_STATES, REPLICA_STATES, type Fleet } from "./fleet.js";
 import type { BucketedLevel } from "../metrics/bucketed-level.js";
 
@@ -12,6 +11,11 @@ const REPLICA_COLUMNS = REPLICA_STATES.filter((state) => state !== "stopped").ma
 export function addFleetColumns(rows: TimeSeriesRow[], fleet: Fleet, desired: BucketedLevel, intervalUs: number, endUs: number): TimeSeriesRow[] {
   const t = fleet.topology;
   const power = fleet.servers.itPower.map((level) => level.bucketIntegrals(endUs));
+  // Facility power by interval: exact where the PUE changes by the hour, IT x PUE where it is constant.
+  const facility = fleet.servers.facilityPower.map((f) => {
+    f?.advance(endUs);
+    return f?.level.bucketIntegrals(endUs);
+  });
   const states = fleet.servers.gpuStates.map((levels) => levels.map((level) => level.bucketIntegrals(endUs)));
   const replicaStates = fleet.replicas.replicaStates.map((level) => level.bucketIntegrals(endUs));
   const desiredAreas = desired.bucketIntegrals(endUs);
@@ -23,7 +27,8 @@ export function addFleetColumns(rows: TimeSeriesRow[], fleet: Fleet, desired: Bu
     t.azs.forEach((az, a) => {
       const w = (power[a][b] ?? 0) / width;
       itW += w;
-      facilityW += w * pueAt(t.regions[az.region], start);
+      const hourly = facility[a];
+      facilityW += hourly ? (hourly[b] ?? 0) / width : w * (t.regions[az.region].pue as number);
     });
     const columns = row as unknown as Record<string, number>;
     columns.it_kw = itW / 1e3;

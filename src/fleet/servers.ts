@@ -18,7 +18,7 @@ import type { SimContext } from "../requests/context.js";
 import type { EventContext, FleetLog } from "./fleet-log.js";
 import type { ReplicaSlot } from "./replica-slots.js";
 import type { Topology } from "./topology.js";
-import { hostWatts, idleServerWatts } from "./power.js";
+import { FacilityPower, hostWatts, idleServerWatts } from "./power.js";
 
 export const GPU_STATES = ["free", "booting", "starting", "loading", "serving", "draining", "failed"] as const;
 export type GpuState = (typeof GPU_STATES)[number];
@@ -74,6 +74,8 @@ export class Servers {
   readonly itPower: BucketedLevel[];
   /** GPUs per state per AZ */
   readonly gpuStates: BucketedLevel[][];
+  /** facility power per AZ whose region's PUE changes by the hour (undefined where it is constant) */
+  readonly facilityPower: (FacilityPower | undefined)[];
   /** called for each server added at run time (fault processes start on it) */
   onAdded?: (server: number) => void;
   private readonly onBoot = (s: number) => this.booted(s);
@@ -93,6 +95,10 @@ export class Servers {
   ) {
     this.itPower = topology.azs.map(() => makeLevel());
     this.gpuStates = topology.azs.map(() => GPU_STATES.map(() => makeLevel()));
+    this.facilityPower = topology.azs.map((az) => {
+      const region = topology.regions[az.region];
+      return typeof region.pue === "number" ? undefined : new FacilityPower(region, makeLevel());
+    });
     for (let s = 0; s < topology.servers.length; s++) this.runtime.push(this.newRuntime(topology.servers[s].type, "up"));
     for (let s = 0; s < topology.servers.length; s++) this.refresh(s);
     this.ready = true;
@@ -317,6 +323,7 @@ export class Servers {
     const level = this.itPower[az];
     const next = level.value + delta;
     level.set(Math.abs(next) < 1e-6 ? 0 : next, nowUs);
+    this.facilityPower[az]?.setIt(level.value, nowUs);
   }
 
   /** Recounts a server's power and GPU states, and moves its AZ's levels by the difference. */
@@ -370,6 +377,7 @@ export class Servers {
   /** Integrates the levels up to the end of the run. */
   finish(endUs: number): void {
     for (const level of this.itPower) level.advance(endUs);
+    for (const facility of this.facilityPower) facility?.advance(endUs);
     for (const states of this.gpuStates) for (const level of states) level.advance(endUs);
   }
 

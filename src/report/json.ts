@@ -275,7 +275,7 @@ export function buildReport(result: SimulationResult): Report {
     byRegion[region.name] = { ...group(statsByRegion[r], windowS), uptime_pct: availability[r].uptime_pct, sla_credit_pct: availability[r].sla_credit_pct };
   });
 
-  const energy = azEnergy(fleet, scenario.report.interval * US_PER_S, fromUs, endUs);
+  const energy = azEnergy(fleet, endUs);
   const energyByRegion = regions.map((region) => regionEnergy(region, energy));
   const plannedKw = plannedMaxFacilityKwByAz(topology);
 

@@ -122,3 +122,36 @@ describe("SLA credits per account and region", () => {
     expect(report.availability.by_account.acme[region].attempts).toBe(tenants["app-1"].attempts + tenants["app-2"].attempts);
   });
 });
+
+describe("facility energy under an hourly PUE", () => {
+  const pue = Array.from({ length: 24 }, (_, h) => (h % 2 === 0 ? 1 : 2));
+  const idle = (interval: string): ScenarioInput =>
+    ({
+      version: 1,
+      name: "pue",
+      duration: "4h",
+      regions: [{ name: "r", geo: "g", pue: { hourly: pue }, azs: [{ name: "r-a", servers: { type: "p5.48xlarge", count: 1 } }] }],
+      report: { interval },
+    }) as ScenarioInput;
+
+  it("does not depend on the report interval: an idle p5 (2.8 kW) over 4 h of PUE 1, 2, 1, 2 is 16.8 kWh", () => {
+    // Idle p5.48xlarge: 2,200 W of host + 8 x 75 W of GPUs = 2.8 kW; 2.8 x (1 + 2 + 1 + 2) = 16.8 kWh.
+    for (const interval of ["1h", "2h", "90m", "7m"]) {
+      const { report } = simulate(idle(interval));
+      expect(report.energy.it_kwh, interval).toBeCloseTo(11.2, 9);
+      expect(report.energy.facility_kwh, interval).toBeCloseTo(16.8, 9);
+    }
+  });
+
+  it("peaks at the highest IT x PUE at one instant, not the IT peak x the worst PUE", () => {
+    const busy = {
+      ...idle("1h"),
+      models: [{ name: "m", model: "llama-3.1-8b", replicas: { initial: 8 } }],
+      workload: { tenants: [{ name: "t", model: "m", stop: "50m", arrival: { kind: "poisson", rate_per_s: 40 } }] },
+    } as ScenarioInput;
+    const { report } = simulate(busy);
+    // Busy only in hour 0 (PUE 1); idle 2.8 kW in hour 1 (PUE 2) is 5.6 kW.
+    expect(report.energy.peak_it_kw).toBeGreaterThan(5.6);
+    expect(report.energy.peak_facility_kw).toBeCloseTo(Math.max(report.energy.peak_it_kw, 5.6), 6);
+  });
+});
