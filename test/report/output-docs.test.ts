@@ -37,6 +37,7 @@ const RUNS: { scenario: string; sets: string[]; options?: SimulationOptions }[] 
 /** Placeholders for names the scenario chooses, and where each run's names come from. */
 const NAMES_FROM_SCENARIO: Record<string, (r: Result) => string[]> = {
   tenant: (r) => r.run.scenario.workload.tenants.map((t) => t.name),
+  account: (r) => r.run.scenario.workload.tenants.map((t) => t.account ?? t.name),
   model: (r) => r.run.scenario.models.map((m) => m.name),
   region: (r) => r.run.topology.regions.map((region) => region.name),
   az: (r) => r.run.topology.azs.map((az) => az.name),
