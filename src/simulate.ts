@@ -108,9 +108,9 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const recorder = new Recorder(requests, tenants.length, regionCount, { ttftS: scenario.slo.ttft, tpotS: scenario.slo.tpot }, warmupUs, durationUs, intervalUs, accounts.ofTenant, accounts.names.length);
   recorder.onRequestEnd = options.onRequestEnd;
   const ctx: SimContext = { sim, streams, requests, lifecycle: recorder, data };
-  // The fleet's levels and paid time run from the warm-up to the end of the run, drain included: what the
-  // requests whose revenue is counted cost. Request statistics keep [warmup, duration].
-  const fleet = new Fleet(ctx, topology, intervalUs, warmupUs, scenario.models.map((m) => m.name), options.debugChecks ?? false);
+  // The fleet's levels and paid time are counted over the window [warmup, duration], the period whose
+  // tokens, revenue and cost the report sets side by side; the drain after it is reported as its length.
+  const fleet = new Fleet(ctx, topology, intervalUs, warmupUs, durationUs, scenario.models.map((m) => m.name), options.debugChecks ?? false);
   const desiredTotal = new BucketedLevel(intervalUs, warmupUs, durationUs);
 
   const deployments = scenario.models.map((m, i) => deployModel(m, data, topology.modelGpu[i]).deployed);

@@ -29,15 +29,16 @@ export class Fleet {
     ctx: SimContext,
     readonly topology: Topology,
     bucketUs: number,
-    /** the end of the warm-up: levels and paid time count from here to the end of the run (the drain included), the period whose requests' revenue is counted */
+    /** the measurement window [warm-up, duration]: levels and paid time count inside it, the period whose tokens and revenue are counted */
     windowFromUs: number,
+    windowToUs: number,
     modelNames: readonly string[],
     readonly debugChecks = false,
   ) {
-    const makeLevel = () => new BucketedLevel(bucketUs, windowFromUs);
+    const makeLevel = () => new BucketedLevel(bucketUs, windowFromUs, windowToUs);
     this.journal = new FleetLog(ctx.sim);
     this.replicas = new ReplicaSlots(ctx, topology, makeLevel, modelNames, this.journal, debugChecks);
-    this.servers = new Servers(ctx, topology, makeLevel, windowFromUs, this.replicas, this.journal, debugChecks);
+    this.servers = new Servers(ctx, topology, makeLevel, windowFromUs, windowToUs, this.replicas, this.journal, debugChecks);
     this.replicas.servers = this.servers;
     this.breakdowns = new Breakdowns(topology, this.servers, this.replicas, this.journal);
   }

@@ -51,10 +51,10 @@ export function replicasPlaced(topology: Topology, modelNames: readonly string[]
   return placed;
 }
 
-/** GPU slots per state, time-averaged from `fromUs` (the end of the warm-up) to `endUs` (the end of the run), as the fleet integrates them; the states add up to the fleet's GPUs. */
-export function meanGpusByState(fleet: Fleet, fromUs: number, endUs: number): Record<(typeof GPU_STATES)[number], number> {
+/** GPU slots per state, time-averaged over the window [fromUs, toUs] as the fleet integrates them (the run has reached `endUs`); the states add up to the fleet's GPUs. */
+export function meanGpusByState(fleet: Fleet, fromUs: number, toUs: number, endUs: number): Record<(typeof GPU_STATES)[number], number> {
   return Object.fromEntries(
-    GPU_STATES.map((state, k) => [state, sum(fleet.servers.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / (endUs - fromUs)]),
+    GPU_STATES.map((state, k) => [state, sum(fleet.servers.gpuStates.map((levels) => levels[k].windowIntegral(endUs))) / (toUs - fromUs)]),
   ) as Record<(typeof GPU_STATES)[number], number>;
 }
 

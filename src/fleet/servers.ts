@@ -87,8 +87,9 @@ export class Servers {
     private readonly ctx: SimContext,
     private readonly topology: Topology,
     makeLevel: () => BucketedLevel,
-    /** paid time counts from here (the end of the warm-up) */
+    /** paid time counts inside the window [warm-up, duration] */
     private readonly windowFromUs: number,
+    private readonly windowToUs: number,
     private readonly occupants: Occupants,
     private readonly events: FleetLog,
     private readonly debugChecks: boolean,
@@ -289,18 +290,18 @@ export class Servers {
 
   private closePaid(server: ServerRuntime, nowUs: number): void {
     if (server.paidSinceUs < 0) return;
-    const a = Math.max(server.paidSinceUs, this.windowFromUs);
-    if (nowUs > a) server.paidUs += nowUs - a;
+    server.paidUs += this.inWindowUs(server.paidSinceUs, nowUs);
     server.paidSinceUs = -1;
   }
 
-  /** Time each server was paid for from the end of the warm-up to `endUs` (the end of the run), microseconds. */
-  paidUs(endUs: number): number[] {
-    return this.runtime.map((server) => {
-      if (server.paidSinceUs < 0) return server.paidUs;
-      const a = Math.max(server.paidSinceUs, this.windowFromUs);
-      return server.paidUs + Math.max(0, endUs - a);
-    });
+  /** The part of [fromUs, toUs) inside the window. */
+  private inWindowUs(fromUs: number, toUs: number): number {
+    return Math.max(0, Math.min(toUs, this.windowToUs) - Math.max(fromUs, this.windowFromUs));
+  }
+
+  /** Time each server was paid for inside the window, given that the run has reached `nowUs`, microseconds. */
+  paidUs(nowUs: number): number[] {
+    return this.runtime.map((server) => (server.paidSinceUs < 0 ? server.paidUs : server.paidUs + this.inWindowUs(server.paidSinceUs, nowUs)));
   }
 
   // --- power and GPU states ------------------------------------------------------------------

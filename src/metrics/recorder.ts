@@ -27,6 +27,9 @@ export interface RequestRecord {
   e2e_s: number;
   input_tokens: number;
   output_tokens: number;
+  /** server-side times of the first token and of the end (NaN where none), seconds; the client sees them a round trip later */
+  first_token_at_s: number;
+  end_at_s: number;
 }
 
 export interface SloTargets {
@@ -53,6 +56,9 @@ export class Recorder implements RequestLifecycle {
   /** arrivals during the warm-up, not counted in `scopes` */
   warmupArrivals = 0;
   private readonly regionCount: number;
+  /** the measurement window [warm-up, duration] */
+  private readonly windowFromUs: number;
+  private readonly windowToUs: number;
 
   constructor(
     private readonly requests: RequestTable,
@@ -72,6 +78,8 @@ export class Recorder implements RequestLifecycle {
     this.tenantAvailability = Array.from({ length: tenantCount }, () => new RegionAvailability(warmupUs, durationUs));
     this.accountAvailability = Array.from({ length: accountCount * regionCount }, () => new RegionAvailability(warmupUs, durationUs));
     this.regionCount = regionCount;
+    this.windowFromUs = warmupUs;
+    this.windowToUs = durationUs;
     this.inSystem = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.queued = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.series = new TimeSeries(intervalUs, this.inSystem, this.queued);
@@ -117,13 +125,33 @@ export class Recorder implements RequestLifecycle {
       const tpotS = output > 1 && nowUs > firstTokenUs ? usToSeconds(nowUs - firstTokenUs) / (output - 1) : 0;
       if (tpotS > 0) scope.latency.tpot_s.add(tpotS);
       if (ttftS <= this.slo.ttftS && tpotS <= this.slo.tpotS) scope.sloMet++;
-      scope.inputTokens += r.inputTokens[req];
-      scope.cachedInputTokens += r.cachedTokens[req];
-      scope.outputTokens += output;
     }
+    this.countTokens(this.scopes[r.scope[req]], req, firstTokenUs, nowUs);
     this.series.completion(nowUs, ttftS, e2eS, r.outputTokens[req]);
     if (this.onRequestEnd) this.log(req, Outcome.ok, firstTokenUs, nowUs);
     this.inSystem.add(-1, nowUs);
+  }
+
+  /** What of an answered request's tokens fell inside the window (ScopeStats.inputTokens says how they are placed in time). */
+  private countTokens(scope: ScopeStats, req: number, firstTokenUs: number, nowUs: number): void {
+    const r = this.requests;
+    const from = this.windowFromUs;
+    const to = this.windowToUs;
+    if (nowUs >= from && nowUs <= to) scope.answeredInWindow++;
+    const firstInWindow = firstTokenUs >= from && firstTokenUs <= to;
+    if (firstInWindow) {
+      scope.inputTokens += r.inputTokens[req];
+      scope.cachedInputTokens += r.cachedTokens[req];
+    }
+    const output = r.outputTokens[req];
+    let produced = firstInWindow ? 1 : 0;
+    if (output > 1) {
+      // The other output - 1 tokens evenly over (first token, last token]; all at once if that has no length.
+      const spanUs = nowUs - firstTokenUs;
+      const insideUs = Math.max(0, Math.min(nowUs, to) - Math.max(firstTokenUs, from));
+      produced += spanUs > 0 ? ((output - 1) * insideUs) / spanUs : nowUs >= from && nowUs <= to ? output - 1 : 0;
+    }
+    scope.outputTokens += produced;
   }
 
   /** A request ended without being served: throttled, rejected, failed, timed out or left in flight. */
@@ -175,6 +203,8 @@ export class Recorder implements RequestLifecycle {
       e2e_s: outcome === Outcome.ok ? usToSeconds(nowUs + r.rttUs[req] - arrivalUs) : NaN,
       input_tokens: r.inputTokens[req],
       output_tokens: r.outputTokens[req],
+      first_token_at_s: usToSeconds(firstTokenUs),
+      end_at_s: usToSeconds(nowUs),
     });
   }
 }

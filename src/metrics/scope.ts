@@ -21,11 +21,18 @@ export class ScopeStats {
     tpot_s: new LatencySketch(),
     e2e_s: new LatencySketch(),
   };
-  /** tokens of completed requests */
+  /**
+   * Tokens of answered requests (whenever they arrived) produced inside the window: a prompt counts
+   * when its first token is out, output tokens at their times, taken as evenly spaced from the first
+   * token to the last, so a request straddling the window's end is split where its tokens fall.
+   * Throughput and revenue are these over the window.
+   */
   inputTokens = 0;
   outputTokens = 0;
   /** of the input tokens, those served from a prefix cache */
   cachedInputTokens = 0;
+  /** requests answered inside the window, whenever they arrived */
+  answeredInWindow = 0;
   /** completed requests that met the TTFT and TPOT objectives */
   sloMet = 0;
   /** API calls the requests took, retries included */
@@ -42,6 +49,7 @@ export class ScopeStats {
     this.inputTokens += other.inputTokens;
     this.outputTokens += other.outputTokens;
     this.cachedInputTokens += other.cachedInputTokens;
+    this.answeredInWindow += other.answeredInWindow;
     this.sloMet += other.sloMet;
     this.attempts += other.attempts;
     for (let i = 0; i < this.throttles.length; i++) this.throttles[i] += other.throttles[i];

@@ -30,6 +30,10 @@ export interface GroupReport {
     retry_amplification: number | null;
   };
   latency: Record<LatencyMetric, DistributionSummary>;
+  /**
+   * what was done inside the window, per second of it: requests answered and tokens produced in it,
+   * whenever they arrived (a request straddling the window's end counts the tokens that fell inside)
+   */
   throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
 }
 
@@ -70,8 +74,21 @@ export interface Report extends GroupReport {
   schema_version: number;
   /** which scenario: its name, the SHA-256 of its source and the --set overrides applied to it */
   scenario: { name: string; description?: string; seed: number; duration_s: number; warmup_s: number; sha256: string; overrides: string[] };
-  /** the run: fleetsim's version (package.json's, so reports of one release compare byte for byte), simulated time, events */
-  run: { fleetsim_version: string; simulated_s: number; events: number; requests_generated: number; warmup_requests_excluded: number; shuffled_ties?: true };
+  /**
+   * the run: fleetsim's version (package.json's, so reports of one release compare byte for byte),
+   * simulated time, the measurement window [warm-up, duration] every rate, bill and energy figure
+   * covers, and the drain after it (the window's requests finishing), events
+   */
+  run: {
+    fleetsim_version: string;
+    simulated_s: number;
+    window_s: number;
+    drain_s: number;
+    events: number;
+    requests_generated: number;
+    warmup_requests_excluded: number;
+    shuffled_ties?: true;
+  };
   /** time averages over [warmup, duration]; with throughput and latency they satisfy Little's law */
   occupancy: { mean_in_system: number; mean_queued: number; waited_fraction: number | null };
   by_tenant: Record<string, GroupReport & { model: string }>;
@@ -171,7 +188,7 @@ function group(stats: ScopeStats, windowS: number): GroupReport {
     requests,
     latency,
     throughput: {
-      requests_per_s: requests.completed / windowS,
+      requests_per_s: stats.answeredInWindow / windowS,
       input_tokens_per_s: stats.inputTokens / windowS,
       output_tokens_per_s: stats.outputTokens / windowS,
     },
@@ -247,10 +264,11 @@ const FLEETSIM_VERSION: string = JSON.parse(readFileSync(new URL("../../package.
 
 export function buildReport(result: SimulationResult): Report {
   const { scenario, recorder, topology, fleet } = result;
-  // Request statistics cover arrivals in [warmup, duration]; money and energy cover the time those
-  // requests were served, from the end of the warm-up to the end of the run (the drain included).
+  // One period for everything produced, paid and used: the window [warmup, duration]. Tokens, revenue,
+  // cost, energy and GPU-hours count what fell inside it; latency and SLO attainment are those of the
+  // requests that arrived in it, however long they took (the drain).
   const windowS = scenario.duration - scenario.warmup;
-  const paidHours = (usToSeconds(result.endUs) - scenario.warmup) / 3600;
+  const paidHours = windowS / 3600;
   const fromUs = scenario.warmup * US_PER_S;
   const toUs = scenario.duration * US_PER_S;
   const endUs = result.endUs;
@@ -283,8 +301,8 @@ export function buildReport(result: SimulationResult): Report {
   const scopeRevenue = revenueByScope(scopes, grid, scenario);
   const revenue = rollUpRevenue(scopeRevenue, grid, scenario);
   const byAccount = accountAvailability(result, scopeRevenue, fromUs, toUs);
-  // A server on from the warm-up to the end is charged exactly those hours.
-  const paidWindowUs = endUs - fromUs;
+  // A server on for the whole window is charged exactly its hours.
+  const paidWindowUs = toUs - fromUs;
   const serverHours = fleet.servers.paidUs(endUs).map((us) => (us === paidWindowUs ? paidHours : us / (3600 * US_PER_S)));
   const cost = costs({
     scenario,
@@ -297,7 +315,7 @@ export function buildReport(result: SimulationResult): Report {
     slaCreditUsdByRegion: regions.map((_, r) => sum(byAccount.flatMap((account) => account.regions.filter((x) => x.region === r).map((x) => x.report.sla_credit_usd)))),
   });
   const completed = total.outcomes[Outcome.ok];
-  const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, completed, breakEvenByServerType(scenario, topology, energy, serverHours));
+  const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, total.answeredInWindow, breakEvenByServerType(scenario, topology, energy, serverHours));
 
   const totals = group(total, windowS);
   // A share of every request but the client-caused ones: a throttled, refused, failed or timed-out request is a miss.
@@ -332,6 +350,8 @@ export function buildReport(result: SimulationResult): Report {
     run: {
       fleetsim_version: FLEETSIM_VERSION,
       simulated_s: usToSeconds(endUs),
+      window_s: windowS,
+      drain_s: Math.max(0, usToSeconds(endUs) - scenario.duration),
       events: result.events,
       requests_generated: result.generated,
       warmup_requests_excluded: recorder.warmupArrivals,
@@ -353,7 +373,7 @@ export function buildReport(result: SimulationResult): Report {
       regions: inventoryByRegion(topology, result.initialServers),
       replicas_placed: replicasPlaced(topology, scenario.models.map(byName)),
       servers_launched: topology.servers.length - result.initialServers,
-      gpu_states_mean: meanGpusByState(fleet, fromUs, endUs),
+      gpu_states_mean: meanGpusByState(fleet, fromUs, toUs, endUs),
       gpu_hours: gpuHours(result),
     },
     scaling: scalingReport(result),

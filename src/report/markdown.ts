@@ -97,13 +97,12 @@ function moneySection(report: Report): string[] {
   if (report.cost.total_usd === 0 && report.revenue.total_usd === 0 && report.energy.facility_kwh === 0) return [];
   const c = report.cost;
   const m = report.margin;
-  const hours = (report.scenario.duration_s - report.scenario.warmup_s) / 3600;
-  const paidHours = (report.run.simulated_s - report.scenario.warmup_s) / 3600;
+  const hours = report.run.window_s / 3600;
   const items = Object.entries(c.items).sort((a, b) => b[1] - a[1]);
   const lines = [
     "## Money",
     "",
-    `Over the ${hours.toFixed(2)} hours measured${paidHours > hours ? ` (costed over ${paidHours.toFixed(2)} hours, to the end of their requests' drain)` : ""}, the service earned ${usd(report.revenue.total_usd)} and cost ${usd(c.total_usd)}: ` +
+    `Over the ${hours.toFixed(2)} hours measured (tokens produced, revenue and costs inside the window${report.run.drain_s > 0 ? `; its requests then took ${report.run.drain_s.toFixed(0)} s more to end, not billed` : ""}), the service earned ${usd(report.revenue.total_usd)} and cost ${usd(c.total_usd)}: ` +
       `a gross margin of ${usd(m.gross_usd)}${m.gross_pct === null ? "" : ` (${percentPoints(m.gross_pct)} of revenue)`}. ` +
       (m.cost_per_mtok_usd !== null
         ? `Serving a million tokens cost ${usd(m.cost_per_mtok_usd)} and earned ${usd(m.revenue_per_mtok_usd ?? 0)}; a request cost ${usd(m.cost_per_request_usd ?? 0)} on average.`

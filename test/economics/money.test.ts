@@ -75,16 +75,18 @@ describe("the period costs cover", () => {
     costs: { electricity: "billed", other: [{ name: "network", usd_per_hour: 3 }] },
   };
 
-  it("charges server-hours, energy and hourly items from the end of the warm-up through the drain, not to `duration`", () => {
+  it("charges server-hours, energy and hourly items over the window [warm-up, duration], not its drain", () => {
     const { report } = simulate(draining);
     const end = report.run.simulated_s;
     expect(end).toBeGreaterThan(100); // a long drain
-    expect(report.requests.completed).toBe(report.requests.arrived); // every counted request finished, its revenue counted
-    const hours = (end - 10) / 3600;
+    expect(report.run.drain_s).toBeCloseTo(end - 60, 9);
+    expect(report.requests.completed).toBe(report.requests.arrived); // every counted request finished
+    const hours = (60 - 10) / 3600;
     expect(report.cost.items.gpu_servers_on_demand).toBeCloseTo(P5_USD_PER_HOUR * hours, 9);
     expect(report.cost.items.network).toBeCloseTo(3 * hours, 9);
     expect(report.fleet.gpu_hours.paid).toBeCloseTo(8 * hours, 9);
     // The server drew at least its idle power for all of those hours.
+    expect(report.energy.it_kwh).toBeLessThan(10.2 * hours); // and at most flat out (host 4.6 kW + 8 x 700 W)
     expect(report.energy.it_kwh).toBeGreaterThan(P5_IDLE_IT_KW * hours);
     expect(report.cost.items.electricity).toBeCloseTo(report.energy.electricity_usd, 9);
     // GPU states average over the same period: the 8 GPUs are all accounted for.

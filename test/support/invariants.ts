@@ -43,9 +43,10 @@ export class RequestTally {
   readonly servedIn = new Set<string>();
   readonly okSum = { e2e_s: 0, ttft_s: 0 };
   readonly okMax = { e2e_s: -Infinity, ttft_s: -Infinity };
-  /** per model: gaps between tokens (output - 1) and output tokens of measured completed requests */
+  /** per model: gaps between tokens (output - 1) of measured completed requests */
   readonly gaps: number[] = [];
-  readonly outputTokens: number[] = [];
+  /** per model: (first token, end, output tokens) of every completed request, warm-up ones too */
+  readonly answered: number[][] = [];
   /** requests (warm-up ones too) that ended in a server error */
   serverErrors = 0;
   firstArrivalS = Infinity;
@@ -67,13 +68,13 @@ export class RequestTally {
       this.breach(`request ${r.serial}: queue ${r.queue_s}, ttft ${r.ttft_s}, e2e ${r.e2e_s}`);
     }
     this.servedIn.add(`${r.tenant}/${r.region}`);
+    (this.answered[r.model] ??= []).push(r.first_token_at_s, r.end_at_s, r.output_tokens);
     if (!r.measured) return;
     for (const metric of ["e2e_s", "ttft_s"] as const) {
       this.okSum[metric] += r[metric];
       this.okMax[metric] = Math.max(this.okMax[metric], r[metric]);
     }
     this.gaps[r.model] = (this.gaps[r.model] ?? 0) + Math.max(0, r.output_tokens - 1);
-    this.outputTokens[r.model] = (this.outputTokens[r.model] ?? 0) + r.output_tokens;
   }
 
   get generated(): number {
@@ -221,9 +222,17 @@ export function checkTokens(result: Result, tally: RequestTally): void {
     const g = report.by_model[model.name].requests;
     if (g.completed === g.arrived && g.attempts === g.arrived) expect(counted, `${model.name}: token gaps = sum of (output - 1)`).toBe(gaps);
     else expect(counted, `${model.name}: token gaps >= sum of (output - 1) of completed requests`).toBeGreaterThanOrEqual(gaps);
-    const outputTokens = tally.outputTokens[m] ?? 0;
-    const windowS = run.scenario.duration - run.scenario.warmup;
-    near(report.by_model[model.name].throughput.output_tokens_per_s * windowS, outputTokens, `${model.name}: output tokens`, Math.max(1, outputTokens));
+    // Output tokens in the window, placed as the report places them: the first at the first token, the
+    // rest evenly up to the end.
+    const { warmup, duration } = run.scenario;
+    const answered = tally.answered[m] ?? [];
+    let inWindow = 0;
+    for (let i = 0; i < answered.length; i += 3) {
+      const [first, end, output] = [answered[i], answered[i + 1], answered[i + 2]];
+      if (first >= warmup && first <= duration) inWindow++;
+      if (output > 1) inWindow += end > first ? ((output - 1) * Math.max(0, Math.min(end, duration) - Math.max(first, warmup))) / (end - first) : end >= warmup && end <= duration ? output - 1 : 0;
+    }
+    near(report.by_model[model.name].throughput.output_tokens_per_s * (duration - warmup), inWindow, `${model.name}: output tokens in the window`, Math.max(1, inWindow));
   });
 }
 
@@ -254,7 +263,7 @@ export function checkMoney(report: Report): void {
 
 /**
  * 19 (and 10, 17 as the report sees them): GPU-hours paid = the sum over states; the states'
- * time averages times the paid period (warm-up to the end of the run) are those hours; no model holds
+ * time averages times the paid period (the window, warm-up to duration) are those hours; no model holds
  * more GPU-hours than were paid; autoscalers ended within their bounds (a schedule's own bounds are
  * checked in the run).
  */
@@ -263,7 +272,7 @@ export function checkFleet(result: Result): void {
   const hours = report.fleet.gpu_hours;
   near(sum(Object.values(hours.by_state)), hours.paid, "GPU-hours by state = paid", Math.max(1, hours.paid));
   near(hours.not_serving, hours.paid - hours.by_state.serving, "not serving = paid - serving", Math.max(1, hours.paid));
-  const paidPeriodH = (report.run.simulated_s - report.scenario.warmup_s) / 3600;
+  const paidPeriodH = report.run.window_s / 3600;
   for (const [state, mean] of Object.entries(report.fleet.gpu_states_mean)) {
     near(mean * paidPeriodH, hours.by_state[state as keyof typeof hours.by_state], `GPUs ${state}: mean x hours`, Math.max(1, hours.paid));
   }

@@ -155,3 +155,49 @@ describe("facility energy under an hourly PUE", () => {
     expect(report.energy.peak_facility_kw).toBeCloseTo(Math.max(report.energy.peak_it_kw, 5.6), 6);
   });
 });
+
+describe("one period for tokens, money and energy: the window", () => {
+  it("an overloaded replica's throughput is what it produced in the window, not the window's arrivals' tokens", () => {
+    // 70B FP8 on one H100: about 55k KV tokens, so at most six 8k + 1k requests at once; a decode step
+    // reads 72.7 GB of weights at 3.35 TB/s, so six sequences make at most 6 / 21.7 ms = 276 tokens/s.
+    const input: ScenarioInput = {
+      version: 1,
+      name: "overloaded",
+      seed: 2,
+      duration: "1200s",
+      models: [{ name: "m", model: "llama-3.1-70b", precision: "fp8", gpu: "h100-sxm", replicas: { initial: 1 } }],
+      workload: {
+        tenants: [{ name: "t", model: "m", arrival: { kind: "poisson", rate_per_s: 1 }, input_tokens: { dist: "fixed", value: 8000 }, output_tokens: { dist: "fixed", value: 1000 } }],
+      },
+    } as ScenarioInput;
+    const { report } = simulate(input);
+    const replica = report.by_model.m.replicas_detail[0];
+    expect(report.run.drain_s).toBeGreaterThan(1000); // the window's requests took far longer than it
+    expect(report.run.window_s).toBe(1200);
+    expect(report.throughput.output_tokens_per_s).toBeLessThan(276);
+    // Tokens of answered requests that fell in the window: what the replica produced in it (its count
+    // leaves out each request's first token, which the prefill makes), to the even spacing assumed.
+    expect(report.throughput.output_tokens_per_s).toBeLessThanOrEqual(replica.output_tokens_per_s * 1.01);
+    expect(report.throughput.output_tokens_per_s).toBeGreaterThan(replica.output_tokens_per_s * 0.9);
+  });
+
+  it("an outage near the end does not bill its recovery: the servers are paid for the window, not the drain", () => {
+    const input: ScenarioInput = {
+      version: 1,
+      name: "late-recovery",
+      seed: 1,
+      duration: "10m",
+      regions: [{ name: "r", geo: "g", azs: [{ name: "r-a", servers: { type: "p5.48xlarge", count: 1 } }, { name: "r-b", servers: { type: "p5.48xlarge", count: 1 } }] }],
+      models: [{ name: "m", model: "llama-3.1-8b", replicas: { initial: 2 } }],
+      workload: { tenants: [{ name: "t", model: "m", arrival: { kind: "poisson", rate_per_s: 2 }, retries: 2 }] },
+      faults: [{ kind: "az_outage", az: "r-a", at: "7m", duration: "2m" }],
+    } as ScenarioInput;
+    const { report } = simulate(input);
+    // The AZ comes back at 9 min and boots and loads past the 10 minutes of arrivals: the run goes on.
+    expect(report.run.simulated_s).toBeGreaterThan(700);
+    // Two p5.48xlarge at $55.04 an hour, for the 10 minutes of the window.
+    expect(report.cost.items.gpu_servers_on_demand).toBeCloseTo((2 * 55.04 * 600) / 3600, 6);
+    expect(report.fleet.gpu_hours.paid).toBeCloseTo((16 * 600) / 3600, 6);
+    expect(report.margin.cost_per_mtok_usd).toBeCloseTo((report.cost.total_usd / ((report.throughput.input_tokens_per_s + report.throughput.output_tokens_per_s) * 600)) * 1e6, 6);
+  });
+});
