@@ -99,6 +99,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const sim = new Simulator({ shuffleTiesSeed: options.shuffleTies ? Math.floor(streams.get("engine/tie-order")() * 2 ** 32) : undefined });
   sim.onProgress = options.onProgress;
   const requests = new RequestTable();
+  requests.clock = sim;
   const durationUs = secondsToUs(scenario.duration);
   const warmupUs = secondsToUs(scenario.warmup);
   const intervalUs = secondsToUs(scenario.report.interval);

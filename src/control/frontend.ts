@@ -201,12 +201,15 @@ export class Frontend implements RequestSink {
     this.cancelAttemptTimeout(req);
     const backoffUs = this.clients[requests.tenant[req]].retry.backoffUs(requests.attempts[req], throttled);
     requests.retry(req);
+    requests.moveTo(req, RequestState.backingOff);
     requests.lastRetryCost[req] = retryCost;
     requests.frontEvent[req] = sim.after(backoffUs, Priority.dispatch, this.onRetry, req);
   }
 
   private retryNow(req: number): void {
-    this.ctx.requests.frontEvent[req] = -1;
+    const requests = this.ctx.requests;
+    requests.frontEvent[req] = -1;
+    requests.moveTo(req, RequestState.unassigned);
     this.attempt(req);
   }
 

@@ -281,11 +281,10 @@ export class ModelService implements ReplicaHost, RegionLoad {
         return;
       }
       this.meter?.accepted(this.ctx.sim.nowUs);
-      const { requests, lifecycle, sim } = this.ctx;
+      const { requests } = this.ctx;
       requests.moveTo(req, RequestState.centralQueue);
       this.centralQueue.push(req);
       this.centralWaiting++;
-      lifecycle.queueChanged(1, sim.nowUs);
     } else {
       const replica = split ? split.replicas[version][choice] : this.replicas[choice];
       if (!replica.hasFreeSlot() && replica.waiting >= this.maxQueue) {
@@ -311,12 +310,11 @@ export class ModelService implements ReplicaHost, RegionLoad {
 
   /** The client gave up on a request that is still queued or in service here. */
   abandon(req: number): void {
-    const { requests, lifecycle, sim } = this.ctx;
+    const { requests, sim } = this.ctx;
     this.meter?.ended(sim.nowUs);
     if (requests.stateOf(req) === RequestState.centralQueue) {
       requests.moveTo(req, RequestState.abandoned);
       this.centralWaiting--;
-      lifecycle.queueChanged(-1, sim.nowUs);
     } else if (requests.replica[req] >= 0) {
       const i = requests.replica[req];
       this.all[i].abandon(req);
@@ -343,12 +341,10 @@ export class ModelService implements ReplicaHost, RegionLoad {
 
   hasRoom(replica: Replica): void {
     if (this.retired[replica.index]) return this.checkDrained(replica.index);
-    const { lifecycle, sim } = this.ctx;
     while (replica.alive && replica.hasFreeSlot()) {
       const req = this.centralQueue.shift();
       if (req < 0) break;
       this.centralWaiting--;
-      lifecycle.queueChanged(-1, sim.nowUs);
       replica.submit(req);
     }
   }

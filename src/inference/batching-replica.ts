@@ -156,7 +156,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
 
   /** The replica went down: its requests fail, its KV cache and queues are lost. */
   fail(): void {
-    const { requests, lifecycle, sim } = this.host.ctx;
+    const { requests, sim } = this.host.ctx;
     this.alive = false;
     if (this.busy) sim.cancel(this.event);
     this.busy = false;
@@ -173,7 +173,6 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     for (const req of running.inOrder(this.formed.batch.concat(running.abandoned))) if (requests.stateOf(req) === RequestState.abandoned) requests.release(req);
     for (const req of running.listed) collect(req);
     this.line.clear(collect);
-    if (this.waiting > 0) lifecycle.queueChanged(-this.waiting, sim.nowUs);
     this.stats.outstanding.add(-(this.outstanding - this.connecting), sim.nowUs);
     this.formed.batch.length = 0;
     running.clear();
@@ -196,7 +195,6 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   private addWaiting(req: number, delta: 1 | -1): void {
     this.waiting += delta;
     this.waitingBlocks += delta * Math.ceil(this.host.ctx.requests.inputTokens[req] / this.kvSeqs.blockSize);
-    this.host.ctx.lifecycle.queueChanged(delta, this.host.ctx.sim.nowUs);
   }
 
   /** Whether the head of the queue could join an iteration now. */

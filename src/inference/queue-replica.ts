@@ -68,7 +68,7 @@ export class QueueReplica extends ReplicaBase implements Replica {
   }
 
   submit(req: number): void {
-    const { requests, lifecycle, sim } = this.host.ctx;
+    const { requests } = this.host.ctx;
     if (!this.takeIn(req)) return;
     if (this.busy < this.concurrency) {
       this.start(req);
@@ -76,20 +76,18 @@ export class QueueReplica extends ReplicaBase implements Replica {
       requests.moveTo(req, RequestState.replicaQueue);
       this.queue.push(req);
       this.waiting++;
-      lifecycle.queueChanged(1, sim.nowUs);
     }
   }
 
   abandon(req: number): void {
     if (this.dropConnecting(req)) return;
-    const { requests, lifecycle, sim } = this.host.ctx;
+    const { requests, sim } = this.host.ctx;
     this.outstanding--;
     this.outstandingTokens -= this.tokensOf(req);
     if (requests.stateOf(req) === RequestState.replicaQueue) {
       // Left in the FIFO and skipped (and its id recycled) when the queue reaches it.
       requests.moveTo(req, RequestState.abandoned);
       this.waiting--;
-      lifecycle.queueChanged(-1, sim.nowUs);
     } else {
       sim.cancel(requests.serviceEvent[req]);
       this.busy--;
@@ -99,7 +97,7 @@ export class QueueReplica extends ReplicaBase implements Replica {
   }
 
   fail(): void {
-    const { requests, lifecycle, sim } = this.host.ctx;
+    const { requests, sim } = this.host.ctx;
     this.alive = false;
     const lost: number[] = [];
     for (let req = 0; req < requests.idLimit; req++) {
@@ -112,7 +110,6 @@ export class QueueReplica extends ReplicaBase implements Replica {
       } else if (state === RequestState.replicaQueue) lost.push(req);
     }
     this.queue.clear(() => {}); // the live ones are in `lost` already
-    if (this.waiting > 0) lifecycle.queueChanged(-this.waiting, sim.nowUs);
     this.waiting = 0;
     this.busy = 0;
     // Requests still connecting from an earlier death keep counting until their connections time out.
@@ -122,7 +119,7 @@ export class QueueReplica extends ReplicaBase implements Replica {
   }
 
   private start(req: number): void {
-    const { requests, lifecycle, sim } = this.host.ctx;
+    const { requests, sim } = this.host.ctx;
     this.busy++;
     requests.moveTo(req, RequestState.inService);
     this.host.started(req);
@@ -140,12 +137,10 @@ export class QueueReplica extends ReplicaBase implements Replica {
   }
 
   private startWaiting(): void {
-    const { requests, lifecycle, sim } = this.host.ctx;
     while (this.busy < this.concurrency) {
       const req = this.queue.shift();
       if (req < 0) break;
       this.waiting--;
-      lifecycle.queueChanged(-1, sim.nowUs);
       this.start(req);
     }
     if (this.busy < this.concurrency) this.host.hasRoom(this);

@@ -4,7 +4,7 @@
  * warm-up are served and tracked in levels but left out of counts and distributions.
  */
 import { usToSeconds } from "../engine/index.js";
-import type { RequestTable } from "../requests/table.js";
+import { LATENCY_PARTS, QUEUED_STATES, type RequestState, type RequestTable } from "../requests/table.js";
 import { AttemptResult, type RequestLifecycle } from "../requests/context.js";
 import { isServerError, Outcome } from "../requests/outcomes.js";
 import { Scopes, ScopeStats } from "./scope.js";
@@ -32,6 +32,8 @@ export interface RequestRecord {
   end_at_s: number;
 }
 
+const QUEUE_PART = LATENCY_PARTS.indexOf("queue_s");
+
 export interface SloTargets {
   ttftS: number;
   tpotS: number;
@@ -52,6 +54,12 @@ export class Recorder implements RequestLifecycle {
   /** requests in the system (queued or in service) and waiting, integrated over [warmup, duration] and per interval */
   readonly inSystem: BucketedLevel;
   readonly queued: BucketedLevel;
+  /**
+   * The window's requests alone in the system and queued, integrated over the whole run (drain
+   * included): Little's law holds for them exactly, however overloaded the fleet.
+   */
+  readonly cohortInSystem: BucketedLevel;
+  readonly cohortQueued: BucketedLevel;
   readonly series: TimeSeries;
   /** arrivals during the warm-up, not counted in `scopes` */
   warmupArrivals = 0;
@@ -82,19 +90,27 @@ export class Recorder implements RequestLifecycle {
     this.windowToUs = durationUs;
     this.inSystem = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.queued = new BucketedLevel(intervalUs, warmupUs, durationUs);
+    this.cohortInSystem = new BucketedLevel(intervalUs);
+    this.cohortQueued = new BucketedLevel(intervalUs);
+    requests.onMove = (req, from, to) => this.moved(req, from, to);
     this.series = new TimeSeries(intervalUs, this.inSystem, this.queued);
   }
 
   /** Counted in its scope when it ends: the region it is counted in is the one its last attempt went to. */
   arrived(req: number, nowUs: number): void {
     if (!this.requests.measured[req]) this.warmupArrivals++;
+    else this.cohortInSystem.add(1, nowUs);
     this.series.arrival(nowUs);
     this.inSystem.add(1, nowUs);
   }
 
-  /** A request joined (+1) or left (-1) a queue. */
-  queueChanged(delta: number, nowUs: number): void {
+  /** A request changed state (the request table's one transition function): queues are counted from it. */
+  private moved(req: number, from: RequestState, to: RequestState): void {
+    const delta = (QUEUED_STATES.includes(to) ? 1 : 0) - (QUEUED_STATES.includes(from) ? 1 : 0);
+    if (delta === 0) return;
+    const nowUs = this.requests.clock.nowUs;
     this.queued.add(delta, nowUs);
+    if (this.requests.measured[req]) this.cohortQueued.add(delta, nowUs);
   }
 
   /** The wait is counted when the request ends, in the scope of its last attempt, like the rest of it (a retry may change region). */
@@ -117,7 +133,9 @@ export class Recorder implements RequestLifecycle {
       scope.arrived++;
       scope.attempts += r.attempts[req];
       scope.outcomes[Outcome.ok]++;
-      scope.latency.queue_s.add(usToSeconds(r.startUs[req] - r.arrivalUs[req]));
+      // Where its time went: the parts add up to its end-to-end latency.
+      for (let part = 0; part < LATENCY_PARTS.length; part++) scope.latency[LATENCY_PARTS[part]].add(usToSeconds(r.partUs[part][req]));
+      scope.latency.network_s.add(usToSeconds(r.rttUs[req]));
       scope.latency.ttft_s.add(ttftS);
       scope.latency.e2e_s.add(e2eS);
       const output = r.outputTokens[req];
@@ -130,6 +148,7 @@ export class Recorder implements RequestLifecycle {
     this.series.completion(nowUs, ttftS, e2eS, r.outputTokens[req]);
     if (this.onRequestEnd) this.log(req, Outcome.ok, firstTokenUs, nowUs);
     this.inSystem.add(-1, nowUs);
+    if (r.measured[req]) this.cohortInSystem.add(-1, nowUs);
   }
 
   /** What of an answered request's tokens fell inside the window (ScopeStats.inputTokens says how they are placed in time). */
@@ -162,11 +181,11 @@ export class Recorder implements RequestLifecycle {
       scope.arrived++;
       scope.attempts += r.attempts[req];
       scope.outcomes[outcome]++;
-      if (r.startUs[req] >= 0) scope.latency.queue_s.add(usToSeconds(r.startUs[req] - r.arrivalUs[req]));
     }
     if (isServerError(outcome)) this.series.error(nowUs, outcome === Outcome.timedOut);
     if (this.onRequestEnd) this.log(req, outcome, NaN, nowUs);
     this.inSystem.add(-1, nowUs);
+    if (r.measured[req]) this.cohortInSystem.add(-1, nowUs);
   }
 
   attemptEnded(req: number, region: number, result: AttemptResult, nowUs: number): void {
@@ -188,7 +207,6 @@ export class Recorder implements RequestLifecycle {
   private log(req: number, outcome: Outcome, firstTokenUs: number, nowUs: number): void {
     const r = this.requests;
     const arrivalUs = r.arrivalUs[req];
-    const startUs = r.startUs[req];
     this.onRequestEnd!({
       serial: r.serial[req],
       tenant: r.tenant[req],
@@ -198,7 +216,7 @@ export class Recorder implements RequestLifecycle {
       measured: r.measured[req] === 1,
       arrival_s: usToSeconds(arrivalUs),
       outcome,
-      queue_s: startUs >= 0 ? usToSeconds(startUs - arrivalUs) : NaN,
+      queue_s: usToSeconds(r.partSoFarUs(req, QUEUE_PART)),
       ttft_s: usToSeconds(firstTokenUs + r.rttUs[req] - arrivalUs),
       e2e_s: outcome === Outcome.ok ? usToSeconds(nowUs + r.rttUs[req] - arrivalUs) : NaN,
       input_tokens: r.inputTokens[req],

@@ -1,10 +1,16 @@
 /** Statistics of one group of requests (a tenant in a region), the (tenant, region) grid they form, and roll-ups over it. */
 import { LatencySketch } from "./sketch.js";
 import { OUTCOMES, serverErrors, type OutcomeKey } from "../requests/outcomes.js";
+import { LATENCY_PARTS } from "../requests/table.js";
 
 export { Scopes } from "../requests/scopes.js";
 
-export const LATENCY_METRICS = ["queue_s", "ttft_s", "tbt_s", "tpot_s", "e2e_s"] as const;
+/**
+ * Latency distributions kept per group: the parts of a completed request's end-to-end time (where it
+ * spent it, requests/table.ts's LATENCY_PARTS, and the network round trip), which add up to it, then
+ * time to first token, between tokens, per output token, and end to end.
+ */
+export const LATENCY_METRICS = [...LATENCY_PARTS, "network_s", "ttft_s", "tbt_s", "tpot_s", "e2e_s"] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
 /** Gateway limits counted separately (requests per minute, tokens per minute, tokens per day). */
@@ -14,13 +20,7 @@ export class ScopeStats {
   arrived = 0;
   /** indexed by Outcome */
   readonly outcomes = new Float64Array(OUTCOMES.length);
-  readonly latency: Record<LatencyMetric, LatencySketch> = {
-    queue_s: new LatencySketch(),
-    ttft_s: new LatencySketch(),
-    tbt_s: new LatencySketch(),
-    tpot_s: new LatencySketch(),
-    e2e_s: new LatencySketch(),
-  };
+  readonly latency = Object.fromEntries(LATENCY_METRICS.map((metric) => [metric, new LatencySketch()])) as Record<LatencyMetric, LatencySketch>;
   /**
    * Tokens of answered requests (whenever they arrived) produced inside the window: a prompt counts
    * when its first token is out, output tokens at their times, taken as evenly spaced from the first

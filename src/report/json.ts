@@ -89,8 +89,18 @@ export interface Report extends GroupReport {
     warmup_requests_excluded: number;
     shuffled_ties?: true;
   };
-  /** time averages over [warmup, duration]; with throughput and latency they satisfy Little's law */
-  occupancy: { mean_in_system: number; mean_queued: number; waited_fraction: number | null };
+  /** time averages over [warmup, duration] of every request in the system and queued, and the share of completed requests that queued at all */
+  occupancy: {
+    mean_in_system: number;
+    mean_queued: number;
+    waited_fraction: number | null;
+    /**
+     * the window's requests alone, in the system and queued, integrated over the whole run (the drain
+     * included) and divided by the window's length: Little's law L = lambda W holds for them however
+     * overloaded the run, with lambda = arrived / window and W their mean time in the system (or queued)
+     */
+    window_requests: { mean_in_system: number; mean_queued: number };
+  };
   by_tenant: Record<string, GroupReport & { model: string }>;
   by_model: Record<string, ModelReport>;
   by_region: Record<string, RegionReport>;
@@ -363,6 +373,10 @@ export function buildReport(result: SimulationResult): Report {
       mean_in_system: recorder.inSystem.windowMean(endUs),
       mean_queued: recorder.queued.windowMean(endUs),
       waited_fraction: waitedFraction(total),
+      window_requests: {
+        mean_in_system: recorder.cohortInSystem.windowIntegral(endUs) / (toUs - fromUs),
+        mean_queued: recorder.cohortQueued.windowIntegral(endUs) / (toUs - fromUs),
+      },
     },
     by_tenant: byTenant,
     by_model: byModel,

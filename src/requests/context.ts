@@ -7,8 +7,6 @@ import type { RequestTable } from "./table.js";
 /** Observer of request lifecycles (implemented by metrics' Recorder; components only report to it). */
 export interface RequestLifecycle {
   arrived(req: number, nowUs: number): void;
-  /** a request joined (+1) or left (-1) a queue */
-  queueChanged(delta: number, nowUs: number): void;
   /** the request left its queue and started service */
   started(req: number, nowUs: number): void;
   /** `count` gaps of `gapS` between consecutive output tokens of measured requests in statistics group `scope` */

@@ -6,6 +6,10 @@
  * does not have (BLIS's INV-2): a request cannot, say, start service from nowhere or be freed twice.
  * What a replica knows of a request while serving it (tokens computed, KV blocks) is not here: it
  * belongs to the serving engine (inference/sequences.ts), so a retry simply starts a new sequence.
+ *
+ * Because every move goes through `moveTo`, the table also splits each request's time into the parts
+ * of its latency by the state it spent it in (`LATENCY_PARTS`): the parts add up to its time in the
+ * system, and a new part is a new entry there and in `PART_OF_STATE`.
  */
 import { widen } from "../engine/columns.js";
 
@@ -23,10 +27,27 @@ export const RequestState = {
   abandoned: 5,
   /** sent to a replica that has died, which the load balancer still believes healthy: waiting for the connection to time out */
   connecting: 6,
+  /** waiting out the client's backoff before its next attempt */
+  backingOff: 7,
 } as const;
 export type RequestState = (typeof RequestState)[keyof typeof RequestState];
 
-const STATE_NAMES = ["free", "unassigned", "centralQueue", "replicaQueue", "inService", "abandoned", "connecting"] as const;
+const STATE_NAMES = ["free", "unassigned", "centralQueue", "replicaQueue", "inService", "abandoned", "connecting", "backingOff"] as const;
+
+/**
+ * The parts of a request's time in the system, by where it was: passing the API gateway (and being
+ * routed), waiting out client backoffs between attempts, held by the load balancer on a dead replica
+ * until the connection timed out, queued (at a replica or in a model's central queue, preemptions
+ * included), and in service (every attempt's, a failed one's too). With the client's network round
+ * trip they add up to its end-to-end latency.
+ */
+export const LATENCY_PARTS = ["gateway_s", "backoff_s", "connect_s", "queue_s", "service_s"] as const;
+export type LatencyPart = (typeof LATENCY_PARTS)[number];
+const PART = Object.fromEntries(LATENCY_PARTS.map((part, i) => [part, i])) as Record<LatencyPart, number>;
+/** The part time in each state counts in (by RequestState), -1 for none (free, or already ended). */
+const PART_OF_STATE: readonly number[] = [-1, PART.gateway_s, PART.queue_s, PART.queue_s, PART.service_s, -1, PART.connect_s, PART.backoff_s];
+/** States in which a request counts as queued (the occupancy's `mean_queued`). */
+export const QUEUED_STATES: readonly RequestState[] = [RequestState.centralQueue, RequestState.replicaQueue];
 
 const S = RequestState;
 const bits = (...states: RequestState[]): number => states.reduce((mask: number, s) => mask | (1 << s), 0);
@@ -37,12 +58,13 @@ const bits = (...states: RequestState[]): number => states.reduce((mask: number,
  */
 const LEGAL_MOVES: readonly number[] = [
   /* free */ bits(S.unassigned),
-  /* unassigned: queued, started, connecting to a dead replica, retried before reaching one, or ended */ bits(S.centralQueue, S.replicaQueue, S.inService, S.connecting, S.unassigned, S.free),
+  /* unassigned: queued, started, connecting to a dead replica, retried before reaching one, backing off, or ended */ bits(S.centralQueue, S.replicaQueue, S.inService, S.connecting, S.unassigned, S.backingOff, S.free),
   /* centralQueue */ bits(S.replicaQueue, S.inService, S.connecting, S.abandoned),
   /* replicaQueue: admitted, abandoned, or lost with its replica (retried or ended) */ bits(S.inService, S.abandoned, S.unassigned, S.free),
   /* inService: preempted, answered, abandoned, or lost with its replica */ bits(S.replicaQueue, S.unassigned, S.abandoned, S.free),
   /* abandoned */ bits(S.free),
   /* connecting: the connection timed out (retried or ended), or the client gave up first */ bits(S.unassigned, S.free),
+  /* backingOff: the next attempt, or the client gave up first */ bits(S.unassigned, S.free),
 ];
 
 export class IllegalTransitionError extends Error {}
@@ -88,6 +110,14 @@ export class RequestTable {
   attemptStartUs = new Float64Array(0);
   /** keys of the prompt's prefix units (Mooncake hash ids or a tenant's shared prefix), for prefix caching */
   prefixKeys: (Int32Array | undefined)[] = [];
+  /** when the request entered its current state */
+  private sinceUs = new Float64Array(0);
+  /** microseconds spent in each latency part so far, by LATENCY_PARTS index */
+  partUs: Float64Array[] = LATENCY_PARTS.map(() => new Float64Array(0));
+  /** the simulation's clock, read at every move (a table without one counts no time) */
+  clock: { readonly nowUs: number } = { nowUs: 0 };
+  /** told of every move, after it (the recorder keeps its occupancy levels with it) */
+  onMove?: (req: number, from: RequestState, to: RequestState) => void;
 
   private free: number[] = [];
   private capacity = 0;
@@ -114,6 +144,7 @@ export class RequestTable {
     this.attempts[id] = 1;
     this.lastRetryCost[id] = 0;
     this.service[id] = -1;
+    for (const part of this.partUs) part[id] = 0;
     this.forgetAttempt(id);
     this.moveTo(id, RequestState.unassigned);
     return id;
@@ -126,6 +157,17 @@ export class RequestTable {
       throw new IllegalTransitionError(`request ${this.serial[req]} cannot move from ${STATE_NAMES[from]} to ${STATE_NAMES[to]}`);
     }
     this.states[req] = to;
+    const nowUs = this.clock.nowUs;
+    const part = PART_OF_STATE[from];
+    if (part >= 0) this.partUs[part][req] += nowUs - this.sinceUs[req];
+    this.sinceUs[req] = nowUs;
+    this.onMove?.(req, from as RequestState, to);
+  }
+
+  /** Microseconds `req` has spent in a latency part so far, the current state's time included. */
+  partSoFarUs(req: number, part: number): number {
+    const current = PART_OF_STATE[this.states[req]] === part ? this.clock.nowUs - this.sinceUs[req] : 0;
+    return this.partUs[part][req] + current;
   }
 
   stateOf(req: number): RequestState {
@@ -166,6 +208,9 @@ export class RequestTable {
     this.measured[next] = this.measured[req];
     this.workUs[next] = this.workUs[req];
     this.prefixKeys[next] = this.prefixKeys[req];
+    // The time so far carries over; the old id's current state counts up to now.
+    for (let part = 0; part < this.partUs.length; part++) this.partUs[part][next] = this.partSoFarUs(req, part);
+    this.sinceUs[req] = this.clock.nowUs;
     this.timeoutEvent[req] = -1;
     return next;
   }
@@ -209,6 +254,8 @@ export class RequestTable {
     this.frontEvent = widen(this.frontEvent, capacity);
     this.attemptTimeoutEvent = widen(this.attemptTimeoutEvent, capacity);
     this.attemptStartUs = widen(this.attemptStartUs, capacity);
+    this.sinceUs = widen(this.sinceUs, capacity);
+    this.partUs = this.partUs.map((part) => widen(part, capacity));
     this.prefixKeys.length = capacity;
     // Hand out low ids first (pop takes from the end).
     for (let id = capacity - 1; id >= this.capacity; id--) this.free.push(id);

@@ -113,19 +113,6 @@ const EXPECTED_COVERAGE = [
   "rollout_completed",
 ];
 
-/**
- * Little's law holds up to the window's edges and the round trip (see checkLittlesLaw): bound them
- * by the run's own figures. A request straddles an edge for at most the longest latency; about
- * lambda x that many do, against lambda x window x mean latency in all.
- */
-function littleTolerance(result: Result): number {
-  const r = result.report;
-  const e2e = r.latency.e2e_s;
-  if (!e2e.count) return 1;
-  const windowS = r.scenario.duration_s - r.scenario.warmup_s;
-  const rttS = Math.max(result.run.scenario.network.default_rtt_ms, ...Object.values(result.run.scenario.network.rtt_ms).flatMap((m) => Object.values(m))) / 1000;
-  return 0.02 + (2 * e2e.max! * (1 + e2e.max! / e2e.mean!)) / windowS + rttS / e2e.mean!;
-}
 
 /** Tenant 0's arrivals and lengths, in time order. */
 function firstTenantRequests(scenario: ScenarioInput): [number, number, number][] {
@@ -140,7 +127,8 @@ function runProperty(bp: ScenarioBlueprint, coverage: Coverage): void {
     const { options, tally } = recording();
     const result = simulate(scenario, { ...options, baseDir: dataDir });
     checkRun(result, tally);
-    checkLittlesLaw(result.report, littleTolerance(result));
+    // The cohort form has no edge effects: random short runs hold it as tightly as the examples.
+    checkLittlesLaw(result.report, 0.02);
     noteScenario(coverage, scenario, result);
 
     if (bp.seed % 5 === 0) {
