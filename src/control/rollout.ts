@@ -31,8 +31,19 @@ export interface RolloutRecord {
   rollback_reason: string | null;
 }
 
+/** The fleet as the rollout found it, to tell what it added to the bill (the report's `extra_*`). */
+export interface RolloutBaseline {
+  startedUs: number;
+  /** paid time of each server at the start (servers added later were paid nothing) */
+  paidUs: number[];
+  /** the servers of the model's GPU in its region that were paid for at the start: without the rollout they would have stayed so */
+  paidServers: Set<number>;
+}
+
 export class Rollout {
   readonly record: RolloutRecord;
+  /** set when the rollout begins */
+  baseline?: RolloutBaseline;
   private readonly sim: Simulator;
   private readonly where: EventContext;
   private readonly target: string;
@@ -59,6 +70,13 @@ export class Rollout {
     this.record = { version: spec.version.name, strategy: spec.strategy, outcome: "pending", started_s: null, stages: [], ended_s: null, rollback_reason: null };
   }
 
+  /** Servers that can hold the model's replicas in its region: those of its GPU (the ones added later included, when called later). */
+  serversOfModel(): number[] {
+    const t = this.fleet.topology;
+    const gpu = t.modelGpu[this.service.modelIndex];
+    return t.regions[this.service.regionIndex].azs.flatMap((a) => t.azs[a].servers).filter((s) => t.servers[s].type.gpu === gpu);
+  }
+
   start(): void {
     this.sim.at(secondsToUs(this.spec.at), Priority.control, this.onBegin);
   }
@@ -71,6 +89,7 @@ export class Rollout {
     const count = this.set.desired;
     this.record.outcome = "provisioning";
     this.record.started_s = this.sim.nowUs / 1e6;
+    this.baseline = { startedUs: this.sim.nowUs, paidUs: this.fleet.servers.paidUs(this.sim.nowUs), paidServers: new Set(this.serversOfModel().filter((s) => this.fleet.servers.isPaid(s))) };
     this.log("rollout_start", `${this.spec.strategy} of ${this.spec.version.name}: provisioning ${count} replicas next to the current ${count}`);
     this.set.hold = true;
     this.set.latencyFactorOf[NEW] = this.spec.version.latency_factor;

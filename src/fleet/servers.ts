@@ -142,6 +142,11 @@ export class Servers {
     return this.runtime[s].status === "up";
   }
 
+  /** Not released: paid for (up, booting or failed). */
+  isPaid(s: number): boolean {
+    return this.runtime[s].status !== "off";
+  }
+
   power(s: number): GpuPower {
     return this.runtime[s].power;
   }

@@ -147,13 +147,13 @@ function scalingSection(report: Report): string {
   const rollouts = Object.entries(report.rollouts).flatMap(([model, regions]) =>
     Object.entries(regions).map(
       ([region, r]) =>
-        `<tr><td>${escapeHtml(model)} / ${escapeHtml(region)}</td><td>${escapeHtml(r.version)}</td><td>${escapeHtml(r.strategy)}</td><td>${escapeHtml(r.outcome.replaceAll("_", " "))}</td><td>${r.stages.map((st) => `${Math.round(st.share * 100)} % at ${st.at_s.toFixed(0)} s`).join(", ") || "–"}</td><td>${r.extra_gpu_hours.toFixed(2)}</td><td>${r.extra_cost_usd === null ? "–" : usd(r.extra_cost_usd)}</td><td class="text">${escapeHtml(r.rollback_reason ?? "")}</td></tr>`,
+        `<tr><td>${escapeHtml(model)} / ${escapeHtml(region)}</td><td>${escapeHtml(r.version)}</td><td>${escapeHtml(r.strategy)}</td><td>${escapeHtml(r.outcome.replaceAll("_", " "))}</td><td>${r.stages.map((st) => `${Math.round(st.share * 100)} % at ${st.at_s.toFixed(0)} s`).join(", ") || "–"}</td><td>${r.overlap_gpu_hours.toFixed(2)}</td><td>${r.extra_gpu_hours.toFixed(2)}</td><td>${r.extra_cost_usd === null ? "–" : usd(r.extra_cost_usd)}</td><td class="text">${escapeHtml(r.rollback_reason ?? "")}</td></tr>`,
     ),
   );
   return `<h2>Scaling</h2>
 <p class="muted">GPU-hours paid ${g.paid.toFixed(1)}: serving ${g.by_state.serving.toFixed(1)}, idle ${g.by_state.free.toFixed(1)}, booting ${g.by_state.booting.toFixed(1)}, starting ${g.by_state.starting.toFixed(1)}, loading ${g.by_state.loading.toFixed(1)}, draining ${g.by_state.draining.toFixed(1)}, failed ${g.by_state.failed.toFixed(1)} · ${report.fleet.servers_launched} servers launched</p>
 ${table(["model / region", "autoscaler", "min..max", "desired at end", "scale-outs", "scale-ins", "failed scale-outs", "replaced", "launched", "lead time p50", "p99"], setRows)}
-${rollouts.length > 0 ? table(["rollout", "version", "strategy", "outcome", "stages", "extra GPU-hours", "extra cost", "rollback reason"], rollouts) : ""}`;
+${rollouts.length > 0 ? table(["rollout", "version", "strategy", "outcome", "stages", "overlap GPU-hours", "GPU-hours added to the bill", "cost added", "rollback reason"], rollouts) : ""}`;
 }
 
 /** Long replica tables fold away. */

@@ -144,7 +144,7 @@ function scalingLines(report: Report): string[] {
     for (const [region, r] of Object.entries(regions)) {
       lines.push(
         `Rollout of ${md(model)} ${md(r.version)} in ${md(region)} (${md(r.strategy)}): ${md(r.outcome.replaceAll("_", " "))}${r.rollback_reason ? ` (${md(r.rollback_reason)})` : ""}; ` +
-          `the second fleet held ${r.extra_gpu_hours.toFixed(2)} extra GPU-hours${r.extra_cost_usd === null ? "" : ` (${usd(r.extra_cost_usd)})`}.`,
+          `the two fleets overlapped for ${r.overlap_gpu_hours.toFixed(2)} GPU-hours, and the rollout added ${r.extra_gpu_hours.toFixed(2)} GPU-hours of servers to the bill${r.extra_cost_usd === null ? "" : ` (${usd(r.extra_cost_usd)})`}.`,
         "",
       );
     }

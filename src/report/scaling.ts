@@ -8,7 +8,8 @@ import { US_PER_S } from "../engine/index.js";
 import { GPU_STATES, type GpuState } from "../fleet/fleet.js";
 import type { SimulationResult } from "../simulate.js";
 import { sum } from "../metrics/scope.js";
-import type { RolloutRecord } from "../control/rollout.js";
+import type { Rollout, RolloutRecord } from "../control/rollout.js";
+import { ownedUsdPerHour } from "../economics/money.js";
 
 const US_PER_HOUR = 3600 * US_PER_S;
 
@@ -86,29 +87,65 @@ export function scalingReport(result: SimulationResult): Record<string, Record<s
 }
 
 export interface RolloutReport extends RolloutRecord {
-  /** GPU-hours both versions held at once (the smaller fleet), what running two fleets cost in GPUs */
+  /** GPU-hours both versions' replicas held at once (the smaller fleet): how long two fleets ran side by side */
+  overlap_gpu_hours: number;
+  /**
+   * GPU-hours of servers paid inside the window only because of the rollout: servers powered on or
+   * added for the new version, and idle tails, less the time the old fleet's servers were released
+   * early; new replicas on GPUs already paid for add nothing. What it added to the bill.
+   */
   extra_gpu_hours: number;
-  /** those GPU-hours at the hourly price per GPU of the region's servers of the model's GPU */
+  /** what those server-hours cost at the servers' prices (on demand; owned: the servers added, for the window); null when unpriced */
   extra_cost_usd: number | null;
 }
 
-/** Per model with a rollout, per region: its timeline and what the second fleet cost. */
+/** Per model with a rollout, per region: its timeline, how long two fleets overlapped, and what it added to the bill. */
 export function rolloutReport(result: SimulationResult): Record<string, Record<string, RolloutReport>> {
   const out: Record<string, Record<string, RolloutReport>> = {};
-  const t = result.topology;
   result.scenario.models.forEach((model, m) => {
     const perRegion: Record<string, RolloutReport> = {};
     result.rollouts[m].forEach((rollout, k) => {
       const set = result.replicaSets[m][k];
       if (!rollout || !set) return;
       const regionIndex = result.services[m][k].regionIndex;
-      const gpuHours = set.overlapUntil(result.endUs) / US_PER_HOUR;
-      const server = t.regions[regionIndex].azs.flatMap((a) => t.azs[a].servers).find((s) => t.servers[s].type.gpu === t.modelGpu[m]);
-      const type = server === undefined ? undefined : t.servers[server].type;
-      const perGpuHour = type?.usdPerHour === undefined ? undefined : type.usdPerHour / type.gpus;
-      perRegion[t.regions[regionIndex].name] = { ...rollout.record, extra_gpu_hours: gpuHours, extra_cost_usd: perGpuHour === undefined ? null : gpuHours * perGpuHour };
+      const bill = billImpact(result, rollout);
+      perRegion[result.topology.regions[regionIndex].name] = {
+        ...rollout.record,
+        overlap_gpu_hours: set.overlapUntil(result.endUs) / US_PER_HOUR,
+        extra_gpu_hours: bill.gpuUs / US_PER_HOUR,
+        extra_cost_usd: bill.usd,
+      };
     });
     if (Object.keys(perRegion).length > 0) out[model.name] = perRegion;
   });
   return out;
+}
+
+/**
+ * What a rollout added to the bill, from the fleet as it found it: each server of the model's GPU in
+ * its region was paid some time inside the window after the rollout began; a server paid for at the
+ * start would have been paid for the rest of the window without it. The difference, server by server.
+ */
+function billImpact(result: SimulationResult, rollout: Rollout): { gpuUs: number; usd: number | null } {
+  const base = rollout.baseline;
+  if (!base) return { gpuUs: 0, usd: 0 };
+  const { scenario, topology, fleet, endUs } = result;
+  const fromUs = scenario.warmup * US_PER_S;
+  const toUs = scenario.duration * US_PER_S;
+  const restOfWindowUs = Math.max(0, toUs - Math.max(base.startedUs, fromUs));
+  const paidNow = fleet.servers.paidUs(endUs);
+  const owned = scenario.costs.gpu_pricing === "owned";
+  let gpuUs = 0;
+  let usd: number | null = 0;
+  for (const s of rollout.serversOfModel()) {
+    const type = topology.servers[s].type;
+    const extraUs = paidNow[s] - (base.paidUs[s] ?? 0) - (base.paidServers.has(s) ? restOfWindowUs : 0);
+    gpuUs += extraUs * type.gpus;
+    // Owned servers cost their amortisation for the whole window once they exist (economics/money.ts): only the added ones are extra.
+    const perHour = owned ? ownedUsdPerHour(type, scenario) : type.usdPerHour;
+    const hours = owned ? (s >= base.paidUs.length ? (toUs - fromUs) / US_PER_HOUR : 0) : extraUs / US_PER_HOUR;
+    if (perHour === undefined) usd = null;
+    else if (usd !== null) usd += hours * perHour;
+  }
+  return { gpuUs, usd };
 }

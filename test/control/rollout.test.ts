@@ -40,15 +40,16 @@ describe("a canary of a broken version", () => {
     expect(report.thresholds_ok).toBe(true);
   });
 
-  it("releases every replica of the new version, and prices the second fleet", () => {
+  it("releases every replica of the new version; the two fleets overlapped, but on GPUs already paid for", () => {
     const stopped = report.events.filter((e) => e.kind === "replica_stopped").map((e) => e.target);
     expect(stopped.sort()).toEqual(["chat/us-east-1/4", "chat/us-east-1/5", "chat/us-east-1/6", "chat/us-east-1/7"]);
     // Four GPUs of each version from the start of the rollout until the new ones are gone.
     const lastStop = Math.max(...report.events.filter((e) => e.kind === "replica_stopped").map((e) => e.t_s));
-    expect(rollout.extra_gpu_hours).toBeGreaterThanOrEqual((4 * (rollout.ended_s! - rollout.started_s!)) / 3600 - 1e-9);
-    expect(rollout.extra_gpu_hours).toBeLessThanOrEqual((4 * (lastStop - rollout.started_s!)) / 3600 + 1e-9);
-    // p5.48xlarge: $55.04 an hour for 8 GPUs.
-    expect(rollout.extra_cost_usd!).toBeCloseTo((rollout.extra_gpu_hours * 55.04) / 8, 6);
+    expect(rollout.overlap_gpu_hours).toBeGreaterThanOrEqual((4 * (rollout.ended_s! - rollout.started_s!)) / 3600 - 1e-9);
+    expect(rollout.overlap_gpu_hours).toBeLessThanOrEqual((4 * (lastStop - rollout.started_s!)) / 3600 + 1e-9);
+    // The canary sat on the free GPUs of the one server already running: it added nothing to the bill.
+    expect(rollout.extra_gpu_hours).toBe(0);
+    expect(rollout.extra_cost_usd).toBe(0);
     expect(report.scaling.chat["us-east-1"].desired_at_end).toBe(4);
   });
 });
@@ -104,5 +105,37 @@ describe("a rollout with alarms that never gets its second fleet", () => {
     expect(report.requests.completed).toBe(report.requests.arrived);
     // Drained within minutes of the end of arrivals, not run on by the alarm loop.
     expect(report.run.simulated_s).toBeLessThan(20 * 60 + 120);
+  });
+});
+
+describe("what a rollout adds to the bill, against the same seed without it", () => {
+  /** The bill and the rollout's figure, with the rollout and without it (the same seed, so the same requests). */
+  function withAndWithout(edit: (s: any) => void) {
+    const withIt = variant(edit);
+    const without = structuredClone(withIt) as any;
+    delete without.models[0].rollout;
+    const a = simulate(withIt).report;
+    const b = simulate(without).report;
+    const bill = (r: typeof a) => r.cost.items.gpu_servers_on_demand;
+    return { rollout: a.rollouts.chat["us-east-1"], added: bill(a) - bill(b), gpuHoursAdded: a.fleet.gpu_hours.paid - b.fleet.gpu_hours.paid };
+  }
+
+  it("blue/green onto a new server: the new server's hours and the old one's idle tail, less its release, within 2 %", () => {
+    // Four TP2 replicas fill the p5; the new version's four need a second one (the pool's max is 2).
+    const { rollout, added, gpuHoursAdded } = withAndWithout((s) => {
+      s.models[0].tensor_parallel = 2;
+      s.models[0].rollout = { at: "1h", strategy: "blue_green", version: { name: "v2" }, stages: [{ share: 1, bake: "10m" }] };
+      delete s.thresholds;
+    });
+    expect(rollout.outcome).toBe("completed");
+    expect(added).toBeGreaterThan(1);
+    expect(Math.abs(rollout.extra_cost_usd! - added)).toBeLessThanOrEqual(0.02 * added);
+    expect(Math.abs(rollout.extra_gpu_hours - gpuHoursAdded)).toBeLessThanOrEqual(0.02 * gpuHoursAdded);
+  });
+
+  it("a canary on free GPUs of a running server adds nothing, as the bill says", () => {
+    const { rollout, added } = withAndWithout(() => {});
+    expect(rollout.overlap_gpu_hours).toBeGreaterThan(0.1); // four GPUs for the minutes before its rollback
+    expect(Math.abs(rollout.extra_cost_usd! - added)).toBeLessThan(0.01);
   });
 });
