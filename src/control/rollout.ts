@@ -36,8 +36,8 @@ export interface RolloutBaseline {
   startedUs: number;
   /** paid time of each server at the start (servers added later were paid nothing) */
   paidUs: number[];
-  /** the servers of the model's GPU in its region that were paid for at the start: without the rollout they would have stayed so */
-  paidServers: Set<number>;
+  /** the servers of the model's GPU in its region paid for at the start, and until when they would have stayed so without the rollout (their pending idle shutdown, or the end: Infinity) */
+  paidServers: Map<number, number>;
 }
 
 export class Rollout {
@@ -89,7 +89,7 @@ export class Rollout {
     const count = this.set.desired;
     this.record.outcome = "provisioning";
     this.record.started_s = this.sim.nowUs / 1e6;
-    this.baseline = { startedUs: this.sim.nowUs, paidUs: this.fleet.servers.paidUs(this.sim.nowUs), paidServers: new Set(this.serversOfModel().filter((s) => this.fleet.servers.isPaid(s))) };
+    this.baseline = { startedUs: this.sim.nowUs, paidUs: this.fleet.servers.paidUs(this.sim.nowUs), paidServers: new Map(this.serversOfModel().filter((s) => this.fleet.servers.isPaid(s)).map((s) => [s, this.fleet.servers.releasedAtUs(s)])) };
     this.log("rollout_start", `${this.spec.strategy} of ${this.spec.version.name}: provisioning ${count} replicas next to the current ${count}`);
     this.set.hold = true;
     this.set.latencyFactorOf[NEW] = this.spec.version.latency_factor;

@@ -64,6 +64,8 @@ interface ServerRuntime {
   /** powers off after this long with nothing on it (Infinity: never) */
   idleShutdownUs: number;
   idleEvent: number;
+  /** when the pending idle shutdown fires */
+  idleAtUs: number;
   /** booting because capacity was requested (its boot is logged) */
   launching: boolean;
 }
@@ -121,6 +123,7 @@ export class Servers {
       paidUs: 0,
       idleShutdownUs: Infinity,
       idleEvent: -1,
+      idleAtUs: Infinity,
       launching: false,
     };
   }
@@ -273,6 +276,13 @@ export class Servers {
     if (server.idleShutdownUs === Infinity || this.occupants.on(s).length > 0 || server.idleEvent >= 0) return;
     if (server.status === "off" || server.status === "failed") return;
     server.idleEvent = this.ctx.sim.after(server.idleShutdownUs, Priority.control, this.onIdle, s);
+    server.idleAtUs = this.ctx.sim.nowUs + server.idleShutdownUs;
+  }
+
+  /** When the server would power off if nothing changed: its pending idle shutdown, or never (Infinity). */
+  releasedAtUs(s: number): number {
+    const server = this.runtime[s];
+    return server.idleEvent >= 0 ? server.idleAtUs : Infinity;
   }
 
   cancelIdleShutdown(s: number): void {

@@ -124,7 +124,8 @@ export function rolloutReport(result: SimulationResult): Record<string, Record<s
 /**
  * What a rollout added to the bill, from the fleet as it found it: each server of the model's GPU in
  * its region was paid some time inside the window after the rollout began; a server paid for at the
- * start would have been paid for the rest of the window without it. The difference, server by server.
+ * start would have been paid for the rest of the window without it (or until the idle shutdown it
+ * was already counting down to). The difference, server by server.
  */
 function billImpact(result: SimulationResult, rollout: Rollout): { gpuUs: number; usd: number | null } {
   const base = rollout.baseline;
@@ -132,14 +133,15 @@ function billImpact(result: SimulationResult, rollout: Rollout): { gpuUs: number
   const { scenario, topology, fleet, endUs } = result;
   const fromUs = scenario.warmup * US_PER_S;
   const toUs = scenario.duration * US_PER_S;
-  const restOfWindowUs = Math.max(0, toUs - Math.max(base.startedUs, fromUs));
+  const restOfWindowUs = (untilUs: number) => Math.max(0, Math.min(toUs, untilUs) - Math.max(base.startedUs, fromUs));
   const paidNow = fleet.servers.paidUs(endUs);
   const owned = scenario.costs.gpu_pricing === "owned";
   let gpuUs = 0;
   let usd: number | null = 0;
   for (const s of rollout.serversOfModel()) {
     const type = topology.servers[s].type;
-    const extraUs = paidNow[s] - (base.paidUs[s] ?? 0) - (base.paidServers.has(s) ? restOfWindowUs : 0);
+    const wouldHavePaidUs = base.paidServers.has(s) ? restOfWindowUs(base.paidServers.get(s)!) : 0;
+    const extraUs = paidNow[s] - (base.paidUs[s] ?? 0) - wouldHavePaidUs;
     gpuUs += extraUs * type.gpus;
     // Owned servers cost their amortisation for the whole window once they exist (economics/money.ts): only the added ones are extra.
     const perHour = owned ? ownedUsdPerHour(type, scenario) : type.usdPerHour;

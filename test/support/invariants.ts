@@ -64,7 +64,8 @@ export class RequestTally {
       if (!Number.isNaN(r.e2e_s)) this.breach(`request ${r.serial}: outcome ${OUTCOMES[r.outcome].key} with an e2e ${r.e2e_s}`);
       return;
     }
-    if (!(started && r.queue_s <= r.ttft_s + 1e-9 && r.ttft_s <= r.e2e_s + 1e-9 && Number.isFinite(r.e2e_s))) {
+    // Time queued (all attempts, a preempted sequence's wait to resume included) is part of the time in the system.
+    if (!(started && r.queue_s <= r.e2e_s + 1e-9 && r.first_token_at_s <= r.end_at_s && r.ttft_s <= r.e2e_s + 1e-9 && Number.isFinite(r.e2e_s))) {
       this.breach(`request ${r.serial}: queue ${r.queue_s}, ttft ${r.ttft_s}, e2e ${r.e2e_s}`);
     }
     this.servedIn.add(`${r.tenant}/${r.region}`);
@@ -101,8 +102,11 @@ function groupsOf(report: Report): [string, Group][] {
   ];
 }
 
-/** Keys whose values may be negative: a loss is a negative margin. Everything else is a time, a count, a rate, energy or money spent. */
-const MAY_BE_NEGATIVE = /^margin\.gross_(usd|pct)$/;
+/**
+ * Keys whose values may be negative: a loss is a negative margin, and a rollout that released the old
+ * fleet early took server-hours off the bill. Everything else is a time, a count, a rate, energy or money spent.
+ */
+const MAY_BE_NEGATIVE = /^(margin\.gross_(usd|pct)|rollouts\.[^.]+\.[^.]+\.extra_(gpu_hours|cost_usd))$/;
 
 /** No NaN or infinity anywhere in report.json or the time series, and no negative time, count, rate, energy or cost. */
 export function checkNumbers(result: Result): void {
