@@ -59,7 +59,7 @@ function drawsOf(file: string, sets: string[]): { draws_per_request: number; wal
 const runs = {
   mmc: drawsOf("scenarios/mmc.yaml", []),
   "llm-chat": drawsOf("bench/llm-chat.yaml", ["duration=500s"]),
-  "bedrock-day 1h": drawsOf("scenarios/bedrock-day.yaml", ["duration=1h", "warmup=0"]),
+  "bedrock-day 1h": drawsOf("scenarios/bedrock-day.yaml", ["duration=1h", "warmup=0", "faults[1].at=30m"]),
 };
 // Share of a run's time spent drawing (counted draws x the project's cost per draw), and what the
 // fastest alternative would save of it.
