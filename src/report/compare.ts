@@ -4,6 +4,7 @@
  * throughput, availability, SLO attainment, revenue and margin higher) and, given a tolerance, which
  * metrics got worse by more than it. Then each threshold's verdict in both.
  */
+import { OUTCOMES } from "../requests/outcomes.js";
 import type { Report } from "./json.js";
 import type { ThresholdResult } from "../metrics/thresholds.js";
 import { count, percent, percentPoints, seconds, thresholdReading, usd } from "./format.js";
@@ -70,7 +71,8 @@ const LATENCY = [
   ["tbt_s", "time between tokens"],
   ["e2e_s", "end to end"],
 ] as const;
-const ERROR_OUTCOMES = ["invalid", "unauthorized", "blocked", "throttled", "rejected", "failed", "timed_out", "in_flight_at_end"] as const;
+/** Every outcome but success, from the outcome table (a new outcome is compared as soon as it is a row there). */
+const ERROR_OUTCOMES = OUTCOMES.filter((o) => o.name !== "ok").map((o) => o.key);
 
 function regionsOf(report: Report): string[] {
   return Object.keys(report.availability?.by_region ?? {});

@@ -274,6 +274,7 @@ export function summaryMarkdown(report: Report): string {
     latencyRow("time per output token", report.latency.tpot_s),
     latencyRow("end to end", report.latency.e2e_s),
     "",
+    ...timeSpentLines(report),
     ...groupTable("By model", report.by_model),
     ...groupTable("By tenant", report.by_tenant),
     ...groupTable("By region", report.by_region),
@@ -283,4 +284,20 @@ export function summaryMarkdown(report: Report): string {
     ...replicaTables(report),
   ];
   return lines.join("\n") + "\n";
+}
+
+/** Where a completed request's time went on average: the parts of end-to-end latency, which add up to it. */
+function timeSpentLines(report: Report): string[] {
+  const e2e = report.latency.e2e_s.mean;
+  if (e2e === null || e2e <= 0) return [];
+  const parts: [string, number | null][] = [
+    ["gateway", report.latency.gateway_s.mean],
+    ["client backoff", report.latency.backoff_s.mean],
+    ["held on a dead replica", report.latency.connect_s.mean],
+    ["queued", report.latency.queue_s.mean],
+    ["in service", report.latency.service_s.mean],
+    ["network round trip", report.latency.network_s.mean],
+  ];
+  const shown = parts.filter(([, s]) => s !== null && s > 0).map(([name, s]) => `${name} ${s!.toFixed(3)} s (${percent(s! / e2e, 1)})`);
+  return [`Where a completed request's ${e2e.toFixed(3)} s went on average: ${shown.join(", ")}.`, ""];
 }
