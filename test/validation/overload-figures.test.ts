@@ -201,3 +201,36 @@ describe("one period for tokens, money and energy: the window", () => {
     expect(report.margin.cost_per_mtok_usd).toBeCloseTo((report.cost.total_usd / ((report.throughput.input_tokens_per_s + report.throughput.output_tokens_per_s) * 600)) * 1e6, 6);
   });
 });
+
+describe("queue_s is queueing; the load balancer's hold and the client's backoff are parts of their own", () => {
+  it("after a replica dies unseen, a request held 10 s on it and retried shows 10 s of connect_s, not of queue", () => {
+    // Two 8B replicas on two servers; one server fails for good at 5 min. Until the health checks
+    // (every 10 s, 3 in a row) mark it down, the least-outstanding router still sends to it: those
+    // attempts wait out the 10 s connect timeout (a 504) and are retried after the SDK's backoff.
+    const input: ScenarioInput = {
+      version: 1,
+      name: "held",
+      seed: 8,
+      duration: "10m",
+      regions: [{ name: "r", geo: "g", azs: [{ name: "r-a", servers: { type: "p5.48xlarge", count: 1 } }, { name: "r-b", servers: { type: "p5.48xlarge", count: 1 } }] }],
+      models: [{ name: "m", model: "llama-3.1-8b", replicas: { initial: 2 }, router: { kind: "least_outstanding" }, health_check: { interval: "10s", unhealthy_threshold: 3, connect_timeout: "10s" } }],
+      workload: { tenants: [{ name: "t", model: "m", arrival: { kind: "poisson", rate_per_s: 4 }, retries: 2 }] },
+      faults: [{ kind: "az_outage", az: "r-b", at: "5m", duration: "1h" }],
+    } as ScenarioInput;
+    const { report } = simulate(input);
+    const l = report.latency;
+    // Some completed requests were held on the dead replica for the whole connect timeout, then retried.
+    expect(l.connect_s.max).toBeGreaterThanOrEqual(10);
+    expect(l.connect_s.max).toBeLessThan(10.001 * 3);
+    expect(l.backoff_s.max).toBeGreaterThan(0);
+    // Queueing alone stays short: the live replica had room.
+    expect(l.queue_s.p99!).toBeLessThan(1);
+    // The parts add up to end to end, mean for mean.
+    const parts = l.gateway_s.mean! + l.backoff_s.mean! + l.connect_s.mean! + l.queue_s.mean! + l.service_s.mean! + l.network_s.mean!;
+    expect(parts).toBeCloseTo(l.e2e_s.mean!, 6);
+    // And Little's law for the queue alone holds (it failed by 40x when queue_s held the hold and the backoff).
+    expect(report.requests.completed).toBe(report.requests.arrived);
+    const lambdaWq = (report.requests.completed / report.run.window_s) * l.queue_s.mean!;
+    expect(Math.abs(report.occupancy.window_requests.mean_queued - lambdaWq)).toBeLessThanOrEqual(0.02 * lambdaWq);
+  });
+});
