@@ -248,7 +248,7 @@ export function summaryMarkdown(report: Report): string {
     `# ${md(s.name)}`,
     "",
     ...(s.description ? [escapeMarkdown(s.description.trim(), { multiline: true }), ""] : []),
-    `Seed ${s.seed}; ${count(s.duration_s)} s simulated (statistics from ${count(s.warmup_s)} s on), ${count(report.run.events)} events.`,
+    `Seed ${s.seed}; a window of ${count(report.run.window_s)} s (from ${count(s.warmup_s)} s to ${count(s.duration_s)} s)${report.run.drain_s > 0 ? `, then ${count(Math.round(report.run.drain_s))} s of drain for its requests to end` : ""}; ${count(report.run.events)} events.`,
     "",
     ...thresholdSection(report),
     "## Requests",
