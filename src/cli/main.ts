@@ -13,6 +13,7 @@ import { printErr } from "./terminal.js";
 const setOption = {
   type: "string",
   array: true,
+  requiresArg: true,
   default: [] as string[],
   describe: "override a scenario field, e.g. --set seed=7 --set workload.tenants[0].arrival.rate_per_s=9 (repeatable)",
 } as const;
@@ -20,11 +21,20 @@ const setOption = {
 const dataDirOption = {
   type: "string",
   array: true,
+  requiresArg: true,
   nargs: 1,
   default: [] as string[],
   describe:
     "a folder the scenario's data files (traces, empirical distributions, profiles) may also be read from; by default only the scenario's own folder (symbolic links resolved) (repeatable)",
 } as const;
+
+/** A `coerce` for an option that takes a whole number: its value as a number, or a UsageError naming the option and what was given. */
+function wholeNumber(option: string): (value: string) => number {
+  return (value) => {
+    if (!/^-?\d+$/.test(String(value).trim())) throw new UsageError(`${option}: expected a whole number, got "${value}"`);
+    return Number(value);
+  };
+}
 
 /** --data-dir folders, each checked to exist, or a UsageError. */
 function dataDirs(dirs: readonly string[] | undefined): string[] {
@@ -44,7 +54,7 @@ function dataDirs(dirs: readonly string[] | undefined): string[] {
 function scenarioOptions(y: Argv) {
   return y
     .positional("scenario", { type: "string", demandOption: true, describe: "scenario YAML file" })
-    .option("seed", { type: "number", describe: "seed for every random stream (overrides the scenario's)" })
+    .option("seed", { type: "string", requiresArg: true, coerce: wholeNumber("--seed"), describe: "seed for every random stream (overrides the scenario's)" })
     .option("set", setOption)
     .option("data-dir", dataDirOption);
 }
@@ -62,7 +72,7 @@ async function main(): Promise<void> {
       "simulate a scenario and write report.json, summary.md, timeseries.csv and report.html",
       (y: Argv) =>
         scenarioOptions(y)
-          .option("out", { type: "string", describe: "report folder (default: out/<scenario file name>; reports/ holds the committed samples)" })
+          .option("out", { type: "string", requiresArg: true, describe: "report folder (default: out/<scenario file name>; reports/ holds the committed samples)" })
           .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" })
           .option("shuffle-ties", {
             type: "boolean",
@@ -79,8 +89,8 @@ async function main(): Promise<void> {
       "run a scenario and evaluate its thresholds: exit 0 if all pass, 99 if any fails, 2 on invalid input or no thresholds",
       (y: Argv) =>
         scenarioOptions(y)
-          .option("junit", { type: "string", describe: "also write the results as JUnit XML to this file" })
-          .option("out", { type: "string", describe: "also write the report to this folder" })
+          .option("junit", { type: "string", requiresArg: true, describe: "also write the results as JUnit XML to this file" })
+          .option("out", { type: "string", requiresArg: true, describe: "also write the report to this folder" })
           .option("allow-empty", { type: "boolean", default: false, describe: "pass a scenario without thresholds (otherwise refused, exit 2)" }),
       async (args) => {
         const { checkCommand } = await import("./check.js");
@@ -100,13 +110,13 @@ async function main(): Promise<void> {
       "smallest value of a field (--vary) that passes every threshold in every seed, by bisection, and its cost; with --candidates, the cheapest configuration",
       (y: Argv) =>
         scenarioOptions(y)
-          .option("vary", { type: "string", demandOption: true, describe: "field path to search, e.g. models[0].replicas.initial" })
-          .option("min", { type: "number", demandOption: true, describe: "smallest value to consider" })
-          .option("max", { type: "number", demandOption: true, describe: "largest value to consider (if it fails, there is no answer: exit 99)" })
-          .option("step", { type: "number", describe: "resolution for a non-integer field (an integer field is searched by 1)" })
-          .option("seeds", { type: "number", default: 1, describe: "seeds each value must pass: seed, seed+1, ..., seed+N-1" })
-          .option("candidates", { type: "string", describe: "YAML list of { name, set: { PATH: VALUE } } configurations; the cheapest per million output tokens wins" })
-          .option("out", { type: "string", describe: "write plan.json and plan.md to this folder" }),
+          .option("vary", { type: "string", requiresArg: true, demandOption: true, describe: "field path to search, e.g. models[0].replicas.initial" })
+          .option("min", { type: "number", requiresArg: true, demandOption: true, describe: "smallest value to consider" })
+          .option("max", { type: "number", requiresArg: true, demandOption: true, describe: "largest value to consider (if it fails, there is no answer: exit 99)" })
+          .option("step", { type: "number", requiresArg: true, describe: "resolution for a non-integer field (an integer field is searched by 1)" })
+          .option("seeds", { type: "number", requiresArg: true, default: 1, describe: "seeds each value must pass: seed, seed+1, ..., seed+N-1" })
+          .option("candidates", { type: "string", requiresArg: true, describe: "YAML list of { name, set: { PATH: VALUE } } configurations; the cheapest per million output tokens wins" })
+          .option("out", { type: "string", requiresArg: true, describe: "write plan.json and plan.md to this folder" }),
       async (args) => {
         const { planCommand } = await import("./plan.js");
         process.exitCode = await planCommand({
@@ -131,9 +141,9 @@ async function main(): Promise<void> {
         y
           .positional("a", { type: "string", demandOption: true, describe: "the baseline report.json (or its folder)" })
           .positional("b", { type: "string", demandOption: true, describe: "the report.json compared with it (or its folder)" })
-          .option("format", { type: "string", choices: ["md", "json"], default: "md", describe: "Markdown (for a pull-request comment) or JSON" })
-          .option("out", { type: "string", describe: "write to this file instead of stdout" })
-          .option("fail-on-regression", { type: "number", describe: "exit 99 if a metric got worse by more than this percentage of A" }),
+          .option("format", { type: "string", requiresArg: true, choices: ["md", "json"], default: "md", describe: "Markdown (for a pull-request comment) or JSON" })
+          .option("out", { type: "string", requiresArg: true, describe: "write to this file instead of stdout" })
+          .option("fail-on-regression", { type: "number", requiresArg: true, describe: "exit 99 if a metric got worse by more than this percentage of A" }),
       async (args) => {
         const { compareCommand } = await import("./compare.js");
         process.exitCode = compareCommand({
@@ -172,22 +182,22 @@ async function main(): Promise<void> {
       "one latency-model point (GPU, model, precision, TP, PP, prompt and output lengths) as JSON, or --points CSV",
       (y: Argv) =>
         y
-          .option("gpu", { type: "string", describe: "GPU id (h100-sxm, a100-sxm-80gb, h200-sxm, l40s, b200, ...)" })
-          .option("model", { type: "string", describe: "model id (llama-3.1-70b, mixtral-8x7b, ...)" })
-          .option("precision", { type: "string", default: "bf16", describe: "fp16, bf16, fp8, int8 or int4" })
-          .option("tp", { type: "number", default: 1, describe: "tensor-parallel GPUs" })
-          .option("pp", { type: "number", default: 1, describe: "pipeline-parallel stages (a replica has tp x pp GPUs)" })
-          .option("isl", { type: "number", describe: "input (prompt) tokens" })
-          .option("osl", { type: "number", describe: "output tokens" })
-          .option("batch", { type: "number", describe: "a static batch of N requests (closed form)" })
-          .option("concurrency", { type: "number", describe: "N users in a closed loop (simulated)" })
+          .option("gpu", { type: "string", requiresArg: true, describe: "GPU id (h100-sxm, a100-sxm-80gb, h200-sxm, l40s, b200, ...)" })
+          .option("model", { type: "string", requiresArg: true, describe: "model id (llama-3.1-70b, mixtral-8x7b, ...)" })
+          .option("precision", { type: "string", requiresArg: true, default: "bf16", describe: "fp16, bf16, fp8, int8 or int4" })
+          .option("tp", { type: "number", requiresArg: true, default: 1, describe: "tensor-parallel GPUs" })
+          .option("pp", { type: "number", requiresArg: true, default: 1, describe: "pipeline-parallel stages (a replica has tp x pp GPUs)" })
+          .option("isl", { type: "number", requiresArg: true, describe: "input (prompt) tokens" })
+          .option("osl", { type: "number", requiresArg: true, describe: "output tokens" })
+          .option("batch", { type: "number", requiresArg: true, describe: "a static batch of N requests (closed form)" })
+          .option("concurrency", { type: "number", requiresArg: true, describe: "N users in a closed loop (simulated)" })
           .option("max-throughput", { type: "boolean", default: false, describe: "offline serving, in-flight batching limited by KV memory (simulated)" })
-          .option("stack", { type: "string", choices: ["trtllm", "vllm-2023"], describe: "calibrated serving stack (default trtllm)" })
+          .option("stack", { type: "string", requiresArg: true, choices: ["trtllm", "vllm-2023"], describe: "calibrated serving stack (default trtllm)" })
           .option("points", {
             type: "string",
             describe: "CSV of points: gpu,model,precision,tp,isl,osl, optionally pp, and one of batch, concurrency, max_throughput; a row that cannot run gets its reason in an error column",
           })
-          .option("out", { type: "string", describe: "with --points: write the result CSV here instead of stdout" }),
+          .option("out", { type: "string", requiresArg: true, describe: "with --points: write the result CSV here instead of stdout" }),
       async (args) => {
         const { estimateCommand } = await import("./estimate.js");
         estimateCommand({
@@ -221,13 +231,13 @@ async function main(): Promise<void> {
       "run a scenario over a grid of --set values x seeds on worker threads: cells, sweep.csv and sweep.html; exit 1 if a cell failed",
       (y: Argv) =>
         scenarioOptions(y)
-          .option("seed", { type: "number", describe: "the first seed (default: the scenario's); each grid point runs seed, seed+1, ..." })
-          .option("grid", { type: "string", array: true, nargs: 1, default: [] as string[], describe: "an axis: PATH=v1,v2,... (repeatable; first axis outermost; values read as YAML like --set)" })
-          .option("grid-file", { type: "string", describe: "axes from a YAML mapping PATH -> list of values (for values with commas); before the --grid axes" })
-          .option("seeds", { type: "number", default: 1, describe: "seeds per grid point (common random numbers across the grid)" })
-          .option("jobs", { type: "number", describe: "worker threads (default: the available cores)" })
-          .option("out", { type: "string", describe: "sweep folder (default: out/sweeps/<scenario name>); cells already there with the same inputs are reused" })
-          .option("shard", { type: "string", describe: "i/N: run only the cells whose index mod N is i-1 (then: fleetsim merge)" })
+          .option("seed", { type: "string", requiresArg: true, coerce: wholeNumber("--seed"), describe: "the first seed (default: the scenario's); each grid point runs seed, seed+1, ..." })
+          .option("grid", { type: "string", requiresArg: true, array: true, nargs: 1, default: [] as string[], describe: "an axis: PATH=v1,v2,... (repeatable; first axis outermost; values read as YAML like --set)" })
+          .option("grid-file", { type: "string", requiresArg: true, describe: "axes from a YAML mapping PATH -> list of values (for values with commas); before the --grid axes" })
+          .option("seeds", { type: "number", requiresArg: true, default: 1, describe: "seeds per grid point (common random numbers across the grid)" })
+          .option("jobs", { type: "number", requiresArg: true, describe: "worker threads (default: the available cores)" })
+          .option("out", { type: "string", requiresArg: true, describe: "sweep folder (default: out/sweeps/<scenario name>); cells already there with the same inputs are reused" })
+          .option("shard", { type: "string", requiresArg: true, describe: "i/N: run only the cells whose index mod N is i-1 (then: fleetsim merge)" })
           .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
       async (args) => {
         const { sweepCommand } = await import("./sweep.js");
@@ -252,7 +262,7 @@ async function main(): Promise<void> {
       (y: Argv) =>
         y
           .positional("dirs", { type: "string", array: true, demandOption: true, describe: "sweep folders (each with sweep.json)" })
-          .option("out", { type: "string", demandOption: true, describe: "the merged sweep's folder" })
+          .option("out", { type: "string", requiresArg: true, demandOption: true, describe: "the merged sweep's folder" })
           .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
       async (args) => {
         const { mergeCommand } = await import("./sweep.js");
@@ -260,14 +270,17 @@ async function main(): Promise<void> {
       },
     )
     .demandCommand(1, "Give a command (see --help).")
+    .recommendCommands()
     .strict()
     .help()
     .alias("h", "help")
     .version(FLEETSIM_VERSION)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
-      if (error) throw error;
-      printErr(`fleetsim: ${message}\nRun 'fleetsim --help' for usage.\n`);
+      // yargs' own refusals (an option without its value, an unknown argument) are the user's to fix;
+      // anything else thrown while parsing or running (a UsageError from `coerce` or a command included) is handleErrors'.
+      if (error && error.name !== "YError") throw error;
+      printErr(`fleetsim: ${error?.message ?? message}\nRun 'fleetsim --help' for usage.\n`);
       process.exit(exitCodes.invalidInput);
     });
   await cli.parseAsync();

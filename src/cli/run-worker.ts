@@ -20,7 +20,7 @@ export interface RunWorkerInput {
 }
 
 export type RunWorkerMessage =
-  | { kind: "loaded"; name: string; durationS: number; requestsCsv: boolean }
+  | { kind: "loaded"; name: string; durationS: number; requestsCsv: boolean; tenants: number }
   | { kind: "rows"; text: string }
   | { kind: "progress"; nowUs: number; events: number }
   | { kind: "done"; data: ReportData; wallS: number }
@@ -36,7 +36,7 @@ const started = performance.now();
 try {
   const loaded = loadScenarioFile(input.file, input.load);
   const requestsCsv = loaded.scenario.report.requests_csv;
-  post({ kind: "loaded", name: loaded.scenario.name, durationS: loaded.scenario.duration, requestsCsv });
+  post({ kind: "loaded", name: loaded.scenario.name, durationS: loaded.scenario.duration, requestsCsv, tenants: loaded.scenario.workload.tenants.length });
   let rows = "";
   const sink = {
     write(text: string) {

@@ -45,6 +45,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
       {
         loaded(m) {
           if (m.requestsCsv) requestLog = files.stream("requests.csv");
+          // An empty workload is legal (an idle fleet's power and cost), but rarely meant: say so.
+          if (m.tenants === 0 && !options.quiet) printErr("fleetsim: no workload (no tenants): an idle fleet\n");
           if (!options.quiet && process.stderr.isTTY) progress = progressLine(m.durationS, started);
         },
         rows: (text) => requestLog!.write(text),

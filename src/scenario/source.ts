@@ -4,10 +4,11 @@
  * alias bombs, keys that name JavaScript object internals, and NaN or infinite numbers. Each refusal
  * is a ScenarioError with file:line:col.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { isUtf8 } from "node:buffer";
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
-import { ScenarioError, type PathSegment, type ScenarioIssue } from "./issues.js";
+import { closestMatch, ScenarioError, type PathSegment, type ScenarioIssue } from "./issues.js";
 import { formatLimit, LIMITS, quote } from "./limits.js";
 
 /** Keys that name JavaScript object internals: never a scenario field or a name, and a pollution risk. */
@@ -85,6 +86,18 @@ export function readAll(fd: number, size: number): Buffer {
   return bytes.subarray(0, filled);
 }
 
+/** ", did you mean NAME?" for a YAML file of a close name in the same folder, or nothing. */
+function nearestFile(file: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(file) || ".").filter((name) => /\.ya?ml$/i.test(name));
+  } catch {
+    return "";
+  }
+  const guess = closestMatch(basename(file), names);
+  return guess ? `; did you mean ${join(dirname(file), guess)}?` : "";
+}
+
 /** Reads a scenario (or another YAML input) file: a regular file of at most LIMITS.scenarioBytes, in UTF-8. */
 export function readSourceFile(file: string): string {
   let fd: number;
@@ -92,7 +105,7 @@ export function readSourceFile(file: string): string {
     fd = openSync(file, "r");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    refuse(file, code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a folder, not a file" : `cannot read (${code})`);
+    refuse(file, code === "ENOENT" ? `file not found${nearestFile(file)}` : code === "EISDIR" ? "is a folder, not a file" : `cannot read (${code})`);
   }
   try {
     const stat = fstatSync(fd);

@@ -99,3 +99,29 @@ describe("validate and run refuse bad scenarios", () => {
     expect(expectRefused(["run", scenarioFile("v.yaml", VALID), "--sedd", "3"]).join("\n")).toMatch(/Unknown argument: sedd/);
   });
 });
+
+describe("no silent traps on the command line", () => {
+  it("refuses an option that needs a value and has none, instead of writing to the current folder or skipping the JUnit file", () => {
+    const file = scenarioFile("trap.yaml", VALID);
+    expect(expectRefused(["run", file, "--out"])[0]).toBe("fleetsim: Not enough arguments following: out");
+    expect(expectRefused(["check", file, "--junit"])[0]).toBe("fleetsim: Not enough arguments following: junit");
+  });
+
+  it("says what was wrong with --seed, not a --set never typed", () => {
+    const file = scenarioFile("seed.yaml", VALID);
+    expect(expectRefused(["run", file, "--seed", "abc"])[0]).toBe('fleetsim: --seed: expected a whole number, got "abc"');
+  });
+
+  it("suggests the command meant, and the scenario file of the nearest name", () => {
+    expect(expectRefused(["runn", "x.yaml"])[0]).toBe("fleetsim: Did you mean run?");
+    scenarioFile("mmc.yaml", VALID);
+    expect(expectRefused(["validate", join(dir, "mcc.yaml")])[0]).toBe(`${join(dir, "mcc.yaml")}: file not found; did you mean ${join(dir, "mmc.yaml")}?`);
+  });
+
+  it("says so when a scenario has no workload: an idle fleet", () => {
+    const idle = scenarioFile("idle.yaml", "version: 1\nname: idle\nduration: 10s\n");
+    const { code, stderr } = runCli(["run", idle, "--out", join(dir, "idle-out")]);
+    expect(code).toBe(0);
+    expect(stderr).toContain("no workload (no tenants): an idle fleet");
+  });
+});
