@@ -74,7 +74,8 @@ export function acquireGpus(fleet: Fleet, request: CapacityRequest, ctx: EventCo
         fleet.servers.powerOn(off, ctx);
         return onServer(off);
       }
-      if (fleet.servers.inUse(az, type.id) < max) return onServer(fleet.servers.add(az, type, ctx));
+      const inUse = t.azs[az].servers.filter((s) => fleet.servers.isPaid(s) && t.servers[s].type.id === type.id).length;
+      if (inUse < max) return onServer(fleet.servers.add(az, type, ctx));
     }
   }
   return undefined;

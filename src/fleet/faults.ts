@@ -77,7 +77,8 @@ export function startFaults(ctx: SimContext, fleet: Fleet, faults: readonly Faul
           const rng: Rng = stream(az);
           const repair = (arg: number) => fleet.breakdowns.repairGpu(Math.floor(arg / GPU_SLOTS), arg % GPU_SLOTS);
           const fail = (s: number) => {
-            const healthy = fleet.servers.healthyGpus(s);
+            const healthy: number[] = [];
+            for (let g = 0; g < t.servers[s].type.gpus; g++) if (!fleet.servers.gpuFailed(s, g)) healthy.push(g);
             if (healthy.length > 0) {
               const gpu = healthy[Math.floor(rng() * healthy.length)];
               fleet.breakdowns.failGpu(s, gpu);

@@ -11,17 +11,17 @@
  */
 import { Priority, secondsToUs } from "../engine/index.js";
 import type { BucketedLevel } from "../metrics/bucketed-level.js";
-import { gpuPower, type GpuPower } from "../catalog/power.js";
-import type { GpuSpec } from "../catalog/gpus.js";
+import type { GpuPower } from "../catalog/power.js";
 import type { ServerType } from "../catalog/servers.js";
 import type { SimContext } from "../requests/context.js";
 import type { EventContext, FleetLog } from "./fleet-log.js";
 import type { ReplicaSlot } from "./replica-slots.js";
 import type { Topology } from "./topology.js";
 import { FacilityPower, hostWatts, idleServerWatts } from "./power.js";
+import { GPU_STATES, newServerRuntime, type ServerRuntime, type ServerStatus } from "./server-runtime.js";
 
-export const GPU_STATES = ["free", "booting", "starting", "loading", "serving", "draining", "failed"] as const;
-export type GpuState = (typeof GPU_STATES)[number];
+export { GPU_STATES, type GpuState } from "./server-runtime.js";
+
 const FREE = 0;
 const BOOTING = 1;
 const STARTING = 2;
@@ -29,8 +29,6 @@ const LOADING = 3;
 const SERVING = 4;
 const DRAINING = 5;
 const FAILED = 6;
-
-export type ServerStatus = "up" | "booting" | "failed" | "off";
 
 /** What the servers need of the replicas on them. */
 export interface Occupants {
@@ -43,31 +41,6 @@ export interface Occupants {
   describe(s: number): EventContext;
   /** server `s` is up: its replicas start */
   serverUp(s: number): void;
-}
-
-interface ServerRuntime {
-  status: ServerStatus;
-  /** causes holding it down (its own failure, outages); it boots when the last one clears */
-  downCauses: number;
-  /** of those, outages (its power is cut); a server down only for its own failure sits in its powered rack */
-  outageCauses: number;
-  failedGpus: Uint8Array;
-  gpu: GpuSpec;
-  power: GpuPower;
-  itW: number;
-  /** GPUs per state, as last counted */
-  states: Int32Array;
-  bootEvent: number;
-  /** paid since (-1 while off), and paid time since the warm-up before that */
-  paidSinceUs: number;
-  paidUs: number;
-  /** powers off after this long with nothing on it (Infinity: never) */
-  idleShutdownUs: number;
-  idleEvent: number;
-  /** when the pending idle shutdown fires */
-  idleAtUs: number;
-  /** booting because capacity was requested (its boot is logged) */
-  launching: boolean;
 }
 
 export class Servers {
@@ -108,24 +81,7 @@ export class Servers {
   }
 
   private newRuntime(type: ServerType, status: ServerStatus): ServerRuntime {
-    const gpu = this.topology.gpus.get(type.gpu)!;
-    return {
-      status,
-      downCauses: 0,
-      outageCauses: 0,
-      failedGpus: new Uint8Array(type.gpus),
-      gpu,
-      power: gpuPower(gpu),
-      itW: 0,
-      states: new Int32Array(GPU_STATES.length),
-      bootEvent: -1,
-      paidSinceUs: status === "off" ? -1 : this.ctx.sim.nowUs,
-      paidUs: 0,
-      idleShutdownUs: Infinity,
-      idleEvent: -1,
-      idleAtUs: Infinity,
-      launching: false,
-    };
+    return newServerRuntime(this.topology.gpus.get(type.gpu)!, type.gpus, status === "off" ? -1 : this.ctx.sim.nowUs, status);
   }
 
   // --- what a server is ----------------------------------------------------------------------
@@ -156,20 +112,6 @@ export class Servers {
 
   gpuFailed(s: number, gpu: number): boolean {
     return this.runtime[s].failedGpus[gpu] === 1;
-  }
-
-  healthyGpus(s: number): number[] {
-    const failed = this.runtime[s].failedGpus;
-    const out: number[] = [];
-    for (let g = 0; g < failed.length; g++) if (!failed[g]) out.push(g);
-    return out;
-  }
-
-  /** Servers of a type in an AZ that are not off. */
-  inUse(az: number, typeId: string): number {
-    let n = 0;
-    for (const s of this.topology.azs[az].servers) if (this.runtime[s].status !== "off" && this.topology.servers[s].type.id === typeId) n++;
-    return n;
   }
 
   name(s: number): string {

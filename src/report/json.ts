@@ -1,190 +1,31 @@
 /** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), named, laid out and rounded from figures computed next to their data. */
 import { readFileSync } from "node:fs";
 import { US_PER_S, usToSeconds } from "../engine/index.js";
-import { LATENCY_METRICS, requestCounts, sum, waitedFraction, ScopeStats, type LatencyMetric, type RequestCounts } from "../metrics/scope.js";
+import { LATENCY_METRICS, requestCounts, sum, waitedFraction, ScopeStats, type LatencyMetric } from "../metrics/scope.js";
 import type { DistributionSummary } from "../metrics/sketch.js";
-import { lowestUptimePct, regionUptime, type RegionUptime } from "../metrics/availability.js";
-import { evaluateThresholds, type MetricReadings, type ThresholdResult } from "../metrics/thresholds.js";
-import { Outcome, serverErrors, sloDenominator } from "../requests/outcomes.js";
+import { lowestUptimePct, regionUptime } from "../metrics/availability.js";
+import { evaluateThresholds, type MetricReadings } from "../metrics/thresholds.js";
+import { serverErrors, sloDenominator } from "../requests/outcomes.js";
 import type { SimulationResult } from "../simulate.js";
 import { accountsOf } from "../requests/scopes.js";
-import { LIMITS, type LimitName } from "../control/gateway.js";
-import type { ReplicaSummary } from "../metrics/replica-summary.js";
-import type { FleetEvent, GPU_STATES } from "../fleet/fleet.js";
-import { gpuHours, rolloutReport, scalingReport, type GpuHours, type RolloutReport, type ScalingReport } from "./scaling.js";
-import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus, type AzInventory } from "../fleet/inventory.js";
-import { azEnergy, regionEnergy, totalEnergy, type RegionEnergy } from "../economics/energy.js";
-import { breakEvenByServerType, costs, type CostBreakdown } from "../economics/money.js";
-import { margin, revenueByScope, rollUpRevenue, type Margin } from "../economics/revenue.js";
+import { LIMITS } from "../control/gateway.js";
+import { gpuHours, rolloutReport, scalingReport } from "./scaling.js";
+import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus } from "../fleet/inventory.js";
+import { azEnergy, regionEnergy, totalEnergy } from "../economics/energy.js";
+import { breakEvenByServerType, costs } from "../economics/money.js";
+import { margin, revenueByScope, rollUpRevenue } from "../economics/revenue.js";
 import { roundNumbers } from "./round.js";
+import type { GroupReport, ModelReport, ReplicaReport, Report, ThrottleCounts } from "./report-types.js";
 
-export const REPORT_SCHEMA_VERSION = 1;
+/**
+ * Layout version of report.json. 2: throughput, money and energy over the window, SLO attainment over
+ * every request, `queue_s` as queueing alone with the other latency parts beside it, per-account
+ * credits, a rollout's `extra_*` as its bill impact (a report of version 1 means other things by
+ * the same keys, so `compare` refuses to set the two side by side).
+ */
+export const REPORT_SCHEMA_VERSION = 2;
 
-export type { RequestCounts };
-
-export interface GroupReport {
-  requests: RequestCounts & {
-    /** API calls made, retries included */
-    attempts: number;
-    /** attempts per request; null without requests */
-    retry_amplification: number | null;
-  };
-  latency: Record<LatencyMetric, DistributionSummary>;
-  /**
-   * what was done inside the window, per second of it: requests answered and tokens produced in it,
-   * whenever they arrived (a request straddling the window's end counts the tokens that fell inside)
-   */
-  throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
-}
-
-/** One LLM replica over the measurement window, and where it runs. */
-export type ReplicaReport = { index: number; region: string; az: string } & ReplicaSummary;
-
-export interface ModelReport extends GroupReport {
-  /** replicas over all its regions at the start (the scaling section says how many were launched later) */
-  replicas: number;
-  deployment?: {
-    gpu: string;
-    gpus_per_replica: number;
-    /** memory per GPU as the driver reports it, and what it holds: weights, peak activations, runtime buffers, KV cache (GB of 1e9 bytes) */
-    memory_gb_per_gpu: number;
-    weights_gb_per_gpu: number;
-    activations_gb_per_gpu: number;
-    runtime_gb_per_gpu: number;
-    kv_cache_gb_per_gpu: number;
-    /** the serving engine's rule that sized the KV cache */
-    kv_cache_rule: string;
-    kv_blocks_per_replica: number;
-    kv_tokens_per_replica: number;
-  };
-  replicas_detail: ReplicaReport[];
-}
-
-export interface RegionReport extends GroupReport {
-  /** 100 % minus the mean error rate over 5-minute intervals (server errors and timeouts; not throttles), all accounts' calls pooled */
-  uptime_pct: number;
-  /** the Bedrock-style credit tier that pooled uptime would earn (10 % below 99.9 %, 25 % below 99 %, 100 % below 95 %); credits are owed per account: `availability.by_account` */
-  sla_credit_pct: number;
-}
-
-/** One account's calls in one region: its own uptime, its charges there and the credit that uptime earns on them. */
-export type AccountRegionReport = RegionUptime & { revenue_usd: number; sla_credit_usd: number };
-
-export interface Report extends GroupReport {
-  schema_version: number;
-  /** which scenario: its name, the SHA-256 of its source and the --set overrides applied to it */
-  scenario: { name: string; description?: string; seed: number; duration_s: number; warmup_s: number; sha256: string; overrides: string[] };
-  /**
-   * the run: fleetsim's version (package.json's, so reports of one release compare byte for byte),
-   * simulated time, the measurement window [warm-up, duration] every rate, bill and energy figure
-   * covers, and the drain after it (the window's requests finishing), events
-   */
-  run: {
-    fleetsim_version: string;
-    simulated_s: number;
-    window_s: number;
-    drain_s: number;
-    events: number;
-    requests_generated: number;
-    warmup_requests_excluded: number;
-    shuffled_ties?: true;
-  };
-  /** time averages over [warmup, duration] of every request in the system and queued, and the share of completed requests that queued at all */
-  occupancy: {
-    mean_in_system: number;
-    mean_queued: number;
-    waited_fraction: number | null;
-    /**
-     * the window's requests alone, in the system and queued, integrated over the whole run (the drain
-     * included) and divided by the window's length: Little's law L = lambda W holds for them however
-     * overloaded the run, with lambda = arrived / window and W their mean time in the system (or queued)
-     */
-    window_requests: { mean_in_system: number; mean_queued: number };
-  };
-  by_tenant: Record<string, GroupReport & { model: string }>;
-  by_model: Record<string, ModelReport>;
-  by_region: Record<string, RegionReport>;
-  fleet: {
-    gpus: number;
-    servers: number;
-    regions: Record<string, { azs: Record<string, AzInventory> }>;
-    replicas_placed: Record<string, Record<string, Record<string, number>>>;
-    /** servers added during the run (scale-outs) */
-    servers_launched: number;
-    /** GPU slots by state, averaged from the end of the warm-up to the end of the run (the drain included); each slot is in exactly one state */
-    gpu_states_mean: Record<(typeof GPU_STATES)[number], number>;
-    gpu_hours: GpuHours;
-  };
-  /** what each autoscaled (or rolled-out) model's replica set did, by model and region */
-  scaling: Record<string, Record<string, ScalingReport>>;
-  /** each rollout's timeline, outcome and extra capacity, by model and region */
-  rollouts: Record<string, Record<string, RolloutReport>>;
-  energy: {
-    it_kwh: number;
-    facility_kwh: number;
-    electricity_usd: number;
-    carbon_kg: number;
-    peak_it_kw: number;
-    peak_facility_kw: number;
-    by_region: Record<string, RegionEnergy>;
-    by_az: Record<
-      string,
-      {
-        it_kwh: number;
-        facility_kwh: number;
-        peak_facility_kw: number;
-        /** facility power if every server ran at nameplate (GPU TDP + host maximum) x PUE */
-        planned_max_facility_kw: number;
-        power_capacity_kw: number | null;
-        /** the peak drawn went above the capacity */
-        exceeds_capacity: boolean;
-        /** the plan could go above the capacity if everything ran flat out */
-        plan_exceeds_capacity: boolean;
-      }
-    >;
-  };
-  cost: CostBreakdown;
-  revenue: { total_usd: number; by_model: Record<string, number>; by_region: Record<string, number>; by_tenant: Record<string, number> };
-  margin: Margin;
-  gateway: {
-    /** attempts the gateway's limits refused (429), by the limit that fired */
-    throttled_attempts: { by_limit: ThrottleCounts; by_tenant: Record<string, ThrottleCounts> };
-  };
-  routing: {
-    /** attempts no region their tenant's residency allows could serve (503): what residency cost */
-    residency_refusals: number;
-    by_tenant: Record<string, { residency_refusals: number }>;
-  };
-  availability: {
-    /** which uptime the SLA credit is tiered on */
-    credit_basis: "window" | "month";
-    /** by the region that answered each API call */
-    by_region: Record<string, RegionUptime>;
-    /** by the tenant that made each API call */
-    by_tenant: Record<string, RegionUptime>;
-    /**
-     * by customer account and region, where the account made calls or was charged (Bedrock's SLA is
-     * per account and region: the credit tier comes from the account's uptime there and applies to
-     * its charges there); a tenant is its own account unless it names one
-     */
-    by_account: Record<string, Record<string, AccountRegionReport>>;
-    slo: { ttft_s: number; tpot_s: number };
-    /**
-     * share of the window's requests meeting both objectives (DistServe's attainment): completed
-     * requests within both count, every other outcome is a miss except the client-caused ones (400,
-     * 403), which leave the denominator; null without such requests
-     */
-    slo_attainment: number | null;
-    /** requests per second of the window meeting both objectives */
-    goodput_per_s: number;
-  };
-  /** every decision and transition in time order */
-  events: FleetEvent[];
-  thresholds: Record<string, ThresholdResult[]>;
-  thresholds_ok: boolean;
-}
-
-type ThrottleCounts = Record<LimitName, number>;
+export type { AccountRegionReport, GroupReport, ModelReport, RegionReport, ReplicaReport, Report, RequestCounts } from "./report-types.js";
 
 function throttlesByLimit(stats: ScopeStats): ThrottleCounts {
   return Object.fromEntries(LIMITS.map((limit, i) => [limit, stats.throttles[i]])) as ThrottleCounts;
@@ -324,7 +165,6 @@ export function buildReport(result: SimulationResult): Report {
     revenueByRegion: revenue.byRegion,
     slaCreditUsdByRegion: regions.map((_, r) => sum(byAccount.flatMap((account) => account.regions.filter((x) => x.region === r).map((x) => x.report.sla_credit_usd)))),
   });
-  const completed = total.outcomes[Outcome.ok];
   const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, total.answeredInWindow, breakEvenByServerType(scenario, topology, energy, serverHours));
 
   const totals = group(total, windowS);

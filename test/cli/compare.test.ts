@@ -97,12 +97,12 @@ describe("fleetsim compare", () => {
     writeFileSync(notJson, "{ oops");
     const notReport = join(dir, "plan.json");
     writeFileSync(notReport, JSON.stringify({ best: null }));
-    const future = writeReport("future", (r) => (r.schema_version = 2));
+    const future = writeReport("future", (r) => (r.schema_version = 3));
     const cases: [string, RegExp][] = [
       [join(dir, "missing.json"), /missing\.json: file not found/],
       [notJson, /not\.json: not JSON/],
       [notReport, /plan\.json: not a fleetsim report \(no schema_version\)/],
-      [future, /report schema version 2; this fleetsim reads version 1/],
+      [future, /report schema version 3; this fleetsim reads version 2/],
     ];
     for (const [b, message] of cases) {
       const { code, stderr, stdout } = runCli(["compare", a, b]);
