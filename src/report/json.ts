@@ -110,6 +110,20 @@ function accountAvailability(result: SimulationResult, scopeRevenue: readonly nu
   }));
 }
 
+/** The replicas' busy GPU time over the GPU time paid in the window, or null without replicas that measure it or paid time. */
+function busyShareOfPaidGpuTime(byModel: Report["by_model"], paidGpuHours: number, windowS: number): number | null {
+  let busyGpuHours = 0;
+  let measured = false;
+  for (const model of Object.values(byModel)) {
+    const gpus = model.deployment?.gpus_per_replica ?? 0;
+    for (const replica of model.replicas_detail) {
+      busyGpuHours += (replica.busy_fraction * gpus * windowS) / 3600;
+      measured = true;
+    }
+  }
+  return measured && paidGpuHours > 0 ? busyGpuHours / paidGpuHours : null;
+}
+
 /** package.json's version (from src/report or dist/report alike, two folders up). */
 const FLEETSIM_VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
 
@@ -165,7 +179,11 @@ export function buildReport(result: SimulationResult): Report {
     revenueByRegion: revenue.byRegion,
     slaCreditUsdByRegion: regions.map((_, r) => sum(byAccount.flatMap((account) => account.regions.filter((x) => x.region === r).map((x) => x.report.sla_credit_usd)))),
   });
-  const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, total.answeredInWindow, breakEvenByServerType(scenario, topology, energy, serverHours));
+  const items = cost.items as Record<string, number>;
+  const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, total.answeredInWindow, breakEvenByServerType(scenario, topology, energy, serverHours), {
+    revenueLinkedCostUsd: (items.model_provider_share ?? 0) + (items.sla_credits ?? 0),
+    busyShare: busyShareOfPaidGpuTime(byModel, gpuHours(result).paid, windowS),
+  });
 
   const totals = group(total, windowS);
   // A share of every request but the client-caused ones: a throttled, refused, failed or timed-out request is a miss.

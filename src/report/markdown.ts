@@ -108,6 +108,7 @@ function moneySection(report: Report): string[] {
         ? `Serving a million tokens cost ${usd(m.cost_per_mtok_usd)} and earned ${usd(m.revenue_per_mtok_usd ?? 0)}; a request cost ${usd(m.cost_per_request_usd ?? 0)} on average.`
         : "No tokens were served."),
     "",
+    ...breakEvenLines(m),
     "| cost item | USD | share |",
     "|---|---:|---:|",
     ...items.map(([name, value]) => `| ${md(name.replaceAll("_", " "))} | ${usd(value)} | ${c.total_usd > 0 ? percentOf(value, c.total_usd, 1) : "0 %"} |`),
@@ -300,4 +301,16 @@ function timeSpentLines(report: Report): string[] {
   ];
   const shown = parts.filter(([, s]) => s !== null && s > 0).map(([name, s]) => `${name} ${s!.toFixed(3)} s (${percent(s! / e2e, 1)})`);
   return [`Where a completed request's ${e2e.toFixed(3)} s went on average: ${shown.join(", ")}.`, ""];
+}
+
+/** Why the window made or lost money, in the two figures a planner moves: the price, and the load. */
+function breakEvenLines(m: Report["margin"]): string[] {
+  if (m.break_even_price_usd_per_mtok === null) return [];
+  const load =
+    m.profitable_utilization === null
+      ? ""
+      : m.profitable_utilization > 1
+        ? ` At today's prices no load would do it on this fleet: the replicas would have to be busy ${percent(m.profitable_utilization, 0)} of the GPU time paid for.`
+        : ` At today's prices it would break even with the replicas busy ${percent(m.profitable_utilization, 0)} of the GPU time paid for.`;
+  return [`It breaks even at ${usd(m.break_even_price_usd_per_mtok)} per million tokens (blended, today ${usd(m.revenue_per_mtok_usd ?? 0)}).${load}`, ""];
 }

@@ -94,3 +94,35 @@ describe("the period costs cover", () => {
     expect(states).toBeCloseTo(8, 9);
   });
 });
+
+describe("what would make a losing window pay", () => {
+  // An 8B replica on a rented p5, lightly loaded, with a 30 % provider share: it loses money.
+  const losing = (scale: number): ScenarioInput => ({
+    version: 1,
+    name: "losing",
+    duration: "20m",
+    warmup: "2m",
+    regions: [{ name: "r1", geo: "east", azs: [{ name: "r1a", servers: { type: "p5.48xlarge", count: 1 } }] }],
+    models: [{ name: "m", model: "llama-3.1-8b", replicas: { initial: 2 }, revenue_share: 0.3, price: { input_usd_per_mtok: 0.2 * scale, output_usd_per_mtok: 0.6 * scale } }],
+    workload: { tenants: [{ name: "t", model: "m", arrival: { kind: "poisson", rate_per_s: 3 } }] },
+  });
+
+  it("prices it so that the same run breaks even: scaling every token price to the break-even price leaves a margin of 0", () => {
+    const m = simulate(losing(1)).report.margin;
+    expect(m.gross_usd).toBeLessThan(0);
+    const k = m.break_even_price_usd_per_mtok! / m.revenue_per_mtok_usd!;
+    expect(k).toBeGreaterThan(1);
+    // Same seed, prices scaled by k: the provider's 30 % scales too, the server bill does not.
+    const atBreakEven = simulate(losing(k)).report;
+    expect(Math.abs(atBreakEven.margin.gross_usd)).toBeLessThan(1e-6 * atBreakEven.cost.total_usd);
+  });
+
+  it("gives the busy share of the paid GPU time that would pay at today's prices: today's share x the same factor", () => {
+    const { report } = simulate(losing(1));
+    const m = report.margin;
+    const k = m.break_even_price_usd_per_mtok! / m.revenue_per_mtok_usd!;
+    // Two 1-GPU replicas on an 8-GPU server: at most 2/8 of the paid GPU time can be busy.
+    const busy = report.by_model.m.replicas_detail.reduce((s, r) => s + r.busy_fraction, 0) / 8;
+    expect(m.profitable_utilization).toBeCloseTo(busy * k, 6);
+  });
+});
