@@ -4,7 +4,7 @@
  * warm-up are served and tracked in levels but left out of counts and distributions.
  */
 import { usToSeconds } from "../engine/index.js";
-import { LATENCY_PARTS, QUEUED_STATES, type RequestState, type RequestTable } from "../requests/table.js";
+import { LATENCY_PARTS, type RequestTable } from "../requests/table.js";
 import { AttemptResult, type RequestLifecycle } from "../requests/context.js";
 import { isServerError, Outcome } from "../requests/outcomes.js";
 import { Scopes, ScopeStats } from "./scope.js";
@@ -92,7 +92,7 @@ export class Recorder implements RequestLifecycle {
     this.queued = new BucketedLevel(intervalUs, warmupUs, durationUs);
     this.cohortInSystem = new BucketedLevel(intervalUs);
     this.cohortQueued = new BucketedLevel(intervalUs);
-    requests.onMove = (req, from, to) => this.moved(req, from, to);
+    requests.onQueued = (req, delta) => this.queuedChanged(req, delta);
     this.series = new TimeSeries(intervalUs, this.inSystem, this.queued);
   }
 
@@ -104,10 +104,8 @@ export class Recorder implements RequestLifecycle {
     this.inSystem.add(1, nowUs);
   }
 
-  /** A request changed state (the request table's one transition function): queues are counted from it. */
-  private moved(req: number, from: RequestState, to: RequestState): void {
-    const delta = (QUEUED_STATES.includes(to) ? 1 : 0) - (QUEUED_STATES.includes(from) ? 1 : 0);
-    if (delta === 0) return;
+  /** A request entered (+1) or left (-1) a queue, as the request table's one transition function says. */
+  private queuedChanged(req: number, delta: number): void {
     const nowUs = this.requests.clock.nowUs;
     this.queued.add(delta, nowUs);
     if (this.requests.measured[req]) this.cohortQueued.add(delta, nowUs);
@@ -134,7 +132,8 @@ export class Recorder implements RequestLifecycle {
       scope.attempts += r.attempts[req];
       scope.outcomes[Outcome.ok]++;
       // Where its time went: the parts add up to its end-to-end latency.
-      for (let part = 0; part < LATENCY_PARTS.length; part++) scope.latency[LATENCY_PARTS[part]].add(usToSeconds(r.partUs[part][req]));
+      const parts = scope.parts;
+      for (let part = 0; part < parts.length; part++) parts[part].add(usToSeconds(r.partUs[part][req]));
       scope.latency.network_s.add(usToSeconds(r.rttUs[req]));
       scope.latency.ttft_s.add(ttftS);
       scope.latency.e2e_s.add(e2eS);

@@ -21,6 +21,8 @@ export class ScopeStats {
   /** indexed by Outcome */
   readonly outcomes = new Float64Array(OUTCOMES.length);
   readonly latency = Object.fromEntries(LATENCY_METRICS.map((metric) => [metric, new LatencySketch()])) as Record<LatencyMetric, LatencySketch>;
+  /** the latency parts' sketches (the same objects), by LATENCY_PARTS index: every completion adds to each */
+  readonly parts: readonly LatencySketch[] = LATENCY_PARTS.map((part) => this.latency[part]);
   /**
    * Tokens of answered requests (whenever they arrived) produced inside the window: a prompt counts
    * when its first token is out, output tokens at their times, taken as evenly spaced from the first

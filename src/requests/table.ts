@@ -45,9 +45,9 @@ export const LATENCY_PARTS = ["gateway_s", "backoff_s", "connect_s", "queue_s", 
 export type LatencyPart = (typeof LATENCY_PARTS)[number];
 const PART = Object.fromEntries(LATENCY_PARTS.map((part, i) => [part, i])) as Record<LatencyPart, number>;
 /** The part time in each state counts in (by RequestState), -1 for none (free, or already ended). */
-const PART_OF_STATE: readonly number[] = [-1, PART.gateway_s, PART.queue_s, PART.queue_s, PART.service_s, -1, PART.connect_s, PART.backoff_s];
-/** States in which a request counts as queued (the occupancy's `mean_queued`). */
-export const QUEUED_STATES: readonly RequestState[] = [RequestState.centralQueue, RequestState.replicaQueue];
+const PART_OF_STATE = Int8Array.from([-1, PART.gateway_s, PART.queue_s, PART.queue_s, PART.service_s, -1, PART.connect_s, PART.backoff_s]);
+/** 1 for the states in which a request counts as queued (the occupancy's `mean_queued`), by RequestState. */
+const QUEUED = Uint8Array.from([0, 0, 1, 1, 0, 0, 0, 0]);
 
 const S = RequestState;
 const bits = (...states: RequestState[]): number => states.reduce((mask: number, s) => mask | (1 << s), 0);
@@ -116,8 +116,8 @@ export class RequestTable {
   partUs: Float64Array[] = LATENCY_PARTS.map(() => new Float64Array(0));
   /** the simulation's clock, read at every move (a table without one counts no time) */
   clock: { readonly nowUs: number } = { nowUs: 0 };
-  /** told of every move, after it (the recorder keeps its occupancy levels with it) */
-  onMove?: (req: number, from: RequestState, to: RequestState) => void;
+  /** told when a move takes a request into a queue (+1) or out of one (-1): the recorder's queue occupancy */
+  onQueued?: (req: number, delta: number) => void;
 
   private free: number[] = [];
   private capacity = 0;
@@ -161,7 +161,8 @@ export class RequestTable {
     const part = PART_OF_STATE[from];
     if (part >= 0) this.partUs[part][req] += nowUs - this.sinceUs[req];
     this.sinceUs[req] = nowUs;
-    this.onMove?.(req, from as RequestState, to);
+    const queued = QUEUED[to] - QUEUED[from];
+    if (queued !== 0) this.onQueued?.(req, queued);
   }
 
   /** Microseconds `req` has spent in a latency part so far, the current state's time included. */
