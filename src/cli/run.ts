@@ -68,6 +68,8 @@ export async function runCommand(options: RunOptions): Promise<void> {
   } finally {
     release();
   }
+  // Warnings go to stderr even when quiet: they say a scenario is not what it seems.
+  for (const w of data.report.warnings) printErr(`fleetsim: warning: ${w.message}${w.cost_usd === null ? "" : ` ($${w.cost_usd.toFixed(2)})`}\n`);
   if (options.quiet) return;
   const r = data.report;
   printOut(

@@ -75,3 +75,39 @@ export function plannedMaxFacilityKwByAz(topology: Topology): number[] {
 export function summedPeakItKw(fleet: Fleet): number {
   return sum(fleet.servers.itPower.map((level) => level.peak)) / 1e3;
 }
+
+/** Servers of one type in one AZ that no model can ever use, and what they were paid for in the window. */
+export interface IdleServers {
+  az: string;
+  server_type: string;
+  servers: number;
+  /** why: the GPU they hold, and what the models of their region ask for */
+  reason: string;
+  paid_gpu_hours: number;
+}
+
+/**
+ * Servers no model of their region can ever run on (another GPU, or fewer GPUs than a replica needs):
+ * they are paid for and sit idle, which is almost never meant (an AZ given H100 servers for a model
+ * asking for H200). `modelGpus` gives each model's GPU id and GPUs per replica (none: not on GPUs).
+ */
+export function unusableServers(topology: Topology, modelGpus: readonly ({ gpu: string; gpusPerReplica: number } | undefined)[], paidGpuHours: readonly number[]): IdleServers[] {
+  const out: IdleServers[] = [];
+  for (const az of topology.azs) {
+    const wants = modelGpus.flatMap((m, i) => (m && topology.modelRegions[i].includes(az.region) ? [m] : []));
+    const byType = new Map<string, { servers: number; hours: number; gpu: string }>();
+    for (const s of az.servers) {
+      const type = topology.servers[s].type;
+      if (wants.some((m) => m.gpu === type.gpu && m.gpusPerReplica <= type.gpus)) continue;
+      const entry = byType.get(type.id) ?? { servers: 0, hours: 0, gpu: type.gpu };
+      entry.servers++;
+      entry.hours += paidGpuHours[s] ?? 0;
+      byType.set(type.id, entry);
+    }
+    for (const [typeId, e] of byType) {
+      const asked = wants.length > 0 ? `the models here ask for ${[...new Set(wants.map((m) => `${m.gpusPerReplica} x ${m.gpu}`))].join(", ")}` : "no model is deployed in this region";
+      out.push({ az: az.name, server_type: typeId, servers: e.servers, reason: `they hold ${e.gpu} GPUs; ${asked}`, paid_gpu_hours: e.hours });
+    }
+  }
+  return out;
+}

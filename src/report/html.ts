@@ -233,6 +233,7 @@ th:first-child, td:first-child, td.text { text-align: left; } td.text { white-sp
 <h1>${name}</h1>
 <p class="muted">${report.scenario.description ? `${escapeHtml(report.scenario.description)}<br>` : ""}seed ${report.scenario.seed} · ${count(report.scenario.duration_s)} s simulated · statistics from ${count(report.scenario.warmup_s)} s (shaded on the charts) · ${count(report.run.events)} events</p>
 ${thresholdList(report)}
+${report.warnings.length > 0 ? `<ul class="warnings">${report.warnings.map((w) => `<li><strong>Warning</strong>: ${escapeHtml(w.message)}${w.cost_usd === null ? "" : ` (${usd(w.cost_usd)})`}</li>`).join("")}</ul>` : ""}
 <div class="cards">
 ${card("requests arrived", count(r.arrived))}
 ${card("completed", count(r.completed))}

@@ -10,12 +10,12 @@ import type { SimulationResult } from "../simulate.js";
 import { accountsOf } from "../requests/scopes.js";
 import { LIMITS } from "../control/gateway.js";
 import { gpuHours, rolloutReport, scalingReport } from "./scaling.js";
-import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus } from "../fleet/inventory.js";
+import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus, unusableServers } from "../fleet/inventory.js";
 import { azEnergy, regionEnergy, totalEnergy } from "../economics/energy.js";
 import { breakEvenByServerType, costs } from "../economics/money.js";
 import { margin, revenueByScope, rollUpRevenue } from "../economics/revenue.js";
 import { roundNumbers } from "./round.js";
-import type { GroupReport, ModelReport, ReplicaReport, Report, ThrottleCounts } from "./report-types.js";
+import type { GroupReport, ModelReport, ReplicaReport, Report, ReportWarning, ThrottleCounts } from "./report-types.js";
 
 /**
  * Layout version of report.json. 2: throughput, money and energy over the window, SLO attainment over
@@ -108,6 +108,23 @@ function accountAvailability(result: SimulationResult, scopeRevenue: readonly nu
       return [{ region: r, report: { ...uptime, revenue_usd: revenueUsd, sla_credit_usd: (uptime.sla_credit_pct / 100) * revenueUsd } }];
     }),
   }));
+}
+
+/** What the run did that is rarely meant: servers no model can use, by AZ and type, with their cost in the window. */
+function warningsOf(result: SimulationResult, serverHours: readonly number[]): ReportWarning[] {
+  const { topology, deployments, scenario } = result;
+  const models = deployments.map((d, m) => (d ? { gpu: topology.modelGpu[m]!, gpusPerReplica: d.gpusPerReplica } : undefined));
+  const gpuHours = topology.servers.map((s, i) => (serverHours[i] ?? 0) * s.type.gpus);
+  return unusableServers(topology, models, gpuHours).map((u) => {
+    const type = topology.serverTypes.get(u.server_type) ?? topology.servers.find((s) => s.type.id === u.server_type)!.type;
+    const priced = scenario.costs.gpu_pricing === "on_demand" && type.usdPerHour !== undefined;
+    const costUsd = priced ? (u.paid_gpu_hours / type.gpus) * type.usdPerHour! : null;
+    return {
+      kind: "unusable_servers" as const,
+      message: `${u.servers} ${u.server_type} server(s) in ${u.az} can host no model (${u.reason}): paid ${u.paid_gpu_hours.toFixed(1)} GPU-hours in the window for nothing`,
+      cost_usd: costUsd,
+    };
+  });
 }
 
 /** The replicas' busy GPU time over the GPU time paid in the window, or null without replicas that measure it or paid time. */
@@ -297,6 +314,7 @@ export function buildReport(result: SimulationResult): Report {
       goodput_per_s: total.sloMet / windowS,
     },
     events: fleet.events,
+    warnings: warningsOf(result, serverHours),
     thresholds,
     thresholds_ok: Object.values(thresholds).every((list) => list.every((r) => r.ok)),
   });

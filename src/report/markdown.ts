@@ -229,8 +229,9 @@ function availabilitySection(report: Report): string[] {
 
 function thresholdSection(report: Report): string[] {
   const entries = Object.entries(report.thresholds);
-  if (entries.length === 0) return [];
+  if (entries.length === 0) return warningLines(report);
   return [
+    ...warningLines(report),
     "## Thresholds",
     "",
     report.thresholds_ok ? "All thresholds passed." : "**Some thresholds failed.**",
@@ -313,4 +314,9 @@ function breakEvenLines(m: Report["margin"]): string[] {
         ? ` At today's prices no load would do it on this fleet: the replicas would have to be busy ${percent(m.profitable_utilization, 0)} of the GPU time paid for.`
         : ` At today's prices it would break even with the replicas busy ${percent(m.profitable_utilization, 0)} of the GPU time paid for.`;
   return [`It breaks even at ${usd(m.break_even_price_usd_per_mtok)} per million tokens (blended, today ${usd(m.revenue_per_mtok_usd ?? 0)}).${load}`, ""];
+}
+
+/** Warnings first: what the run did that is rarely meant. */
+function warningLines(report: Report): string[] {
+  return report.warnings.flatMap((w) => [`**Warning**: ${md(w.message)}${w.cost_usd === null ? "" : ` (${usd(w.cost_usd)})`}.`, ""]);
 }

@@ -172,9 +172,20 @@ export interface Report extends GroupReport {
   };
   /** every decision and transition in time order */
   events: FleetEvent[];
+  /**
+   * what the run did that is rarely meant, with what it cost: `unusable_servers`, servers no model
+   * of their region can ever run on (another GPU, or fewer than a replica needs), paid and idle
+   */
+  warnings: ReportWarning[];
   thresholds: Record<string, ThresholdResult[]>;
   thresholds_ok: boolean;
 }
 
 export type ThrottleCounts = Record<LimitName, number>;
 
+/** Something the run did that is rarely meant, said in words, with what it cost in the window (null when unpriced). */
+export interface ReportWarning {
+  kind: "unusable_servers";
+  message: string;
+  cost_usd: number | null;
+}
