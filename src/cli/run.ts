@@ -73,7 +73,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   if (options.quiet) return;
   const r = data.report;
   printOut(
-    `${r.scenario.name}: ${r.requests.arrived} requests, ${r.requests.completed} completed, ` +
+    `${r.scenario.name}: ${r.requests.arrived.toLocaleString("en-US")} requests, ${r.requests.completed.toLocaleString("en-US")} completed, ` +
       `TTFT p99 ${fmt(r.latency.ttft_s.p99)}, E2E p99 ${fmt(r.latency.e2e_s.p99)}\n`,
   );
   printOut(`wrote ${written.join(", ")}\n`);

@@ -8,6 +8,15 @@ export function seconds(value: number | null): string {
   return value < 1 ? `${(value * 1000).toPrecision(3)} ms` : `${value.toPrecision(3)} s`;
 }
 
+/** Simulated time as a clock reads it: "18:43:00" on the first day, "d2 18:43:00" past it (whole seconds). */
+export function clockTime(seconds: number): string {
+  const s = Math.floor(seconds);
+  const day = Math.floor(s / 86_400);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const time = `${two(Math.floor((s % 86_400) / 3600))}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
+  return day > 0 ? `d${day + 1} ${time}` : time;
+}
+
 /** Counts with thousands separators: "12,345". */
 export function count(value: number): string {
   return value.toLocaleString("en-US");

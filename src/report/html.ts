@@ -8,7 +8,7 @@ import type { TimeSeriesRow } from "../metrics/timeseries.js";
 import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
 import { EVENT_FAMILIES, intervalsPerStep, latencyChart, MAX_CHART_STEPS, timeAxis, timeChart } from "./charts.js";
-import { count, percent, percentPoints, seconds, thresholdReading, usd } from "./format.js";
+import { clockTime, count, percent, percentPoints, seconds, thresholdReading, usd } from "./format.js";
 import { renderSvg, type ChartSpec } from "./svg.js";
 
 /**
@@ -130,7 +130,7 @@ function timelineSection(report: Report): string {
   return `<h2>Events</h2>
 ${table(
   ["time", "event", "target", "reason"],
-  shown.map((e) => `<tr><td>${e.t_s.toFixed(0)} s</td><td>${escapeHtml(e.kind.replaceAll("_", " "))}</td><td>${escapeHtml(e.target)}</td><td class="text">${escapeHtml(e.reason ?? "")}</td></tr>`),
+  shown.map((e) => `<tr><td>${clockTime(e.t_s)}</td><td>${escapeHtml(e.kind.replaceAll("_", " "))}</td><td>${escapeHtml(e.target)}</td><td class="text">${escapeHtml(e.reason ?? "")}</td></tr>`),
 )}
 ${timeline.length > shown.length ? `<p class="muted">${count(timeline.length - shown.length)} more in report.json's events.</p>` : ""}`;
 }

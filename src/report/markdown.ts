@@ -2,7 +2,7 @@
 import type { DistributionSummary } from "../metrics/sketch.js";
 import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
-import { count, percent, percentOf, percentPoints, seconds, thresholdReading, usd } from "./format.js";
+import { clockTime, count, percent, percentOf, percentPoints, seconds, thresholdReading, usd } from "./format.js";
 
 /**
  * Text from a scenario or a report, in Markdown, shown as written: summary.md is posted as a
@@ -220,7 +220,7 @@ function availabilitySection(report: Report): string[] {
     "",
   ];
   if (report.events.length > 0) {
-    lines.push("Events:", "", ...report.events.slice(0, 50).map((e) => `- ${e.t_s.toFixed(0)} s: ${md(e.kind.replaceAll("_", " "))} (${md(e.target)})`));
+    lines.push("Events (simulated time):", "", ...report.events.slice(0, 50).map((e) => `- ${clockTime(e.t_s)}: ${md(e.kind.replaceAll("_", " "))} (${md(e.target)})`));
     if (report.events.length > 50) lines.push(`- ... and ${report.events.length - 50} more (report.json)`);
     lines.push("");
   }

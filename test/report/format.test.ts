@@ -1,6 +1,6 @@
 /** summary.md and report.html write numbers the same way; the "errors" column counts server errors only. */
 import { describe, expect, it } from "vitest";
-import { count, percent, percentOf, percentPoints, seconds, thresholdActual, usd } from "../../src/report/format.js";
+import { clockTime, count, percent, percentOf, percentPoints, seconds, thresholdActual, usd } from "../../src/report/format.js";
 import { summaryMarkdown } from "../../src/report/markdown.js";
 import { simulate } from "../../src/index.js";
 import { overloaded } from "../support/scenarios.js";
@@ -12,6 +12,10 @@ describe("number formats", () => {
 
   it("writes money with cents and separators, four decimals below ten cents, the sign before the $", () => {
     expect([usd(1760.514), usd(-992.63), usd(0.0023), usd(0), usd(55.04)]).toEqual(["$1,760.51", "-$992.63", "$0.0023", "$0.00", "$55.04"]);
+  });
+
+  it("writes an event's simulated time as a clock reads it, with the day past the first", () => {
+    expect([clockTime(0), clockTime(67_380), clockTime(67_380.9), clockTime(86_400), clockTime(86_400 + 67_380)]).toEqual(["00:00:00", "18:43:00", "18:43:00", "d2 00:00:00", "d2 18:43:00"]);
   });
 
   it("writes counts, shares and percent points", () => {
