@@ -105,8 +105,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const intervalUs = secondsToUs(scenario.report.interval);
   const tenants = scenario.workload.tenants;
   const regionCount = topology.regions.length;
-  const accounts = accountsOf(tenants);
-  const recorder = new Recorder(requests, tenants.length, regionCount, { ttftS: scenario.slo.ttft, tpotS: scenario.slo.tpot }, warmupUs, durationUs, intervalUs, accounts.ofTenant, accounts.names.length);
+  const recorder = new Recorder(requests, tenants.length, regionCount, { ttftS: scenario.slo.ttft, tpotS: scenario.slo.tpot }, warmupUs, durationUs, intervalUs, accountsOf(tenants));
   recorder.onRequestEnd = options.onRequestEnd;
   const ctx: SimContext = { sim, streams, requests, lifecycle: recorder, data };
   // The fleet's levels and paid time are counted over the window [warmup, duration], the period whose

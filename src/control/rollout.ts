@@ -89,7 +89,9 @@ export class Rollout {
     const count = this.set.desired;
     this.record.outcome = "provisioning";
     this.record.started_s = this.sim.nowUs / 1e6;
-    this.baseline = { startedUs: this.sim.nowUs, paidUs: this.fleet.servers.paidUs(this.sim.nowUs), paidServers: new Map(this.serversOfModel().filter((s) => this.fleet.servers.isPaid(s)).map((s) => [s, this.fleet.servers.releasedAtUs(s)])) };
+    const servers = this.fleet.servers;
+    const paidServers = new Map(this.serversOfModel().filter((s) => servers.isPaid(s)).map((s) => [s, servers.releasedAtUs(s)]));
+    this.baseline = { startedUs: this.sim.nowUs, paidUs: servers.paidUs(this.sim.nowUs), paidServers };
     this.log("rollout_start", `${this.spec.strategy} of ${this.spec.version.name}: provisioning ${count} replicas next to the current ${count}`);
     this.set.hold = true;
     this.set.latencyFactorOf[NEW] = this.spec.version.latency_factor;

@@ -2,6 +2,7 @@
 import { sum } from "../metrics/scope.js";
 import { GPU_STATES, type Fleet } from "./fleet.js";
 import { worstPue } from "./power.js";
+import type { ServerType } from "../catalog/servers.js";
 import type { Topology } from "./topology.js";
 
 export interface AzInventory {
@@ -79,7 +80,7 @@ export function summedPeakItKw(fleet: Fleet): number {
 /** Servers of one type in one AZ that no model can ever use, and what they were paid for in the window. */
 export interface IdleServers {
   az: string;
-  server_type: string;
+  type: ServerType;
   servers: number;
   /** why: the GPU they hold, and what the models of their region ask for */
   reason: string;
@@ -95,18 +96,18 @@ export function unusableServers(topology: Topology, modelGpus: readonly ({ gpu: 
   const out: IdleServers[] = [];
   for (const az of topology.azs) {
     const wants = modelGpus.flatMap((m, i) => (m && topology.modelRegions[i].includes(az.region) ? [m] : []));
-    const byType = new Map<string, { servers: number; hours: number; gpu: string }>();
+    const byType = new Map<string, { type: ServerType; servers: number; hours: number }>();
     for (const s of az.servers) {
       const type = topology.servers[s].type;
       if (wants.some((m) => m.gpu === type.gpu && m.gpusPerReplica <= type.gpus)) continue;
-      const entry = byType.get(type.id) ?? { servers: 0, hours: 0, gpu: type.gpu };
+      const entry = byType.get(type.id) ?? { type, servers: 0, hours: 0 };
       entry.servers++;
       entry.hours += paidGpuHours[s] ?? 0;
       byType.set(type.id, entry);
     }
-    for (const [typeId, e] of byType) {
+    for (const e of byType.values()) {
       const asked = wants.length > 0 ? `the models here ask for ${[...new Set(wants.map((m) => `${m.gpusPerReplica} x ${m.gpu}`))].join(", ")}` : "no model is deployed in this region";
-      out.push({ az: az.name, server_type: typeId, servers: e.servers, reason: `they hold ${e.gpu} GPUs; ${asked}`, paid_gpu_hours: e.hours });
+      out.push({ az: az.name, type: e.type, servers: e.servers, reason: `they hold ${e.type.gpu} GPUs; ${asked}`, paid_gpu_hours: e.hours });
     }
   }
   return out;

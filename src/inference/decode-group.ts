@@ -268,9 +268,7 @@ export class DecodeGroup {
     const seqs = this.seqs;
     const behind = this.clock - seqs.since[req];
     if (behind > 0) {
-      seqs.computed[req] += behind;
-      seqs.generated[req] += behind;
-      seqs.lastTokenUs[req] = this.creditUs;
+      seqs.decoded(req, behind, this.creditUs);
       seqs.since[req] = this.clock;
     }
     const size = this.blockSize;

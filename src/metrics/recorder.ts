@@ -8,6 +8,7 @@ import { LATENCY_PARTS, type RequestTable } from "../requests/table.js";
 import { AttemptResult, type RequestLifecycle } from "../requests/context.js";
 import { isServerError, Outcome } from "../requests/outcomes.js";
 import { Scopes, ScopeStats } from "./scope.js";
+import type { Accounts } from "../requests/scopes.js";
 import { RegionAvailability } from "./availability.js";
 import { TimeSeries } from "./timeseries.js";
 import { BucketedLevel } from "./bucketed-level.js";
@@ -76,15 +77,14 @@ export class Recorder implements RequestLifecycle {
     warmupUs: number,
     durationUs: number,
     intervalUs: number,
-    /** each tenant's account (an index), and how many accounts there are */
-    private readonly accountOfTenant: readonly number[] = Array.from({ length: tenantCount }, (_, t) => t),
-    accountCount = tenantCount,
+    /** the customer accounts, and each tenant's (an index into `names`); default: each tenant its own */
+    readonly accounts: Accounts = { names: Array.from({ length: tenantCount }, (_, t) => String(t)), ofTenant: Array.from({ length: tenantCount }, (_, t) => t) },
   ) {
     this.grid = new Scopes(tenantCount, regionCount);
     this.scopes = Array.from({ length: this.grid.size }, () => new ScopeStats());
     this.availability = Array.from({ length: regionCount }, () => new RegionAvailability(warmupUs, durationUs));
     this.tenantAvailability = Array.from({ length: tenantCount }, () => new RegionAvailability(warmupUs, durationUs));
-    this.accountAvailability = Array.from({ length: accountCount * regionCount }, () => new RegionAvailability(warmupUs, durationUs));
+    this.accountAvailability = Array.from({ length: accounts.names.length * regionCount }, () => new RegionAvailability(warmupUs, durationUs));
     this.regionCount = regionCount;
     this.windowFromUs = warmupUs;
     this.windowToUs = durationUs;
@@ -155,7 +155,8 @@ export class Recorder implements RequestLifecycle {
     const r = this.requests;
     const from = this.windowFromUs;
     const to = this.windowToUs;
-    if (nowUs >= from && nowUs <= to) scope.answeredInWindow++;
+    const endInWindow = nowUs >= from && nowUs <= to;
+    if (endInWindow) scope.answeredInWindow++;
     const firstInWindow = firstTokenUs >= from && firstTokenUs <= to;
     if (firstInWindow) {
       scope.inputTokens += r.inputTokens[req];
@@ -167,7 +168,7 @@ export class Recorder implements RequestLifecycle {
       // The other output - 1 tokens evenly over (first token, last token]; all at once if that has no length.
       const spanUs = nowUs - firstTokenUs;
       const insideUs = Math.max(0, Math.min(nowUs, to) - Math.max(firstTokenUs, from));
-      produced += spanUs > 0 ? ((output - 1) * insideUs) / spanUs : nowUs >= from && nowUs <= to ? output - 1 : 0;
+      produced += spanUs > 0 ? ((output - 1) * insideUs) / spanUs : endInWindow ? output - 1 : 0;
     }
     scope.outputTokens += produced;
   }
@@ -192,7 +193,7 @@ export class Recorder implements RequestLifecycle {
     this.availability[region].count(nowUs, error);
     const tenant = this.requests.tenant[req];
     this.tenantAvailability[tenant].count(nowUs, error);
-    this.accountAvailability[this.accountOfTenant[tenant] * this.regionCount + region].count(nowUs, error);
+    this.accountAvailability[this.accounts.ofTenant[tenant] * this.regionCount + region].count(nowUs, error);
   }
 
   throttled(req: number, limit: number): void {

@@ -7,7 +7,6 @@ import { lowestUptimePct, regionUptime } from "../metrics/availability.js";
 import { evaluateThresholds, type MetricReadings } from "../metrics/thresholds.js";
 import { serverErrors, sloDenominator } from "../requests/outcomes.js";
 import type { SimulationResult } from "../simulate.js";
-import { accountsOf } from "../requests/scopes.js";
 import { LIMITS } from "../control/gateway.js";
 import { gpuHours, rolloutReport, scalingReport } from "./scaling.js";
 import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus, unusableServers } from "../fleet/inventory.js";
@@ -15,7 +14,7 @@ import { azEnergy, regionEnergy, totalEnergy } from "../economics/energy.js";
 import { breakEvenByServerType, costs } from "../economics/money.js";
 import { margin, revenueByScope, rollUpRevenue } from "../economics/revenue.js";
 import { roundNumbers } from "./round.js";
-import type { GroupReport, ModelReport, ReplicaReport, Report, ReportWarning, ThrottleCounts } from "./report-types.js";
+import type { AccountRegionReport, GroupReport, ModelReport, ReplicaReport, Report, ReportWarning, ThrottleCounts } from "./report-types.js";
 
 /**
  * Layout version of report.json. 2: throughput, money and energy over the window, SLO attainment over
@@ -91,23 +90,32 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
   };
 }
 
-/** Each account's uptime, charges and credit per region where it made calls or was charged, in account then region order. */
+/**
+ * Each account's uptime, charges and credit per region where it made calls or was charged (report.json's
+ * `availability.by_account`, by account then region name), and the credits owed per region, summed
+ * over accounts in account order.
+ */
 function accountAvailability(result: SimulationResult, scopeRevenue: readonly number[], fromUs: number, toUs: number) {
   const { scenario, recorder, topology } = result;
-  const grid = recorder.grid;
-  const accounts = accountsOf(scenario.workload.tenants);
-  const regionCount = topology.regions.length;
-  const charges = accounts.names.map(() => new Float64Array(regionCount));
+  const { grid, accounts } = recorder;
+  const regions = topology.regions;
+  const charges = accounts.names.map(() => new Float64Array(regions.length));
   scopeRevenue.forEach((usd, i) => (charges[accounts.ofTenant[grid.tenantOf(i)]][grid.regionOf(i)] += usd));
-  return accounts.names.map((name, a) => ({
-    name,
-    regions: topology.regions.flatMap((_, r) => {
-      const uptime = regionUptime(recorder.accountAvailability[a * regionCount + r], fromUs, toUs, scenario.sla.credit_basis);
+  const creditUsdByRegion = regions.map(() => 0);
+  const byAccount: Record<string, Record<string, AccountRegionReport>> = {};
+  accounts.names.forEach((name, a) => {
+    const own: Record<string, AccountRegionReport> = {};
+    regions.forEach((region, r) => {
+      const uptime = regionUptime(recorder.accountAvailability[a * regions.length + r], fromUs, toUs, scenario.sla.credit_basis);
       const revenueUsd = charges[a][r];
-      if (uptime.attempts === 0 && revenueUsd === 0) return [];
-      return [{ region: r, report: { ...uptime, revenue_usd: revenueUsd, sla_credit_usd: (uptime.sla_credit_pct / 100) * revenueUsd } }];
-    }),
-  }));
+      if (uptime.attempts === 0 && revenueUsd === 0) return;
+      const creditUsd = (uptime.sla_credit_pct / 100) * revenueUsd;
+      creditUsdByRegion[r] += creditUsd;
+      own[region.name] = { ...uptime, revenue_usd: revenueUsd, sla_credit_usd: creditUsd };
+    });
+    byAccount[name] = own;
+  });
+  return { byAccount, creditUsdByRegion };
 }
 
 /** What the run did that is rarely meant: servers no model can use, by AZ and type, with their cost in the window. */
@@ -116,12 +124,12 @@ function warningsOf(result: SimulationResult, serverHours: readonly number[]): R
   const models = deployments.map((d, m) => (d ? { gpu: topology.modelGpu[m]!, gpusPerReplica: d.gpusPerReplica } : undefined));
   const gpuHours = topology.servers.map((s, i) => (serverHours[i] ?? 0) * s.type.gpus);
   return unusableServers(topology, models, gpuHours).map((u) => {
-    const type = topology.serverTypes.get(u.server_type) ?? topology.servers.find((s) => s.type.id === u.server_type)!.type;
+    const type = u.type;
     const priced = scenario.costs.gpu_pricing === "on_demand" && type.usdPerHour !== undefined;
     const costUsd = priced ? (u.paid_gpu_hours / type.gpus) * type.usdPerHour! : null;
     return {
       kind: "unusable_servers" as const,
-      message: `${u.servers} ${u.server_type} server(s) in ${u.az} can host no model (${u.reason}): paid ${u.paid_gpu_hours.toFixed(1)} GPU-hours in the window for nothing`,
+      message: `${u.servers} ${type.id} server(s) in ${u.az} can host no model (${u.reason}): paid ${u.paid_gpu_hours.toFixed(1)} GPU-hours in the window for nothing`,
       cost_usd: costUsd,
     };
   });
@@ -182,7 +190,7 @@ export function buildReport(result: SimulationResult): Report {
   // Revenue, then costs (SLA credits and provider shares depend on revenue).
   const scopeRevenue = revenueByScope(scopes, grid, scenario);
   const revenue = rollUpRevenue(scopeRevenue, grid, scenario);
-  const byAccount = accountAvailability(result, scopeRevenue, fromUs, toUs);
+  const accounts = accountAvailability(result, scopeRevenue, fromUs, toUs);
   // A server on for the whole window is charged exactly its hours.
   const paidWindowUs = toUs - fromUs;
   const serverHours = fleet.servers.paidUs(endUs).map((us) => (us === paidWindowUs ? paidHours : us / (3600 * US_PER_S)));
@@ -194,12 +202,13 @@ export function buildReport(result: SimulationResult): Report {
     serverHours,
     revenueByModel: revenue.byModel,
     revenueByRegion: revenue.byRegion,
-    slaCreditUsdByRegion: regions.map((_, r) => sum(byAccount.flatMap((account) => account.regions.filter((x) => x.region === r).map((x) => x.report.sla_credit_usd)))),
+    slaCreditUsdByRegion: accounts.creditUsdByRegion,
   });
   const items = cost.items as Record<string, number>;
+  const paidGpuHours = gpuHours(result);
   const margins = margin(revenue.total_usd, cost.total_usd, total.inputTokens + total.outputTokens, total.answeredInWindow, breakEvenByServerType(scenario, topology, energy, serverHours), {
     revenueLinkedCostUsd: (items.model_provider_share ?? 0) + (items.sla_credits ?? 0),
-    busyShare: busyShareOfPaidGpuTime(byModel, gpuHours(result).paid, windowS),
+    busyShare: busyShareOfPaidGpuTime(byModel, paidGpuHours.paid, windowS),
   });
 
   const totals = group(total, windowS);
@@ -263,7 +272,7 @@ export function buildReport(result: SimulationResult): Report {
       replicas_placed: replicasPlaced(topology, scenario.models.map(byName)),
       servers_launched: topology.servers.length - result.initialServers,
       gpu_states_mean: meanGpusByState(fleet, fromUs, toUs, endUs),
-      gpu_hours: gpuHours(result),
+      gpu_hours: paidGpuHours,
     },
     scaling: scalingReport(result),
     rollouts: rolloutReport(result),
@@ -308,7 +317,7 @@ export function buildReport(result: SimulationResult): Report {
       credit_basis: creditBasis,
       by_region: named(regions, byName, availability),
       by_tenant: named(tenants, byName, tenantAvailability),
-      by_account: Object.fromEntries(byAccount.map((a) => [a.name, Object.fromEntries(a.regions.map((x) => [regions[x.region].name, x.report]))])),
+      by_account: accounts.byAccount,
       slo: { ttft_s: scenario.slo.ttft, tpot_s: scenario.slo.tpot },
       slo_attainment: sloAttainment,
       goodput_per_s: total.sloMet / windowS,

@@ -57,8 +57,14 @@ export class Scopes {
   }
 }
 
+/** Customer accounts by name, and each tenant's account as an index into `names`. */
+export interface Accounts {
+  readonly names: readonly string[];
+  readonly ofTenant: readonly number[];
+}
+
 /** The customer accounts of the tenants, in order of first mention: a tenant without `account` is its own. */
-export function accountsOf(tenants: readonly { name: string; account?: string }[]): { names: string[]; ofTenant: number[] } {
+export function accountsOf(tenants: readonly { name: string; account?: string }[]): Accounts {
   const names: string[] = [];
   const ofTenant = tenants.map((t) => {
     const name = t.account ?? t.name;
