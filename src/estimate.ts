@@ -30,6 +30,12 @@ export interface EstimateInput {
   stack?: "trtllm" | "vllm-2023";
   maxNumSeqs?: number;
   maxBatchedTokens?: number;
+  /**
+   * max_throughput: how many requests the offline run serves (default: four full batches, at least
+   * 1,000). Throughput counts until the last one ends, so when the count is not a whole number of
+   * batches the last, partly empty batch lowers it, as in a real benchmark of that many requests.
+   */
+  requests?: number;
 }
 
 export interface EstimateResult {
@@ -154,7 +160,7 @@ export function estimate(input: EstimateInput): EstimateResult {
           duration: 1,
           models: [spec],
           workload: {
-            tenants: [{ name: "offline", model: "estimate", arrival: { kind: "burst", count: Math.max(1000, 4 * Math.min(maxNumSeqs, Math.floor(kvTokens / (input.isl + input.osl)))) }, input_tokens: fixed(input.isl), output_tokens: fixed(input.osl) }],
+            tenants: [{ name: "offline", model: "estimate", arrival: { kind: "burst", count: input.requests ?? Math.max(1000, 4 * Math.min(maxNumSeqs, Math.floor(kvTokens / (input.isl + input.osl)))) }, input_tokens: fixed(input.isl), output_tokens: fixed(input.osl) }],
           },
         };
   let result;

@@ -10,7 +10,7 @@ import type { ModelSpec } from "../scenario/schema.js";
 import { unknownName, type PathSegment } from "../scenario/issues.js";
 import type { DataFiles } from "../workload/datafiles.js";
 import { gpuMemoryBytes } from "../catalog/gpu-memory.js";
-import { HARDWARE_EFFICIENCY, STACK_OVERHEADS, type Stack } from "./latency/efficiency.js";
+import { HARDWARE_EFFICIENCY, PCIE_ALL_REDUCE, STACK_OVERHEADS, type Stack } from "./latency/efficiency.js";
 import { ProfileModel } from "./latency/profile.js";
 import { RooflineModel } from "./latency/roofline.js";
 import type { LatencyModel } from "./latency/shape.js";
@@ -100,8 +100,23 @@ export interface DeploymentOptions {
   kvCacheFreeFraction: number;
 }
 
-/** Runtime buffers per GPU besides weights, activations and KV: CUDA context, NCCL, CUDA graphs (an assumption; vLLM logs this as "non-torch memory"). */
-const RUNTIME_GB = 1;
+/**
+ * Memory per GPU an engine holds besides weights, activations and KV cache: CUDA context, CUDA graphs
+ * and allocator slack (RUNTIME_GB), plus the buffers its collectives keep for the other GPUs of the
+ * tensor-parallel group (TP_BUFFERS_GB x (tp - 1) / tp, what a ring all-reduce stages from its peers).
+ * Both fitted by least squares to the "GPU Peak Memory Usage" of TensorRT-LLM 0.9's 85 runs of batches
+ * of 1-8 (bench/calibration-data/trtllm_v0.9_low_batch_dli.csv), less their weights, KV cache and
+ * activations: the median of what is left is 1.1 GB at TP1, 3.7 GB at TP2, 5.3 GB at TP4 and 6.5 GB
+ * at TP8 (test/inference/memory.test.ts). The earlier flat 1 GB held back too little when memory is
+ * tight: 70B in FP16 on two 80 GB GPUs came out with a fifth more KV cache than the engine has.
+ */
+export const RUNTIME_GB = 0.9;
+export const TP_BUFFERS_GB = 5.6;
+
+/** Runtime memory held back on each GPU of a `tp`-way tensor-parallel group, GB. */
+export function runtimeGb(tp: number): number {
+  return RUNTIME_GB + (TP_BUFFERS_GB * (tp - 1)) / tp;
+}
 
 /**
  * Weight bytes of the whole model. Quantized checkpoints (FP8, INT8, INT4) keep the embeddings and
@@ -120,7 +135,7 @@ export function weightBytes(a: Architecture, precision: Precision): number {
  * MLP's gate and up outputs and their product), plus FP32 logits for one sampled token per sequence.
  * This is the peak a profiling pass (vLLM's) measures, not the sum of every intermediate.
  */
-function activationsGb(a: Architecture, tp: number, options: DeploymentOptions): number {
+export function activationsGb(a: Architecture, tp: number, options: DeploymentOptions): number {
   const perToken = 2 * (2 * a.hidden + (3 * a.ffn * a.expertsPerToken) / tp);
   const logits = options.maxNumSeqs * (a.vocab / tp) * 4;
   return (options.maxBatchedTokens * perToken + logits) / 1e9;
@@ -138,7 +153,8 @@ export function planMemory(gpu: GpuSpec, a: Architecture, precision: Precision, 
   const capacityGb = gpuMemoryBytes(gpu) / 1e9;
   const weightsGb = weightBytes(a, precision) / (tp * pp) / 1e9;
   const activations = activationsGb(a, tp, options);
-  const fixed = weightsGb + activations + RUNTIME_GB;
+  const runtime = runtimeGb(tp);
+  const fixed = weightsGb + activations + runtime;
   const trtllm = options.stack === "trtllm";
   const kvGb = trtllm ? (capacityGb - fixed) * options.kvCacheFreeFraction : capacityGb * options.gpuMemoryUtilization - fixed;
   const rule = trtllm
@@ -146,7 +162,7 @@ export function planMemory(gpu: GpuSpec, a: Architecture, precision: Precision, 
     : `vLLM: gpu_memory_utilization ${options.gpuMemoryUtilization} of the GPU's memory, less weights, activations and runtime buffers`;
   const kvBytesPerTokenPerGpu = (a.layers / pp) * 2 * Math.max(1, a.kvHeads / tp) * a.headDim * kvBytes;
   const kvBlocks = kvGb > 0 ? Math.floor((kvGb * 1e9) / kvBytesPerTokenPerGpu / options.blockSize) : 0;
-  return { capacityGb, weightsGb, activationsGb: activations, runtimeGb: RUNTIME_GB, kvGb, rule, kvBytesPerTokenPerGpu, kvBlocks, blockSize: options.blockSize };
+  return { capacityGb, weightsGb, activationsGb: activations, runtimeGb: runtime, kvGb, rule, kvBytesPerTokenPerGpu, kvBlocks, blockSize: options.blockSize };
 }
 
 /**
@@ -209,6 +225,7 @@ export function deployModel(spec: ModelSpec, data: DataFiles, gpuId?: string): {
       pipelineParallel: pp,
       hardware: HARDWARE_EFFICIENCY[gpu.family],
       overheads: STACK_OVERHEADS[engine.stack],
+      pcie: PCIE_ALL_REDUCE,
     });
   }
   return {

@@ -69,7 +69,7 @@ describe("continuous batching invariants", () => {
     const { report, run: raw } = run(
       llmScenario({
         durationS: 300,
-        ratePerS: 6,
+        ratePerS: 7,
         input: { dist: "lognormal", mean: 3000, cv: 1, max: 12000 },
         output: { dist: "lognormal", mean: 600, cv: 1, max: 4000 },
         engine: { kv_cache_free_fraction: 0.08 },

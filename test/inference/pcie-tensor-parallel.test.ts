@@ -1,8 +1,8 @@
 /**
- * Tensor parallelism over PCIe is priced with NCCL's measured PCIe all-reduce figures
- * (PCIE_ALL_REDUCE in src/inference/latency/efficiency.ts), not with a family's NVLink ones: a long
- * prefill on PCIe-only GPUs pays the all-reduce time that PCIe's measured bus bandwidth implies, and
- * splitting it over more GPUs gains clearly less than over NVLink.
+ * Tensor parallelism over PCIe is priced with its own all-reduce figures (PCIE_ALL_REDUCE in
+ * src/inference/latency/efficiency.ts, fitted to end-to-end L40S runs), not with a family's NVLink
+ * ones: a long prefill on PCIe-only GPUs pays an all-reduce time within what PCIe's measured bus
+ * bandwidth allows, and splitting it over more GPUs gains clearly less than over NVLink.
  */
 import { describe, expect, it } from "vitest";
 import { GPUS, type GpuSpec } from "../../src/catalog/gpus.js";
@@ -31,7 +31,7 @@ function model(gpu: GpuSpec, modelId: string, precision: Precision, tp: number):
 const prefill = (gpu: GpuSpec, modelId: string, precision: Precision, tp: number) => prefillUs(model(gpu, modelId, precision, tp), PROMPT_TOKENS, 1);
 
 describe("tensor parallelism over PCIe", () => {
-  it.each([2, 4])("makes a 4k-token Llama-2-70B prefill on %i L40S pay the all-reduce time of PCIe Gen4's measured ~20 GB/s bus bandwidth", (tp) => {
+  it.each([2, 4])("makes a 4k-token Llama-2-70B prefill on %i L40S pay an all-reduce time within PCIe Gen4's measured ~20 GB/s bus bandwidth", (tp) => {
     const l40s = GPUS.l40s;
     // The same GPU with a limitless link pays the same latencies and compute: the difference is the
     // time the all-reduces spend moving bytes.
@@ -41,8 +41,9 @@ describe("tensor parallelism over PCIe", () => {
     const busBytes = 2 * m.layers * ((2 * (tp - 1)) / tp) * PROMPT_TOKENS * m.hidden * ACTIVATION_BYTES;
     const busGbPerS = busBytes / allReduceUs / 1e3;
     // nccl-tests measured 20 GB/s over PCIe Gen4 x16 (NVIDIA/nccl-tests #178) and 0.60-0.66 of a Gen5
-    // link; +-15 % spans that spread and the stack's own collective efficiency (fitted: 1.03).
-    expect(busGbPerS).toBeGreaterThan(20 * 0.85);
+    // link. An engine's all-reduce reaches at most that (+15 % spans the microbenchmarks' spread) and,
+    // fitted end to end, about 0.8 of it: no less than three quarters.
+    expect(busGbPerS).toBeGreaterThan(20 * 0.75);
     expect(busGbPerS).toBeLessThan(20 * 1.15);
     // Never faster than the link itself can carry one way (PCIe Gen4 x16: 31.5 GB/s).
     expect(busGbPerS).toBeLessThan(31.5);

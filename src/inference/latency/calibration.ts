@@ -5,7 +5,7 @@
  */
 import { median } from "simple-statistics";
 import type { GpuFamily } from "../../catalog/gpus.js";
-import type { HardwareEfficiency, Stack, StackOverheads } from "./efficiency.js";
+import type { HardwareEfficiency, PcieAllReduce, Stack, StackOverheads } from "./efficiency.js";
 import type { Calibration, CalibrationPoint } from "./calibration-points.js";
 
 export { CURRENT_CALIBRATION, loadCalibrationPoints, type Calibration, type CalibrationPoint, type SkippedRows } from "./calibration-points.js";
@@ -89,6 +89,12 @@ const STACK_BOUNDS: Record<keyof StackOverheads, [number, number]> = {
   decodeAttentionEfficiency: [0.05, 1],
   collectiveEfficiency: [0.05, 2],
 };
+/** A PCIe all-reduce: from NCCL's small-message latency on a PCIe switch (~25 µs) up to a cross-socket hop's. */
+const PCIE_BOUNDS: Record<keyof PcieAllReduce, [number, number]> = {
+  pairUs: [5, 200],
+  groupUs: [5, 400],
+  busEfficiency: [0.1, 0.9],
+};
 
 function parametersFor(points: readonly CalibrationPoint[]): Parameter[] {
   const families = [...new Set(points.map((p) => p.family))].sort();
@@ -104,17 +110,33 @@ function parametersFor(points: readonly CalibrationPoint[]): Parameter[] {
       params.push({ name: `${stack}.${key}`, min, max, get: (c) => c.stacks[stack][key], set: (c, v) => (c.stacks[stack][key] = v) });
     }
   }
+  if (points.some((p) => p.pcie)) {
+    for (const [key, [min, max]] of Object.entries(PCIE_BOUNDS) as [keyof PcieAllReduce, [number, number]][]) {
+      params.push({ name: `pcie.${key}`, min, max, get: (c) => c.pcie[key], set: (c, v) => (c.pcie[key] = v) });
+    }
+  }
   return params;
 }
 
-/** Sum over sources of the mean squared log error, so each source weighs the same however many points it has. */
+/**
+ * The loss on one point's log error: Huber's, quadratic within HUBER_DELTA (about 10 %) and linear
+ * beyond, so a few points off by 50-100 % (a configuration the model does not describe well) pull the
+ * fit no harder than their distance, instead of with its square.
+ */
+export const HUBER_DELTA = 0.1;
+export function huber(logError: number): number {
+  const a = Math.abs(logError);
+  return a <= HUBER_DELTA ? 0.5 * a * a : HUBER_DELTA * (a - 0.5 * HUBER_DELTA);
+}
+
+/** Sum over sources of the mean Huber loss of log error, so each source weighs the same however many points it has. */
 function objective(points: readonly CalibrationPoint[], calibration: Calibration): number {
   const perSource = new Map<string, { sum: number; n: number }>();
   for (const point of points) {
     const predicted = point.predict(calibration);
     const e = Math.log(Math.max(predicted, 1e-12) / point.measured);
     const entry = perSource.get(point.source) ?? { sum: 0, n: 0 };
-    entry.sum += e * e;
+    entry.sum += huber(e);
     entry.n++;
     perSource.set(point.source, entry);
   }

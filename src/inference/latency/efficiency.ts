@@ -27,7 +27,7 @@ export interface HardwareEfficiency {
   interconnectEfficiency: number;
 }
 
-/** All-reduce among GPUs that only share PCIe: measured by NCCL's own tests, not fitted. */
+/** All-reduce among GPUs that only share PCIe, whatever their family (fitted: see PCIE_ALL_REDUCE). */
 export interface PcieAllReduce {
   pairUs: number;
   groupUs: number;
@@ -36,19 +36,17 @@ export interface PcieAllReduce {
 }
 
 /**
- * nccl-tests on PCIe-only hosts. Bus bandwidth: 20 GB/s over PCIe Gen4 x16 (31.5 GB/s per direction)
- * when the ring crosses PCIe (NVIDIA/nccl-tests issue #178, A100s bridged in NVLink pairs, 3+ GPUs);
- * 37.6-41.7 GB/s with 8 GPUs on PCIe Gen5 x16 (63 GB/s), 22.2-40.1 GB/s untuned
- * (github.com/voipmonitor/rtx6kpro hardware/pcie-bandwidth.md @070506ff, RTX PRO 6000): 0.60-0.66 of
- * the link, so 0.63. Latency of a small all-reduce (256 B-64 KB, what a decode step sends): 24.1-24.6 µs
- * among 8 GPUs on PCIe switches (the same page), 42-43 µs among 8 RTX 4090s on Gen4 without
- * peer-to-peer (NVIDIA/nccl issue #1530), so 25 µs, peer-to-peer being the rule on data-centre GPUs.
- * No 2-GPU PCIe all-reduce was found (NCCL's all-gather of one 4,096-wide row takes 8.3 µs between 2
- * GPUs and 13.6 µs among 4 on a PCIe host, flashinfer-ai/flashinfer PR #5023, which would put a
- * reduce-scatter plus all-gather near 17 µs); pairs take the measured 25 µs too, erring slow, as
- * TensorRT-LLM 0.9's L40S TP2 decode steps are slower than even that predicts (bench/calibration.md).
+ * Fitted, since round 2 of the calibration, to TensorRT-LLM 0.9's end-to-end L40S runs at TP2-8 (static
+ * batches and batches of 1-8), with the rest of the model. Round 1 took NCCL's microbenchmarks instead
+ * (25 µs for a small all-reduce among 8 GPUs on PCIe switches, github.com/voipmonitor/rtx6kpro
+ * hardware/pcie-bandwidth.md @070506ff; a bus bandwidth of 0.60-0.66 of the link, the same page and
+ * NVIDIA/nccl-tests issue #178), and tensor parallelism over PCIe came out too cheap: A100-PCIe TP2-8
+ * over-predicted by ~28 % and L40S TP4/8 by ~23 % on TensorRT-LLM 0.14's measurements. An engine's
+ * all-reduce is not a microbenchmark's: it runs between kernels, on a host whose GPUs sit behind two
+ * CPU sockets, and a pair may well be split across them. The fit gives a pair ~80 µs and a group ~33
+ * µs per all-reduce, at 0.57 of the link: slower than NCCL's best, as measured engines are.
  */
-export const PCIE_ALL_REDUCE: PcieAllReduce = { pairUs: 25, groupUs: 25, busEfficiency: 0.63 };
+export const PCIE_ALL_REDUCE: PcieAllReduce = { pairUs: 79.5, groupUs: 32.6, busEfficiency: 0.558 };
 
 /** What the serving software adds or loses on top of the hardware: its kernels and its CPU overheads. */
 export interface StackOverheads {
@@ -74,18 +72,18 @@ export interface StackOverheads {
 export type Stack = "trtllm" | "vllm-2023" | "kernels";
 
 export const HARDWARE_EFFICIENCY: Record<GpuFamily, HardwareEfficiency> = {
-  ampere: { gemmMfu: 0.71, lowPrecisionGemmMfu: 0.5, memoryEfficiency: 0.792, layerKernelUs: 44, allReducePairUs: 3, allReduceGroupUs: 58, interconnectEfficiency: 0.636 },
-  hopper: { gemmMfu: 0.675, lowPrecisionGemmMfu: 0.634, memoryEfficiency: 0.884, layerKernelUs: 33.1, allReducePairUs: 16, allReduceGroupUs: 33.6, interconnectEfficiency: 0.728 },
+  ampere: { gemmMfu: 0.703, lowPrecisionGemmMfu: 0.5, memoryEfficiency: 0.776, layerKernelUs: 40.2, allReducePairUs: 3, allReduceGroupUs: 51.3, interconnectEfficiency: 0.773 },
+  hopper: { gemmMfu: 0.675, lowPrecisionGemmMfu: 0.646, memoryEfficiency: 0.884, layerKernelUs: 32.4, allReducePairUs: 19.5, allReduceGroupUs: 35, interconnectEfficiency: 0.78 },
   // No Ada GPU in the catalog has NVLink (the L40S uses PCIE_ALL_REDUCE), so Ada's NVLink all-reduce
   // figures are not fitted: they are Hopper's, for an inline Ada GPU that declares NVLink.
-  ada: { gemmMfu: 0.62, lowPrecisionGemmMfu: 0.736, memoryEfficiency: 0.823, layerKernelUs: 50.6, allReducePairUs: 16, allReduceGroupUs: 33.6, interconnectEfficiency: 0.728 },
+  ada: { gemmMfu: 0.62, lowPrecisionGemmMfu: 0.678, memoryEfficiency: 0.856, layerKernelUs: 46.5, allReducePairUs: 19.5, allReduceGroupUs: 35, interconnectEfficiency: 0.78 },
   // No published measurements for Blackwell here: Hopper's factors are assumed.
-  blackwell: { gemmMfu: 0.675, lowPrecisionGemmMfu: 0.634, memoryEfficiency: 0.884, layerKernelUs: 33.1, allReducePairUs: 16, allReduceGroupUs: 33.6, interconnectEfficiency: 0.728 },
+  blackwell: { gemmMfu: 0.675, lowPrecisionGemmMfu: 0.646, memoryEfficiency: 0.884, layerKernelUs: 32.4, allReducePairUs: 19.5, allReduceGroupUs: 35, interconnectEfficiency: 0.78 },
 };
 
 export const STACK_OVERHEADS: Record<Stack, StackOverheads> = {
-  trtllm: { stepUs: 1090, layerUs: 0, prefillLayerExtraUs: 61.8, sequenceUs: 19.2, attentionMfu: 0.445, decodeAttentionEfficiency: 1, collectiveEfficiency: 1.03 },
-  "vllm-2023": { stepUs: 2580, layerUs: 134, prefillLayerExtraUs: 17.1, sequenceUs: 291, attentionMfu: 0.168, decodeAttentionEfficiency: 1, collectiveEfficiency: 0.384 },
+  trtllm: { stepUs: 1060, layerUs: 0, prefillLayerExtraUs: 58.1, sequenceUs: 14, attentionMfu: 0.482, decodeAttentionEfficiency: 1, collectiveEfficiency: 0.929 },
+  "vllm-2023": { stepUs: 2360, layerUs: 131, prefillLayerExtraUs: 0.00104, sequenceUs: 306, attentionMfu: 0.147, decodeAttentionEfficiency: 0.947, collectiveEfficiency: 0.365 },
   // Bare kernels, as in Vidur's operator profiles: no serving-engine overheads.
   kernels: { stepUs: 0, layerUs: 0, prefillLayerExtraUs: 0, sequenceUs: 0, attentionMfu: 0.5, decodeAttentionEfficiency: 1, collectiveEfficiency: 1 },
 };

@@ -8,7 +8,7 @@
 import type { GpuSpec } from "../../catalog/gpus.js";
 import { linearParamsPerLayer, type ModelSpec } from "../../catalog/models.js";
 import { PRECISIONS, type Precision } from "../../catalog/precisions.js";
-import { PCIE_ALL_REDUCE, type HardwareEfficiency, type StackOverheads } from "./efficiency.js";
+import { PCIE_ALL_REDUCE, type HardwareEfficiency, type PcieAllReduce, type StackOverheads } from "./efficiency.js";
 import type { BatchShape, LatencyModel } from "./shape.js";
 
 export interface Deployment {
@@ -21,6 +21,8 @@ export interface Deployment {
   pipelineParallel: number;
   hardware: HardwareEfficiency;
   overheads: StackOverheads;
+  /** all-reduce among GPUs that share only PCIe (default PCIE_ALL_REDUCE; the calibration passes its own) */
+  pcie?: PcieAllReduce;
 }
 
 /** Activations travel between kernels in 16-bit. */
@@ -80,7 +82,7 @@ export class RooflineModel implements LatencyModel {
     // (PCIE_ALL_REDUCE), whatever the family: a PCIe ring is a different fabric, not a slower NVLink.
     const collective =
       gpu.interconnect === "pcie"
-        ? PCIE_ALL_REDUCE
+        ? (deployment.pcie ?? PCIE_ALL_REDUCE)
         : { pairUs: hardware.allReducePairUs, groupUs: hardware.allReduceGroupUs, busEfficiency: hardware.interconnectEfficiency };
     this.busBytesPerUs = gpu.interconnectGbPerS * 1e3 * collective.busEfficiency * deployment.overheads.collectiveEfficiency;
     this.pairLatencyUs = collective.pairUs;
