@@ -6,7 +6,6 @@
  */
 import { join } from "node:path";
 import { GPUS } from "./catalog/gpus.js";
-import { MODELS } from "./catalog/models.js";
 import type { Precision } from "./catalog/precisions.js";
 import { estimate, EstimateError } from "./estimate.js";
 import type { CalibrationPoint, SkippedRows } from "./inference/latency/calibration.js";
@@ -107,6 +106,5 @@ export function loadMaxThroughputPoints(dir: string): { points: CalibrationPoint
       });
     }
   }
-  void MODELS;
   return { points, skipped: [...skipped.values()] };
 }
