@@ -1,8 +1,9 @@
 /**
  * TensorRT-LLM's own maximum-throughput measurements (0.14 and 1.0: in-flight batching, requests of
- * one ISL/OSL fed as fast as the engine takes them) as calibration points. Each is predicted the way
- * `fleetsim estimate --max-throughput` predicts it, by simulating the replica, so with the efficiency
- * factors in force rather than a calibration passed in: they are checks on the fit, never fitted.
+ * one ISL/OSL fed as fast as the engine takes them) as calibration points, each predicted the way
+ * `fleetsim estimate --max-throughput` predicts it, by simulating the replica. Every version is its own
+ * serving stack (trtllm-0.14, trtllm-1.0): half of each table's configurations fit that stack's
+ * overheads, the other half are checks no factor is fitted to.
  */
 import { join } from "node:path";
 import { GPUS } from "./catalog/gpus.js";
@@ -35,9 +36,12 @@ const MODEL_NAMES: Record<string, string> = {
 };
 
 export const MAX_THROUGHPUT_FILES = [
-  { file: "trtllm_v0.14_perf_overview.csv", source: "TensorRT-LLM 0.14, max throughput" },
-  { file: "trtllm_v1.0_perf_overview.csv", source: "TensorRT-LLM 1.0, max throughput" },
+  { file: "trtllm_v0.14_perf_overview.csv", stack: "trtllm-0.14", source: "TensorRT-LLM 0.14, max throughput" },
+  { file: "trtllm_v1.0_perf_overview.csv", stack: "trtllm-1.0", source: "TensorRT-LLM 1.0, max throughput" },
 ] as const;
+
+/** The suffix of a source's held-out half. */
+export const HELD_OUT = " (held out)";
 
 /**
  * Requests per run, by ISL/OSL, as both pages list them ("$num_requests"): fewer for long sequences.
@@ -57,7 +61,18 @@ const BENCHMARK_REQUESTS: Record<string, number> = {
   "1000/2000": 1500,
 };
 
-const CHECK = "a maximum-throughput run, predicted by simulating the replica with the factors in force: a check, never fitted";
+const CHECK = "a maximum-throughput run of a configuration (GPU, model, precision, TP) whose runs fit no factor: a check";
+/** Simulating a replica per point is too slow to move the hardware factors: these points fit their stack's overheads only. */
+const STACK_ONLY = "a maximum-throughput run, predicted by simulating the replica: fits its version's stack overheads, with the hardware factors held";
+
+/**
+ * Which configurations fit and which are held out: sorted by GPU, model, precision and TP, every
+ * second one is held out, so a check is a configuration none of whose runs the fit saw.
+ */
+function heldOutConfigurations(keys: readonly string[]): Set<string> {
+  const sorted = [...new Set(keys)].sort();
+  return new Set(sorted.filter((_, i) => i % 2 === 1));
+}
 
 export function loadMaxThroughputPoints(dir: string): { points: CalibrationPoint[]; skipped: SkippedRows[] } {
   const points: CalibrationPoint[] = [];
@@ -67,8 +82,10 @@ export function loadMaxThroughputPoints(dir: string): { points: CalibrationPoint
     entry.rows++;
     skipped.set(`${source}\u0000${reason}`, entry);
   };
-  for (const { file, source } of MAX_THROUGHPUT_FILES) {
+  for (const { file, stack, source } of MAX_THROUGHPUT_FILES) {
     const records = readRecords(join(dir, file));
+    const configuration = (row: Record<string, unknown>) => [row.gpu, row.model, row.precision, row.tensor_parallel, row.pipeline_parallel].join("/");
+    const heldOut = heldOutConfigurations(records.rows.filter((row) => GPU_NAMES[String(row.gpu)] && MODEL_NAMES[String(row.model)]).map(configuration));
     for (const row of records.rows) {
       const gpuId = GPU_NAMES[String(row.gpu)];
       const modelId = MODEL_NAMES[String(row.model)];
@@ -85,18 +102,20 @@ export function loadMaxThroughputPoints(dir: string): { points: CalibrationPoint
       const pp = Number(row.pipeline_parallel);
       const isl = Number(row.isl_tokens);
       const osl = Number(row.osl_tokens);
+      const check = heldOut.has(configuration(row));
       points.push({
-        source,
+        source: check ? source + HELD_OUT : source,
         metric: "output tok/s of the replica",
         label: `${modelId} ${gpuId} ${precision} TP${tp} ${isl}/${osl}`,
         family: GPUS[gpuId].family,
-        stack: "trtllm",
+        stack,
         pcie: tp > 1 && GPUS[gpuId].interconnect === "pcie",
         measured: Number(row.output_throughput_tokens_per_s_total),
-        checkOnly: CHECK,
-        predict: () => {
+        ...(check ? { checkOnly: CHECK } : { stackOnly: STACK_ONLY }),
+        predict: (calibration) => {
           try {
-            return estimate({ gpu: gpuId, model: modelId, precision, tp, pp, isl, osl, mode: { kind: "max_throughput" }, requests: BENCHMARK_REQUESTS[`${isl}/${osl}`] }).output_tokens_per_s;
+            const requests = BENCHMARK_REQUESTS[`${isl}/${osl}`];
+            return estimate({ gpu: gpuId, model: modelId, precision, tp, pp, isl, osl, mode: { kind: "max_throughput" }, stack, requests, calibration }).output_tokens_per_s;
           } catch (error) {
             // A configuration the model says does not fit predicts no throughput at all.
             if (error instanceof EstimateError) return 0;

@@ -10,6 +10,7 @@ import { US_PER_S, usToSeconds } from "./engine/index.js";
 import type { Precision } from "./catalog/precisions.js";
 import { simulate } from "./index.js";
 import { deployModel } from "./inference/deployment.js";
+import { resolveStack, type Calibration, type StackName } from "./inference/latency/efficiency.js";
 import { staticBatch } from "./inference/latency/static-batch.js";
 import { ScenarioError } from "./scenario/issues.js";
 import { ModelSchema, type BatchingEngineSpec, type ModelSpec, type ScenarioInput } from "./scenario/schema.js";
@@ -27,7 +28,7 @@ export interface EstimateInput {
   isl: number;
   osl: number;
   mode: EstimateMode;
-  stack?: "trtllm" | "vllm-2023";
+  stack?: StackName;
   maxNumSeqs?: number;
   maxBatchedTokens?: number;
   /**
@@ -36,6 +37,8 @@ export interface EstimateInput {
    * batches the last, partly empty batch lowers it, as in a real benchmark of that many requests.
    */
   requests?: number;
+  /** the efficiency factors (default: the ones in force); a calibration fit passes the ones it is trying */
+  calibration?: Calibration;
 }
 
 export interface EstimateResult {
@@ -88,7 +91,7 @@ export function estimate(input: EstimateInput): EstimateResult {
   checkNames(input);
   let maxNumSeqs = input.mode.kind === "max_throughput" ? 1 : Math.max(input.maxNumSeqs ?? 256, input.mode.kind === "batch" ? input.mode.size : input.mode.users);
   let spec = modelEntry(input, maxNumSeqs);
-  let { deployed, problems } = deployModel(spec, new DataFiles("."));
+  let { deployed, problems } = deployModel(spec, new DataFiles("."), undefined, input.calibration);
   if (deployed && input.mode.kind === "max_throughput") {
     // Offline: as many sequences as the KV cache holds whole, so none is ever evicted (TensorRT-LLM's
     // guaranteed-no-evict policy), capped at 2,048.
@@ -99,7 +102,7 @@ export function estimate(input: EstimateInput): EstimateResult {
       if (round > 0 && next >= maxNumSeqs) break;
       maxNumSeqs = next;
       spec = modelEntry(input, maxNumSeqs);
-      ({ deployed, problems } = deployModel(spec, new DataFiles(".")));
+      ({ deployed, problems } = deployModel(spec, new DataFiles("."), undefined, input.calibration));
     }
   }
   if (!deployed) {
@@ -111,6 +114,7 @@ export function estimate(input: EstimateInput): EstimateResult {
   }
   const kvTokens = deployed.memory.kvBlocks * deployed.memory.blockSize;
   const detail: Record<string, number | string> = {
+    stack: resolveStack(spec.engine.kind === "continuous_batching" ? spec.engine.stack : "trtllm"),
     gpus: deployed.gpusPerReplica,
     memory_gb_per_gpu: Number(deployed.memory.capacityGb.toFixed(2)),
     weights_gb_per_gpu: Number(deployed.memory.weightsGb.toFixed(2)),
@@ -165,7 +169,7 @@ export function estimate(input: EstimateInput): EstimateResult {
         };
   let result;
   try {
-    result = simulate(scenario);
+    result = simulate(scenario, { calibration: input.calibration });
   } catch (error) {
     if (error instanceof ScenarioError) throw new EstimateError(error.issues.map((i) => `${i.path}: ${i.message}`).join("; "));
     throw error;

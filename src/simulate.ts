@@ -15,6 +15,7 @@ import { Rollout } from "./control/rollout.js";
 import { BucketedLevel } from "./metrics/bucketed-level.js";
 import { defaultServerFor } from "./catalog/servers.js";
 import { createEngine, deployModel, type Deployed } from "./inference/index.js";
+import type { Calibration } from "./inference/latency/efficiency.js";
 import { prefixUnitTokens } from "./inference/batching-engine.js";
 import { Recorder, type RequestRecord } from "./metrics/recorder.js";
 import { accountsOf } from "./requests/scopes.js";
@@ -71,6 +72,8 @@ export interface SimulationOptions {
    * reproduces, for showing that results do not depend on how ties happen to be broken
    */
   shuffleTies?: boolean;
+  /** the latency model's efficiency factors (default: the ones in force); for a calibration fit trying others */
+  calibration?: Calibration;
 }
 
 /** Round trip between a client geo and a region: listed, else 0 within the region's own geo, else the default. */
@@ -113,7 +116,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const fleet = new Fleet(ctx, topology, intervalUs, warmupUs, durationUs, scenario.models.map((m) => m.name), options.debugChecks ?? false);
   const desiredTotal = new BucketedLevel(intervalUs, warmupUs, durationUs);
 
-  const deployments = scenario.models.map((m, i) => deployModel(m, data, topology.modelGpu[i]).deployed);
+  const deployments = scenario.models.map((m, i) => deployModel(m, data, topology.modelGpu[i], options.calibration).deployed);
   let frontend: Frontend | undefined;
   const sink = {
     completed: (req: number, firstTokenUs: number) => frontend!.completed(req, firstTokenUs),

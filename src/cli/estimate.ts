@@ -2,6 +2,7 @@
 import { readRecords, DataFileError } from "../workload/datafiles.js";
 import { estimate, EstimateError, type EstimateInput, type EstimateMode, type EstimateResult } from "../estimate.js";
 import type { Precision } from "../catalog/precisions.js";
+import { STACK_NAMES, type StackName } from "../inference/latency/efficiency.js";
 import { csvLine } from "../report/csv.js";
 import { roundNumbers, significant } from "../report/round.js";
 import { writeWhole } from "../report/write.js";
@@ -19,7 +20,7 @@ export interface EstimateOptions {
   batch?: number;
   concurrency?: number;
   maxThroughput: boolean;
-  stack?: "trtllm" | "vllm-2023";
+  stack?: StackName;
   points?: string;
   out?: string;
 }
@@ -82,10 +83,12 @@ function rowInput(row: Record<string, unknown>, stack: EstimateOptions["stack"])
     if (!Number.isInteger(n)) throw new RowError(`column ${c}: expected an integer, got ${JSON.stringify(v)}`);
     return n;
   };
+  const named = text("stack");
+  if (named !== "" && !(STACK_NAMES as readonly string[]).includes(named)) throw new RowError(`column stack: unknown stack ${JSON.stringify(named)}. Known: ${STACK_NAMES.join(", ")}`);
   const flag = text("max_throughput").toLowerCase();
   const mode = modeOf(int("batch"), int("concurrency"), flag === "1" || flag === "true" || flag === "yes");
   if (typeof mode === "string") throw new RowError(mode.replace(/--(\w+)(-throughput)?/g, (m) => m.slice(2).replace("-", "_")));
-  return { gpu: text("gpu"), model: text("model"), precision: text("precision") as Precision, tp: int("tp") ?? 1, pp: int("pp") ?? 1, isl: int("isl") ?? NaN, osl: int("osl") ?? NaN, mode, stack };
+  return { gpu: text("gpu"), model: text("model"), precision: text("precision") as Precision, tp: int("tp") ?? 1, pp: int("pp") ?? 1, isl: int("isl") ?? NaN, osl: int("osl") ?? NaN, mode, stack: named === "" ? stack : (named as StackName) };
 }
 
 /**
@@ -104,7 +107,7 @@ function estimatePoints(file: string, out: string | undefined, stack: EstimateOp
   const header = records.rows.length > 0 ? Object.keys(records.rows[0]) : [];
   const required = ["gpu", "model", "precision", "tp", "isl", "osl"];
   const missing = required.filter((c) => !header.includes(c));
-  if (missing.length > 0) throw new UsageError(`${file}: missing column(s) ${missing.join(", ")} (expected gpu,model,precision,tp,isl,osl, optionally pp, and one of batch, concurrency, max_throughput)`);
+  if (missing.length > 0) throw new UsageError(`${file}: missing column(s) ${missing.join(", ")} (expected gpu,model,precision,tp,isl,osl, optionally pp and stack, and one of batch, concurrency, max_throughput)`);
   // An earlier output file can be fed back in: its estimate columns are replaced, not repeated.
   const produced = new Set<string>([...OUTPUT_COLUMNS, ERROR_COLUMN]);
   const inputColumns = header.filter((c) => !produced.has(c));

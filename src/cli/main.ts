@@ -9,6 +9,7 @@ import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { exitCodes, handleErrors, UsageError } from "./errors.js";
 import { printErr } from "./terminal.js";
+import { NEWEST_TRTLLM, STACK_NAMES, type StackName } from "../inference/latency/efficiency.js";
 
 const setOption = {
   type: "string",
@@ -192,10 +193,15 @@ async function main(): Promise<void> {
           .option("batch", { type: "number", requiresArg: true, describe: "a static batch of N requests (closed form)" })
           .option("concurrency", { type: "number", requiresArg: true, describe: "N users in a closed loop (simulated)" })
           .option("max-throughput", { type: "boolean", default: false, describe: "offline serving, in-flight batching limited by KV memory (simulated)" })
-          .option("stack", { type: "string", requiresArg: true, choices: ["trtllm", "vllm-2023"], describe: "calibrated serving stack (default trtllm)" })
+          .option("stack", {
+            type: "string",
+            requiresArg: true,
+            choices: STACK_NAMES,
+            describe: `calibrated serving stack and version (default ${NEWEST_TRTLLM}; trtllm names the newest TensorRT-LLM); a --points file may give a stack column instead`,
+          })
           .option("points", {
             type: "string",
-            describe: "CSV of points: gpu,model,precision,tp,isl,osl, optionally pp, and one of batch, concurrency, max_throughput; a row that cannot run gets its reason in an error column",
+            describe: "CSV of points: gpu,model,precision,tp,isl,osl, optionally pp and stack, and one of batch, concurrency, max_throughput; a row that cannot run gets its reason in an error column",
           })
           .option("out", { type: "string", requiresArg: true, describe: "with --points: write the result CSV here instead of stdout" }),
       async (args) => {
@@ -211,7 +217,7 @@ async function main(): Promise<void> {
           batch: args.batch,
           concurrency: args.concurrency,
           maxThroughput: args["max-throughput"],
-          stack: args.stack as "trtllm" | "vllm-2023" | undefined,
+          stack: args.stack as StackName | undefined,
           points: args.points,
           out: args.out,
         });

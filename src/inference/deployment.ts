@@ -10,7 +10,7 @@ import type { ModelSpec } from "../scenario/schema.js";
 import { unknownName, type PathSegment } from "../scenario/issues.js";
 import type { DataFiles } from "../workload/datafiles.js";
 import { gpuMemoryBytes } from "../catalog/gpu-memory.js";
-import { HARDWARE_EFFICIENCY, PCIE_ALL_REDUCE, STACK_OVERHEADS, type Stack } from "./latency/efficiency.js";
+import { CURRENT_CALIBRATION, resolveStack, type Calibration, type Stack } from "./latency/efficiency.js";
 import { ProfileModel } from "./latency/profile.js";
 import { RooflineModel } from "./latency/roofline.js";
 import type { LatencyModel } from "./latency/shape.js";
@@ -155,7 +155,7 @@ export function planMemory(gpu: GpuSpec, a: Architecture, precision: Precision, 
   const activations = activationsGb(a, tp, options);
   const runtime = runtimeGb(tp);
   const fixed = weightsGb + activations + runtime;
-  const trtllm = options.stack === "trtllm";
+  const trtllm = options.stack.startsWith("trtllm");
   const kvGb = trtllm ? (capacityGb - fixed) * options.kvCacheFreeFraction : capacityGb * options.gpuMemoryUtilization - fixed;
   const rule = trtllm
     ? `TensorRT-LLM: kv_cache_free_fraction ${options.kvCacheFreeFraction} of the memory left after weights, activations and runtime buffers`
@@ -169,7 +169,12 @@ export function planMemory(gpu: GpuSpec, a: Architecture, precision: Precision, 
  * Plans an LLM model entry; returns problems (with the field they concern) instead of throwing.
  * `gpuId` is the GPU of the servers the model was placed on, when the scenario does not name one.
  */
-export function deployModel(spec: ModelSpec, data: DataFiles, gpuId?: string): { deployed?: Deployed; problems: { path: PathSegment[]; message: string }[] } {
+export function deployModel(
+  spec: ModelSpec,
+  data: DataFiles,
+  gpuId?: string,
+  calibration: Calibration = CURRENT_CALIBRATION,
+): { deployed?: Deployed; problems: { path: PathSegment[]; message: string }[] } {
   const problems: { path: PathSegment[]; message: string }[] = [];
   const engine = spec.engine;
   if (engine.kind !== "continuous_batching") return { problems };
@@ -192,7 +197,7 @@ export function deployModel(spec: ModelSpec, data: DataFiles, gpuId?: string): {
   const precision = spec.precision;
   const kvBytes = KV_BYTES[spec.kv_cache_precision ?? (precision === "fp8" ? "fp8" : "fp16")];
   const options: DeploymentOptions = {
-    stack: engine.stack,
+    stack: resolveStack(engine.stack),
     maxBatchedTokens: engine.max_batched_tokens,
     maxNumSeqs: engine.max_num_seqs,
     blockSize: engine.block_size,
@@ -223,9 +228,9 @@ export function deployModel(spec: ModelSpec, data: DataFiles, gpuId?: string): {
       kvBytes,
       tensorParallel: tp,
       pipelineParallel: pp,
-      hardware: HARDWARE_EFFICIENCY[gpu.family],
-      overheads: STACK_OVERHEADS[engine.stack],
-      pcie: PCIE_ALL_REDUCE,
+      hardware: calibration.hardware[gpu.family],
+      overheads: calibration.stacks[options.stack],
+      pcie: calibration.pcie,
     });
   }
   return {

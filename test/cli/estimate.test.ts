@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { estimate } from "../../src/estimate.js";
 import { readRecords } from "../../src/workload/datafiles.js";
+import { significant } from "../../src/report/round.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fleetsim-estimate-"));
 const POINT = ["--gpu", "h100-sxm", "--model", "llama-3.1-70b", "--precision", "fp8", "--tp", "4", "--isl", "128", "--osl", "2048"];
@@ -145,5 +146,35 @@ describe("fleetsim estimate", () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/llama-3\.1-70b in bf16 does not fit: each of the 1 GPU\(s\) has 85\.5 GB and needs 141\.1 GB of weights .* runtime buffers, leaving no room for a KV block/);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("names the engine version with --stack or a stack column, the newest TensorRT-LLM by default", () => {
+    const point = (stack?: string) => {
+      const { code, stdout, stderr } = runCli(["estimate", ...POINT, "--batch", "64", ...(stack ? ["--stack", stack] : [])]);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      return JSON.parse(stdout) as { stack: string; output_tokens_per_s: number };
+    };
+    const newest = point();
+    expect(newest.stack).toBe("trtllm-1.0");
+    expect(point("trtllm").stack).toBe("trtllm-1.0");
+    const older = point("trtllm-0.14");
+    expect(older.stack).toBe("trtllm-0.14");
+    // Each version has its own fitted overheads, so the same point comes out differently.
+    expect(older.output_tokens_per_s).not.toBe(newest.output_tokens_per_s);
+    const bad = runCli(["estimate", ...POINT, "--batch", "64", "--stack", "trtllm-2.0"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/trtllm-1\.0/);
+
+    const input = join(dir, "stacks.csv");
+    writeFileSync(input, "gpu,model,precision,tp,isl,osl,batch,stack\n" + ["", "trtllm-1.0", "trtllm-0.14", "vllm-2023", "tensorrt"].map((s) => `h100-sxm,llama-3.1-70b,fp8,4,128,2048,64,${s}`).join("\n") + "\n");
+    const out = join(dir, "stacks-out.csv");
+    expect(runCli(["estimate", "--points", input, "--out", out, "--stack", "trtllm-0.14"]).code).toBe(0);
+    const rows = readRecords(out).rows;
+    // A blank cell takes --stack; a named one overrides it; an unknown one is that row's error.
+    expect(rows[0].output_tokens_per_s).toBe(rows[2].output_tokens_per_s);
+    expect(rows[1].output_tokens_per_s).toBe(String(significant(newest.output_tokens_per_s)));
+    expect(new Set(rows.slice(0, 4).map((r) => r.output_tokens_per_s)).size).toBe(3);
+    expect(rows[4].error).toMatch(/column stack: unknown stack "tensorrt"\. Known: trtllm-1\.0, trtllm-0\.14, trtllm-0\.9, vllm-2023, trtllm/);
   });
 });

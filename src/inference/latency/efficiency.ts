@@ -46,7 +46,7 @@ export interface PcieAllReduce {
  * CPU sockets, and a pair may well be split across them. The fit gives a pair ~80 µs and a group ~33
  * µs per all-reduce, at 0.57 of the link: slower than NCCL's best, as measured engines are.
  */
-export const PCIE_ALL_REDUCE: PcieAllReduce = { pairUs: 79.5, groupUs: 32.6, busEfficiency: 0.558 };
+export const PCIE_ALL_REDUCE: PcieAllReduce = { pairUs: 78.7, groupUs: 32.3, busEfficiency: 0.558 };
 
 /** What the serving software adds or loses on top of the hardware: its kernels and its CPU overheads. */
 export interface StackOverheads {
@@ -69,21 +69,52 @@ export interface StackOverheads {
   collectiveEfficiency: number;
 }
 
-export type Stack = "trtllm" | "vllm-2023" | "kernels";
+/**
+ * The serving software a scenario or an estimate can name, each calibrated on public measurements of
+ * that version (bench/calibration.md): TensorRT-LLM 0.9 on NVIDIA's static-batch tables and the DLI
+ * batches of 1-8; 0.14 and 1.0 on half of the configurations of their maximum-throughput tables (the
+ * other half are checks); vLLM as the Splitwise authors profiled it in 2023. Newest first.
+ */
+export const SERVING_STACKS = ["trtllm-1.0", "trtllm-0.14", "trtllm-0.9", "vllm-2023"] as const;
+export type ServingStack = (typeof SERVING_STACKS)[number];
+/** `kernels`: bare operators, as Vidur profiles them (calibration only). */
+export type Stack = ServingStack | "kernels";
+/** What `trtllm` alone names: the newest TensorRT-LLM calibrated. */
+export const NEWEST_TRTLLM: ServingStack = "trtllm-1.0";
+/** Names a scenario or `estimate --stack` accepts: every stack, and `trtllm` for the newest of its versions. */
+export const STACK_NAMES = [...SERVING_STACKS, "trtllm"] as const;
+export type StackName = (typeof STACK_NAMES)[number];
+export function resolveStack(name: StackName): ServingStack {
+  return name === "trtllm" ? NEWEST_TRTLLM : name;
+}
 
 export const HARDWARE_EFFICIENCY: Record<GpuFamily, HardwareEfficiency> = {
   ampere: { gemmMfu: 0.703, lowPrecisionGemmMfu: 0.5, memoryEfficiency: 0.776, layerKernelUs: 40.2, allReducePairUs: 3, allReduceGroupUs: 51.3, interconnectEfficiency: 0.773 },
   hopper: { gemmMfu: 0.675, lowPrecisionGemmMfu: 0.646, memoryEfficiency: 0.884, layerKernelUs: 32.4, allReducePairUs: 19.5, allReduceGroupUs: 35, interconnectEfficiency: 0.78 },
   // No Ada GPU in the catalog has NVLink (the L40S uses PCIE_ALL_REDUCE), so Ada's NVLink all-reduce
   // figures are not fitted: they are Hopper's, for an inline Ada GPU that declares NVLink.
-  ada: { gemmMfu: 0.62, lowPrecisionGemmMfu: 0.678, memoryEfficiency: 0.856, layerKernelUs: 46.5, allReducePairUs: 19.5, allReduceGroupUs: 35, interconnectEfficiency: 0.78 },
+  ada: { gemmMfu: 0.62, lowPrecisionGemmMfu: 0.678, memoryEfficiency: 0.856, layerKernelUs: 47.4, allReducePairUs: 19.5, allReduceGroupUs: 35, interconnectEfficiency: 0.78 },
   // No published measurements for Blackwell here: Hopper's factors are assumed.
   blackwell: { gemmMfu: 0.675, lowPrecisionGemmMfu: 0.646, memoryEfficiency: 0.884, layerKernelUs: 32.4, allReducePairUs: 19.5, allReduceGroupUs: 35, interconnectEfficiency: 0.78 },
 };
 
 export const STACK_OVERHEADS: Record<Stack, StackOverheads> = {
-  trtllm: { stepUs: 1060, layerUs: 0, prefillLayerExtraUs: 58.1, sequenceUs: 14, attentionMfu: 0.482, decodeAttentionEfficiency: 1, collectiveEfficiency: 0.929 },
+  "trtllm-1.0": { stepUs: 1030, layerUs: 5.49, prefillLayerExtraUs: 13.9, sequenceUs: 5.99, attentionMfu: 0.644, decodeAttentionEfficiency: 1.05, collectiveEfficiency: 0.874 },
+  // Prompt attention at its bound (0.75 of the 16-bit peak): 0.14's long prompts want more than the bound allows.
+  "trtllm-0.14": { stepUs: 2820, layerUs: 7.68, prefillLayerExtraUs: 27.9, sequenceUs: 3.36, attentionMfu: 0.75, decodeAttentionEfficiency: 0.821, collectiveEfficiency: 0.787 },
+  "trtllm-0.9": { stepUs: 1070, layerUs: 0, prefillLayerExtraUs: 57.5, sequenceUs: 14.6, attentionMfu: 0.468, decodeAttentionEfficiency: 1.02, collectiveEfficiency: 0.929 },
   "vllm-2023": { stepUs: 2360, layerUs: 131, prefillLayerExtraUs: 0.00104, sequenceUs: 306, attentionMfu: 0.147, decodeAttentionEfficiency: 0.947, collectiveEfficiency: 0.365 },
   // Bare kernels, as in Vidur's operator profiles: no serving-engine overheads.
   kernels: { stepUs: 0, layerUs: 0, prefillLayerExtraUs: 0, sequenceUs: 0, attentionMfu: 0.5, decodeAttentionEfficiency: 1, collectiveEfficiency: 1 },
 };
+
+/** A whole set of factors: what the latency model needs besides the GPU and the model. */
+export interface Calibration {
+  hardware: Record<GpuFamily, HardwareEfficiency>;
+  stacks: Record<Stack, StackOverheads>;
+  /** all-reduce among GPUs that share only PCIe, whatever their family */
+  pcie: PcieAllReduce;
+}
+
+/** The factors in force. */
+export const CURRENT_CALIBRATION: Calibration = { hardware: HARDWARE_EFFICIENCY, stacks: STACK_OVERHEADS, pcie: PCIE_ALL_REDUCE };

@@ -56,11 +56,12 @@ export class RooflineModel implements LatencyModel {
   constructor(readonly deployment: Deployment) {
     const { gpu, model, precision, tensorParallel: tp, hardware } = deployment;
     const p = PRECISIONS[precision];
-    const computePeak = gpu.tflops[p.compute] ?? gpu.tflops.bf16;
+    const sustained = gpu.sustainedPeakFraction ?? 1;
+    const computePeak = (gpu.tflops[p.compute] ?? gpu.tflops.bf16) * sustained;
     const lowPrecision = p.compute !== "bf16" && gpu.tflops[p.compute] !== undefined;
     this.layers = model.layers;
     this.linearFlopPerUs = computePeak * 1e6 * (lowPrecision ? hardware.lowPrecisionGemmMfu : hardware.gemmMfu);
-    this.attentionFlopPerUs = gpu.tflops.bf16 * 1e6 * deployment.overheads.attentionMfu;
+    this.attentionFlopPerUs = gpu.tflops.bf16 * sustained * 1e6 * deployment.overheads.attentionMfu;
     this.bytesPerUs = gpu.memoryTbPerS * 1e6 * hardware.memoryEfficiency;
 
     const active = linearParamsPerLayer(model, model.expertsPerToken);

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { count, timeDistribution } from "../fields.js";
 import { atMost, LIMITS } from "../limits.js";
+import { NEWEST_TRTLLM, SERVING_STACKS, STACK_NAMES } from "../../inference/latency/efficiency.js";
 
 const QueueEngine = z
   .strictObject({
@@ -46,9 +47,11 @@ const ContinuousBatchingEngine = z
       .default(0.9)
       .describe("TensorRT-LLM stack: share of the memory left after weights, activations and runtime buffers given to the KV cache (TensorRT-LLM's KvCacheConfig free_gpu_memory_fraction, default 0.9)"),
     stack: z
-      .enum(["trtllm", "vllm-2023"])
-      .default("trtllm")
-      .describe("serving software whose calibrated overheads and kernel efficiencies apply (see bench/calibration.md)"),
+      .enum(STACK_NAMES)
+      .default(NEWEST_TRTLLM)
+      .describe(
+        `serving software, by version, whose calibrated overheads and kernel efficiencies apply (bench/calibration.md): ${SERVING_STACKS.join(", ")}; \`trtllm\` names the newest calibrated TensorRT-LLM (${NEWEST_TRTLLM}), the default`,
+      ),
     latency: z
       .discriminatedUnion("kind", [
         z.strictObject({ kind: z.literal("roofline") }).describe("the calibrated roofline model"),
