@@ -6,6 +6,7 @@
  *  - at maximum throughput: offline, many requests at once, in-flight batching limited by KV memory
  *    (simulated), the way TensorRT-LLM's and vLLM's throughput benchmarks run.
  */
+import type { SpeculativeReport } from "./report/report-types.js";
 import { US_PER_S, usToSeconds } from "./engine/index.js";
 import type { Precision } from "./catalog/precisions.js";
 import { simulate } from "./index.js";
@@ -37,6 +38,8 @@ export interface EstimateInput {
    * batches the last, partly empty batch lowers it, as in a real benchmark of that many requests.
    */
   requests?: number;
+  /** speculative decoding: a draft model (catalog id) proposing `tokens` per step, each accepted with probability `acceptanceRate` */
+  speculative?: { draftModel: string; tokens: number; acceptanceRate: number };
   /** the efficiency factors (default: the ones in force); a calibration fit passes the ones it is trying */
   calibration?: Calibration;
 }
@@ -64,6 +67,9 @@ export const PRECISION_NAMES: readonly Precision[] = ["fp16", "bf16", "fp8", "in
 /** The model entry a one-model scenario would have: what the estimate sets, the schema's defaults for the rest. */
 function modelEntry(input: EstimateInput, maxNumSeqs: number): ModelSpec {
   const maxBatchedTokens = input.maxBatchedTokens ?? EngineDefaults.max_batched_tokens;
+  const s = input.speculative;
+  // Every running sequence verifies k + 1 tokens in an iteration.
+  const width = s ? s.tokens + 1 : 1;
   return ModelSchema.parse({
     name: "estimate",
     model: input.model,
@@ -71,7 +77,13 @@ function modelEntry(input: EstimateInput, maxNumSeqs: number): ModelSpec {
     precision: input.precision,
     tensor_parallel: input.tp,
     pipeline_parallel: input.pp ?? 1,
-    engine: { kind: "continuous_batching", max_num_seqs: maxNumSeqs, max_batched_tokens: Math.max(maxBatchedTokens, maxNumSeqs), stack: input.stack },
+    engine: {
+      kind: "continuous_batching",
+      max_num_seqs: maxNumSeqs,
+      max_batched_tokens: Math.max(maxBatchedTokens, maxNumSeqs * width),
+      stack: input.stack,
+      ...(s ? { speculative: { draft_model: s.draftModel, draft_tokens: s.tokens, acceptance_rate: s.acceptanceRate } } : {}),
+    },
   });
 }
 
@@ -124,6 +136,7 @@ export function estimate(input: EstimateInput): EstimateResult {
   };
 
   if (input.mode.kind === "batch") {
+    if (input.speculative) throw new EstimateError("--batch is a closed form without a draft model: estimate speculative decoding with --concurrency N or --max-throughput (simulated)");
     const batch = input.mode.size;
     if (batch * (input.isl + input.osl) > kvTokens) {
       throw new EstimateError(`a batch of ${batch} x ${input.isl + input.osl} tokens needs ${batch * (input.isl + input.osl)} tokens of KV cache; the replica holds ${kvTokens}`);
@@ -191,6 +204,18 @@ export function estimate(input: EstimateInput): EstimateResult {
       ...(input.mode.kind === "concurrency"
         ? { concurrency: users, mean_batch_size: Number((report.by_model.estimate.replicas_detail[0]?.mean_batch_size ?? 0).toFixed(2)) }
         : { requests: report.requests.completed, max_num_seqs: maxNumSeqs }),
+      ...speculativeDetail(report.by_model.estimate.speculative_decoding, l.tpot_s.mean),
     },
+  };
+}
+
+/** With a draft: tokens per verify step (seen, and E), the draft's acceptance as vLLM counts it, and time per output token (a gap between tokens is a whole step). */
+function speculativeDetail(s: SpeculativeReport | undefined, tpotS: number | null | undefined): Record<string, number> {
+  if (!s) return {};
+  return {
+    tokens_per_step: s.tokens_per_step ?? NaN,
+    expected_tokens_per_step: s.expected_tokens_per_step,
+    draft_acceptance: s.draft_acceptance ?? NaN,
+    tpot_ms: (tpotS ?? NaN) * 1e3,
   };
 }

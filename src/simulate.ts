@@ -123,7 +123,14 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     refused: (req: number, outcome: Outcome) => frontend!.refused(req, outcome),
     failed: (req: number) => frontend!.failed(req),
   };
-  const engineOptions = { windowFromUs: warmupUs, windowToUs: durationUs, scopeCount: recorder.grid.size, debugChecks: options.debugChecks ?? false, eagerBatching: options.eagerBatching ?? false };
+  const engineOptions = {
+    windowFromUs: warmupUs,
+    windowToUs: durationUs,
+    scopeCount: recorder.grid.size,
+    debugChecks: options.debugChecks ?? false,
+    eagerBatching: options.eagerBatching ?? false,
+    acceptanceByTenant: tenants.map((t) => t.speculative_acceptance_rate),
+  };
   const traces = tenants.map((t) => (t.arrival.kind === "trace" ? loadTrace(data, t.arrival.file, t.arrival.format) : undefined));
   // One key size per model's prefix cache: a KV block, or the hash-id grain of a trace one of its tenants replays.
   const prefixUnits = scenario.models.map((spec) =>

@@ -16,6 +16,8 @@ export interface ServerType {
   purchaseUsd?: number;
   /** power-on to operating system ready */
   bootS: number;
+  /** host (CPU) memory, GB of 1e9 bytes, where known: what KV offload may use */
+  hostMemoryGb?: number;
   source: string;
 }
 
@@ -30,6 +32,13 @@ const SPLITWISE_POWER = "SplitwiseSim configs (../shared/data/calibration/splitw
 const HGX_H100_HOST = { hostIdleW: 2200, hostMaxW: 4600 };
 const HGX_A100_HOST = { hostIdleW: 996, hostMaxW: 3300 };
 
+/**
+ * Host memory: AWS lists instance memory in GiB (aws.amazon.com/ec2/instance-types, accelerated
+ * computing: p5.48xlarge and p5e.48xlarge 2,048 GiB, p4d.24xlarge 1,152 GiB, g5.xlarge 16 GiB); NVIDIA's
+ * DGX H100 and DGX A100 (80 GB) datasheets give 2 TB of system memory.
+ */
+const AWS_GIB = 1.073741824;
+
 export const SERVER_TYPES: Record<string, ServerType> = {
   "p5.48xlarge": {
     id: "p5.48xlarge",
@@ -38,6 +47,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     ...HGX_H100_HOST,
     usdPerHour: 55.04,
     bootS: 300,
+    hostMemoryGb: AWS_GIB * 2048,
     source: `8 x H100 SXM (AWS). $55.04/h: AWS on-demand after the June-2025 cut, as in SCENARIO-FORMAT.md (${PRICES_CSV} lists 98.32 before the cut and derives 54.08 after it). Host power: ${SPLITWISE_POWER}, DGX-H100`,
   },
   "p5e.48xlarge": {
@@ -47,6 +57,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     ...HGX_H100_HOST,
     usdPerHour: 107.0,
     bootS: 300,
+    hostMemoryGb: AWS_GIB * 2048,
     source: `8 x H200 (AWS). $107/h: third-party list-price estimate, low confidence (${PRICES_CSV}). Host power as an HGX H100 (same baseboard class)`,
   },
   "p4d.24xlarge": {
@@ -56,6 +67,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     ...HGX_A100_HOST,
     usdPerHour: 32.77,
     bootS: 300,
+    hostMemoryGb: AWS_GIB * 1152,
     source: `8 x A100 40GB (AWS). $32.77/h on demand (${PRICES_CSV}). Host power: ${SPLITWISE_POWER}, DGX-A100`,
   },
   "g5.xlarge": {
@@ -66,6 +78,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     hostMaxW: 150,
     usdPerHour: 1.006,
     bootS: 120,
+    hostMemoryGb: AWS_GIB * 16,
     source: `1 x A10G (AWS). $1.006/h on demand (${PRICES_CSV}). Host power is an estimate for a 4-vCPU share of a server, unverified`,
   },
   "dgx-h100": {
@@ -75,6 +88,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     ...HGX_H100_HOST,
     purchaseUsd: 300_000,
     bootS: 420,
+    hostMemoryGb: 2048,
     source: `NVIDIA DGX H100, owned. Host power: ${SPLITWISE_POWER}. $300,000 purchase price: a commonly quoted estimate, not from a stored source`,
   },
   "dgx-a100": {
@@ -84,6 +98,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     ...HGX_A100_HOST,
     purchaseUsd: 200_000,
     bootS: 420,
+    hostMemoryGb: 2048,
     source: `NVIDIA DGX A100 (80 GB), owned. Host power: ${SPLITWISE_POWER}. $200,000 purchase price: a commonly quoted estimate, not from a stored source`,
   },
 };

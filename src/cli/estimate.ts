@@ -7,6 +7,7 @@ import { csvLine } from "../report/csv.js";
 import { roundNumbers, significant } from "../report/round.js";
 import { writeWhole } from "../report/write.js";
 import { UsageError } from "./errors.js";
+import { LIMITS } from "../scenario/limits.js";
 import { printOut, printErr } from "./terminal.js";
 
 export interface EstimateOptions {
@@ -21,6 +22,9 @@ export interface EstimateOptions {
   concurrency?: number;
   maxThroughput: boolean;
   stack?: StackName;
+  draftModel?: string;
+  draftTokens?: number;
+  acceptanceRate?: number;
   points?: string;
   out?: string;
 }
@@ -47,7 +51,7 @@ export function estimateCommand(o: EstimateOptions): void {
   if (missing.length > 0) throw new UsageError(`estimate needs ${missing.map((m) => `--${m}`).join(", ")} (or --points FILE)`);
   const mode = modeOf(o.batch, o.concurrency, o.maxThroughput);
   if (typeof mode === "string") throw new UsageError(mode);
-  const input: EstimateInput = { gpu: o.gpu!, model: o.model!, precision: o.precision as Precision, tp: o.tp, pp: o.pp, isl: o.isl!, osl: o.osl!, mode, stack: o.stack };
+  const input: EstimateInput = { gpu: o.gpu!, model: o.model!, precision: o.precision as Precision, tp: o.tp, pp: o.pp, isl: o.isl!, osl: o.osl!, mode, stack: o.stack, speculative: speculativeOf(o) };
   let result;
   try {
     result = estimate(input);
@@ -68,6 +72,16 @@ export function estimateCommand(o: EstimateOptions): void {
     ...result.detail,
   };
   printOut(JSON.stringify(roundNumbers(out), null, 2) + "\n");
+}
+
+/** --draft-model, --draft-tokens and --acceptance-rate: all three or none. */
+function speculativeOf(o: EstimateOptions): EstimateInput["speculative"] {
+  const given = [o.draftModel, o.draftTokens, o.acceptanceRate].filter((x) => x !== undefined).length;
+  if (given === 0) return undefined;
+  if (given < 3) throw new UsageError("speculative decoding needs --draft-model, --draft-tokens and --acceptance-rate together");
+  if (!Number.isInteger(o.draftTokens) || o.draftTokens! < 1 || o.draftTokens! > LIMITS.draftTokens.max) throw new UsageError(`--draft-tokens: expected an integer from 1 to ${LIMITS.draftTokens.max}, got ${o.draftTokens}`);
+  if (!(o.acceptanceRate! >= 0 && o.acceptanceRate! <= 1)) throw new UsageError(`--acceptance-rate: expected a probability from 0 to 1, got ${o.acceptanceRate}`);
+  return { draftModel: o.draftModel!, tokens: o.draftTokens!, acceptanceRate: o.acceptanceRate! };
 }
 
 /** A row of a points file that cannot be estimated as written. */

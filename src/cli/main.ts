@@ -199,6 +199,9 @@ async function main(): Promise<void> {
             choices: STACK_NAMES,
             describe: `calibrated serving stack and version (default ${NEWEST_TRTLLM}; trtllm names the newest TensorRT-LLM); a --points file may give a stack column instead`,
           })
+          .option("draft-model", { type: "string", requiresArg: true, describe: "speculative decoding: the draft model (catalog id), on the target's GPUs; with --draft-tokens and --acceptance-rate" })
+          .option("draft-tokens", { type: "number", requiresArg: true, describe: "speculative decoding: tokens the draft proposes per step (k)" })
+          .option("acceptance-rate", { type: "number", requiresArg: true, describe: "speculative decoding: per-token acceptance probability a; tokens per step E = (1 - a^(k+1)) / (1 - a)" })
           .option("points", {
             type: "string",
             describe: "CSV of points: gpu,model,precision,tp,isl,osl, optionally pp and stack, and one of batch, concurrency, max_throughput; a row that cannot run gets its reason in an error column",
@@ -218,6 +221,9 @@ async function main(): Promise<void> {
           concurrency: args.concurrency,
           maxThroughput: args["max-throughput"],
           stack: args.stack as StackName | undefined,
+          draftModel: args["draft-model"],
+          draftTokens: args["draft-tokens"],
+          acceptanceRate: args["acceptance-rate"],
           points: args.points,
           out: args.out,
         });

@@ -72,6 +72,7 @@ function serverTypes(scenario: Scenario): Map<string, ServerType> {
       usdPerHour: t.usd_per_hour,
       purchaseUsd: t.purchase_usd,
       bootS: t.boot_time,
+      hostMemoryGb: t.host_memory_gb,
       source: "scenario server_types",
     });
   }
@@ -281,3 +282,40 @@ export function checkFaults(scenario: Scenario, t: Topology): Problem[] {
   });
   return problems;
 }
+
+/**
+ * KV offload's host memory against the servers that would hold it: every replica of a model on one
+ * server keeps its own `host_memory_gb`, and together they must fit the server type's host memory
+ * (where the type says how much it has). Offload also needs the prefix cache whose blocks it keeps.
+ */
+export function checkOffloadMemory(scenario: Scenario, t: Topology): Problem[] {
+  const problems: Problem[] = [];
+  scenario.models.forEach((model, mi) => {
+    const engine = model.engine;
+    if (engine.kind !== "continuous_batching" || !engine.kv_offload) return;
+    const path: PathSegment[] = ["models", mi, "engine", "kv_offload"];
+    if (!engine.prefix_caching) {
+      problems.push({ path, message: "KV offload keeps the prefix-cache blocks evicted from GPU memory: it needs prefix_caching: true" });
+      return;
+    }
+    const need = gpusPerReplica(model);
+    const gpu = t.modelGpu[mi];
+    const regions = new Set(t.modelRegions[mi]);
+    const types = new Map<string, ServerType>();
+    for (const s of t.servers) if (s.type.gpu === gpu && regions.has(t.azs[s.az].region)) types.set(s.type.id, s.type);
+    for (const type of types.values()) {
+      if (type.hostMemoryGb === undefined || need > type.gpus) continue;
+      const perServer = Math.floor(type.gpus / need);
+      const wanted = perServer * engine.kv_offload.host_memory_gb;
+      if (wanted > type.hostMemoryGb) {
+        problems.push({
+          path: [...path, "host_memory_gb"],
+          message: `${perServer} replica(s) of ${model.name} fit on a ${type.id} (${type.gpus} GPUs, ${need} each) and would hold ${formatGb(wanted)} GB of host memory together; it has ${formatGb(type.hostMemoryGb)} GB`,
+        });
+      }
+    }
+  });
+  return problems;
+}
+
+const formatGb = (gb: number) => (Number.isInteger(gb) ? String(gb) : gb.toFixed(1));

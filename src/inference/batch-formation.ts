@@ -37,6 +37,8 @@ export interface BatchLimits {
   prefixCaching: boolean;
   /** KV blocks kept free when admitting, so running sequences can grow */
   watermarkBlocks: number;
+  /** tokens a decoding sequence takes in an iteration: 1, or k + 1 verifying a speculative draft (budget and KV slots) */
+  decodeWidth: number;
 }
 
 /** The requests waiting at a replica, in the order they should be admitted: the admission order. */
@@ -67,10 +69,13 @@ export interface FormedBatch {
   recomputeTokens: number;
   /** admissions so far at this replica: the next admitted sequence's order */
   admissions: number;
+  /** prompt tokens read back from the KV offload tiers for this iteration, and the time that takes (µs) */
+  loadedTokens: number;
+  loadUs: number;
 }
 
 export function emptyBatch(): FormedBatch {
-  return { batch: [], shape: emptyShape(), decodeOnly: true, admitted: [], preempted: [], recomputeTokens: 0, admissions: 0 };
+  return { batch: [], shape: emptyShape(), decodeOnly: true, admitted: [], preempted: [], recomputeTokens: 0, admissions: 0, loadedTokens: 0, loadUs: 0 };
 }
 
 /**
@@ -118,6 +123,7 @@ export interface Formation {
  */
 export function formBatch(f: Formation, running: RunningSet, waiting: WaitingLine, out: FormedBatch): void {
   startBatch(out);
+  out.shape.decodeWidth = f.limits.decodeWidth;
   if (f.alwaysLayOut || !continuesWhole(f, running)) running.layOut();
   const group = running.group;
   // The group's members each decode a token; continuesWhole found their blocks (none while laid out).
@@ -142,7 +148,7 @@ function continuesWhole(f: Formation, running: RunningSet): boolean {
   let demand = group.count;
   let blocks = 0;
   for (const req of running.listed) {
-    const tokens = seqs.decoding[req] ? 1 : seqs.prefillTarget(req, requests.inputTokens[req]) - seqs.computed[req];
+    const tokens = seqs.decoding[req] ? f.limits.decodeWidth : seqs.prefillTarget(req, requests.inputTokens[req]) - seqs.computed[req];
     demand += tokens;
     const need = kv.shortfall(req, seqs.computed[req] + tokens);
     if (need > 0) blocks += need;
@@ -155,6 +161,8 @@ function startBatch(out: FormedBatch): void {
   empty(out.admitted);
   empty(out.preempted);
   out.recomputeTokens = 0;
+  out.loadedTokens = 0;
+  out.loadUs = 0;
   out.decodeOnly = true;
   clearShape(out.shape);
 }
@@ -173,9 +181,10 @@ function continueListed(f: Formation, running: number[], others: number, budget:
   for (let i = 0; i < running.length; i++) {
     const req = running[i];
     const isDecoding = decoding[req] === 1;
+    const width = f.limits.decodeWidth;
     const tokens = isDecoding
-      ? budget > 0
-        ? 1
+      ? budget >= width
+        ? width
         : 0
       : prefillChunk(seqs.prefillTarget(req, requests.inputTokens[req]) - computed[req], budget, limits.chunkedPrefill, others + batch.length === 0);
     if (tokens <= 0) continue;
@@ -217,13 +226,20 @@ function admitWaiting(f: Formation, running: number[], others: number, budget: n
     if (req < 0) break;
     const input = requests.inputTokens[req];
     const keys = limits.prefixCaching ? requests.prefixKeys[req] : undefined;
-    const matched = keys ? kv.match(keys, maxPrefixUnits(input, kv.unitTokens)) : 0;
-    const cachedTokens = matched * kv.unitTokens;
+    const maxUnits = keys ? maxPrefixUnits(input, kv.unitTokens) : 0;
+    const matched = keys ? kv.match(keys, maxUnits) : 0;
+    // Units evicted to the offload tiers are read back instead of computed: held as private blocks until the prompt is shared.
+    const offloaded = keys && kv.cache.offload ? kv.offloaded(keys, matched, maxUnits) : 0;
+    const cachedTokens = (matched + offloaded) * kv.unitTokens;
     const tokens = prefillChunk(seqs.prefillTarget(req, input) - cachedTokens, budget, limits.chunkedPrefill, others + batch.length === 0);
     if (tokens <= 0) break;
     const need = Math.ceil((cachedTokens + tokens) / kv.blockSize) - matched * kv.blocksPerUnit;
     if (others + running.length > 0 && kv.cache.available() - need < limits.watermarkBlocks) break;
     if (!kv.admit(req, keys, matched, need)) break;
+    if (offloaded > 0) {
+      out.loadUs += kv.readOffloaded(keys!, matched, offloaded);
+      out.loadedTokens += offloaded * kv.unitTokens;
+    }
     waiting.take(req);
     seqs.computed[req] = cachedTokens;
     seqs.chunk[req] = tokens;

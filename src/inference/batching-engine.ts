@@ -15,6 +15,8 @@ import type { Deployed } from "./deployment.js";
 import type { DecodeCost } from "./latency/shape.js";
 import type { Replica, ReplicaHost, ServingEngine } from "./replica.js";
 import { SequenceTable } from "./sequences.js";
+import { OffloadTier } from "./kv-cache.js";
+import { US_PER_S } from "../engine/index.js";
 
 /** vLLM keeps 1 % of KV blocks free when admitting new requests, so running ones can grow. */
 const WATERMARK_FRACTION = 0.01;
@@ -30,6 +32,8 @@ export interface BatchingOptions {
   eagerBatching?: boolean;
   /** tokens per prefix-cache key of this model (`prefixUnitTokens`); 0 or absent: one KV block */
   prefixUnitTokens?: number;
+  /** per tenant (by index): its own speculative acceptance probability, if it sets one */
+  acceptanceByTenant?: readonly (number | undefined)[];
 }
 
 /**
@@ -55,6 +59,8 @@ export class BatchingEngine implements ServingEngine {
   readonly flopsPerToken: number;
   readonly weightBytesPerIteration: number;
   readonly kvBytesPerToken: number;
+  /** the KV offload stores, one per model service (the model in one region) its replicas share */
+  readonly offloadStores = new Map<number, OffloadTier>();
 
   constructor(
     readonly spec: BatchingEngineSpec,
@@ -71,16 +77,46 @@ export class BatchingEngine implements ServingEngine {
       chunkedPrefill: spec.chunked_prefill,
       prefixCaching: spec.prefix_caching,
       watermarkBlocks: Math.floor(this.laneBlocks * WATERMARK_FRACTION),
+      decodeWidth: deployed.draft ? deployed.draft.tokens + 1 : 1,
     };
     const a = deployed.architecture;
     this.flopsPerToken = 2 * activeParams(a);
     this.weightBytesPerIteration = activeParams(a) * PRECISIONS[deployed.precision].weightBytes;
     this.kvBytesPerToken = deployed.memory.kvBytesPerTokenPerGpu * deployed.gpusPerReplica;
+    const offload = spec.kv_offload;
+    if (offload) {
+      const unitBytes = this.blocksPerUnit * spec.block_size * this.kvBytesPerToken;
+      // bytes / (GB/s x 1e9) seconds = bytes / (GB/s x 1e3) microseconds
+      const tier = (name: "host" | "store", gb: number, gbPerS: number, latencyS: number, below?: OffloadTier) =>
+        new OffloadTier(name, Math.floor((gb * 1e9) / unitBytes), unitBytes / (gbPerS * 1e3), latencyS * US_PER_S, below);
+      const storeSpec = offload.store;
+      const storeOf = (serviceId: number) => {
+        if (!storeSpec) return undefined;
+        let store = this.offloadStores.get(serviceId);
+        if (!store) this.offloadStores.set(serviceId, (store = tier("store", storeSpec.capacity_gb, storeSpec.read_gb_per_s, storeSpec.read_latency)));
+        return store;
+      };
+      const lanes = deployed.pipelineParallel;
+      this.offloadTier = (serviceId) => tier("host", offload.host_memory_gb / lanes, offload.read_gb_per_s, offload.read_latency, storeOf(serviceId));
+    }
     const compute = PRECISIONS[deployed.precision].compute;
     const efficiency = HARDWARE_EFFICIENCY[deployed.gpu.family];
     const mfu = compute === "bf16" ? efficiency.gemmMfu : efficiency.lowPrecisionGemmMfu;
     this.achievableFlopsPerUs = (deployed.gpu.tflops[compute] ?? deployed.gpu.tflops.bf16) * 1e6 * mfu * deployed.gpusPerReplica;
   }
+
+  /**
+   * A new replica's own KV offload tier (host memory) above the store its region's replicas of the
+   * model share (by `serviceId`), or undefined without `kv_offload`. Capacities in prefix units of the
+   * replica's whole KV (every layer, every GPU); a pipelined replica's lanes split its host memory.
+   */
+  readonly offloadTier: (serviceId: number) => OffloadTier | undefined = () => undefined;
+
+  /** speculating replicas (and pipeline lanes) made so far: each draws from its own stream */
+  speculators = 0;
+
+  /** The speculative acceptance probability for `req`: its tenant's, or the model's. */
+  readonly acceptanceOf = (req: number): number => this.options.acceptanceByTenant?.[this.ctx.requests.tenant[req]] ?? this.deployed.draft?.acceptanceRate ?? 0;
 
   /** FLOPs the replica's GPUs achieve per microsecond at full tensor throughput (the calibrated GEMM efficiency). */
   private readonly achievableFlopsPerUs: number;

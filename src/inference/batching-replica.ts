@@ -26,6 +26,7 @@ import { ReplicaBase, type Replica, type ReplicaHost } from "./replica.js";
 import type { ReplicaSummary } from "../metrics/replica-summary.js";
 import { ReplicaStats, summarizeReplica } from "./replica-stats.js";
 import { RunningSet } from "./running-set.js";
+import { Speculation } from "./speculation.js";
 import { SequenceKv } from "./sequence-kv.js";
 import type { SequenceTable } from "./sequences.js";
 import { TokenGaps } from "./token-gaps.js";
@@ -56,6 +57,8 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   private jumpSteps = 0;
   private readonly jump: JumpCost = { aUs: 0, bUs: 0 };
   private readonly gaps: TokenGaps;
+  /** speculative decoding, when the model has a draft: every iteration verifies, none is jumped over */
+  private readonly speculation?: Speculation;
   private readonly onIterationEnd = () => this.finishIteration();
 
   constructor(
@@ -66,18 +69,22 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     super(index, host);
     const spec = engine.spec;
     this.seqs = engine.sequences;
-    this.kvSeqs = new SequenceKv(engine.laneBlocks, engine.blocksPerUnit, spec.block_size, this.seqs);
+    this.kvSeqs = new SequenceKv(engine.laneBlocks, engine.blocksPerUnit, spec.block_size, this.seqs, () => engine.offloadTier(host.serviceId));
     this.line = new ArrivalOrderLine(host.ctx.requests);
     this.stats = new ReplicaStats(engine.options.windowFromUs, engine.options.windowToUs);
     this.gaps = new TokenGaps(engine.options.scopeCount, host.ctx.lifecycle);
     this.running = new RunningSet(this.seqs, this.kvSeqs, engine.options.scopeCount);
+    const draft = engine.deployed.draft;
+    // One stream per replica (or pipeline lane), named in the order they are made: deterministic, and lanes differ.
+    if (draft) this.speculation = new Speculation(draft, host.ctx.streams.get(`speculative/${host.serviceId}/${index}/${engine.speculators++}`), engine.acceptanceOf);
     this.formation = {
       seqs: this.seqs,
       kv: this.kvSeqs,
       requests: host.ctx.requests,
       limits: engine.limits,
       policy: PREEMPT_LAST_ADMITTED,
-      alwaysLayOut: engine.options.eagerBatching ?? false,
+      // Each speculative sequence emits its own number of tokens a step: the group, credited as one, cannot carry them.
+      alwaysLayOut: (engine.options.eagerBatching ?? false) || draft !== undefined,
     };
   }
 
@@ -105,7 +112,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   }
 
   summary(windowS: number): ReplicaSummary {
-    return summarizeReplica(this.stats, this.kv, this.engine.deployed, windowS);
+    return summarizeReplica(this.stats, this.kv, this.engine.deployed, windowS, this.engine.spec.kv_offload ? this.kvSeqs.offloadHits : undefined, this.speculation?.counts);
   }
 
   get runningCount(): number {
@@ -250,13 +257,16 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     }
     this.busy = true;
     this.iterationStartUs = sim.nowUs;
-    if (formed.decodeOnly) {
+    if (formed.decodeOnly && !this.speculation) {
       this.startJump();
     } else {
       this.jumpSteps = 0;
-      const durationUs = Math.max(1, this.engine.deployed.latency.iterationUs(shape) * this.latencyFactor);
+      const latency = this.engine.deployed.latency;
+      const computeUs = this.speculation ? latency.iterationUs(shape) + this.speculation.draftUs(shape) : latency.iterationUs(shape);
+      // Prefix units read back from the offload tiers arrive before the forward pass that uses them.
+      const durationUs = Math.max(1, computeUs * this.latencyFactor + formed.loadUs);
       this.event = sim.after(durationUs, Priority.completion, this.onIterationEnd);
-      this.onPower?.(this.engine.computeShare(shape.prefillTokens + shape.decodeSeqs, durationUs), true);
+      this.onPower?.(this.engine.computeShare(shape.prefillTokens + shape.decodeSeqs * shape.decodeWidth, durationUs), true);
     }
   }
 
@@ -332,8 +342,15 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       if (state !== RequestState.inService) continue; // preempted meanwhile
       if (group.isMember(req)) group.sync(req);
       else if (seqs.decoding[req]) {
-        seqs.decoded(req, steps, now); // outside the group: the running set is laid out
-        this.outstandingTokens -= steps;
+        // Outside the group: the running set is laid out. A speculative step emits its own count, one gap.
+        const made = this.speculation ? this.speculation.emitted(req, requests.outputTokens[req] - seqs.generated[req], this.stats.covers(this.iterationStartUs)) : steps;
+        seqs.decoded(req, made, now);
+        this.outstandingTokens -= made;
+        if (this.speculation) {
+          // The slots of rejected proposals go back; the decode group counts blocks from the tokens kept.
+          this.kvSeqs.reserve(req, seqs.computed[req]);
+          if (made !== steps) this.stats.recordExtraTokens(this.iterationStartUs, now - this.iterationStartUs, made - steps);
+        }
         if (requests.measured[req]) {
           this.gaps.weights[requests.scope[req]] += steps;
           anyGaps = true;

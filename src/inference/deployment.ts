@@ -63,6 +63,7 @@ export function resolveArchitecture(input: ArchitectureInput): Architecture | st
 export interface MemoryPlan {
   /** per GPU, GB (1e9 bytes): what the driver reports (nvidia-smi) */
   capacityGb: number;
+  /** the model's weights, and a speculative draft model's with them */
   weightsGb: number;
   /** the largest iteration's activations (max_batched_tokens tokens through a layer, plus the sampled tokens' logits) */
   activationsGb: number;
@@ -87,6 +88,17 @@ export interface Deployed {
   gpusPerReplica: number;
   memory: MemoryPlan;
   latency: LatencyModel;
+  /** speculative decoding: the draft model on the same GPUs, and how it is used */
+  draft?: Draft;
+}
+
+export interface Draft {
+  architecture: Architecture;
+  latency: LatencyModel;
+  /** tokens proposed per step, k */
+  tokens: number;
+  /** the model's per-token acceptance probability (tenants may override it) */
+  acceptanceRate: number;
 }
 
 export interface DeploymentOptions {
@@ -149,9 +161,19 @@ export function activationsGb(a: Architecture, tp: number, options: DeploymentOp
  *   the KV cache gets what is left of that after weights and the profiled peak activations (its
  *   engine-arguments documentation).
  */
-export function planMemory(gpu: GpuSpec, a: Architecture, precision: Precision, kvBytes: number, tp: number, pp: number, options: DeploymentOptions): MemoryPlan {
+export function planMemory(
+  gpu: GpuSpec,
+  a: Architecture,
+  precision: Precision,
+  kvBytes: number,
+  tp: number,
+  pp: number,
+  options: DeploymentOptions,
+  draft?: Architecture,
+): MemoryPlan {
   const capacityGb = gpuMemoryBytes(gpu) / 1e9;
-  const weightsGb = weightBytes(a, precision) / (tp * pp) / 1e9;
+  // A draft model shares the GPUs: its weights, and its own KV cache for every token the target holds.
+  const weightsGb = (weightBytes(a, precision) + (draft ? weightBytes(draft, precision) : 0)) / (tp * pp) / 1e9;
   const activations = activationsGb(a, tp, options);
   const runtime = runtimeGb(tp);
   const fixed = weightsGb + activations + runtime;
@@ -160,7 +182,8 @@ export function planMemory(gpu: GpuSpec, a: Architecture, precision: Precision, 
   const rule = trtllm
     ? `TensorRT-LLM: kv_cache_free_fraction ${options.kvCacheFreeFraction} of the memory left after weights, activations and runtime buffers`
     : `vLLM: gpu_memory_utilization ${options.gpuMemoryUtilization} of the GPU's memory, less weights, activations and runtime buffers`;
-  const kvBytesPerTokenPerGpu = (a.layers / pp) * 2 * Math.max(1, a.kvHeads / tp) * a.headDim * kvBytes;
+  const kvPerToken = (m: Architecture) => (m.layers / pp) * 2 * Math.max(1, m.kvHeads / tp) * m.headDim * kvBytes;
+  const kvBytesPerTokenPerGpu = kvPerToken(a) + (draft ? kvPerToken(draft) : 0);
   const kvBlocks = kvGb > 0 ? Math.floor((kvGb * 1e9) / kvBytesPerTokenPerGpu / options.blockSize) : 0;
   return { capacityGb, weightsGb, activationsGb: activations, runtimeGb: runtime, kvGb, rule, kvBytesPerTokenPerGpu, kvBlocks, blockSize: options.blockSize };
 }
@@ -194,6 +217,20 @@ export function deployModel(
     problems.push({ path: ["tensor_parallel"], message: `${architecture.id} has ${architecture.heads} attention heads, which ${tp} GPUs cannot share evenly` });
   }
   if (architecture.layers < pp) problems.push({ path: ["pipeline_parallel"], message: `${architecture.id} has only ${architecture.layers} layers` });
+  const speculative = engine.speculative;
+  const draftArchitecture = speculative ? resolveArchitecture(speculative.draft_model) : undefined;
+  if (typeof draftArchitecture === "string") {
+    problems.push({ path: ["engine", "speculative", "draft_model"], message: draftArchitecture });
+    return { problems };
+  }
+  if (draftArchitecture) {
+    const at = ["engine", "speculative", "draft_model"];
+    if (draftArchitecture.heads % tp !== 0) problems.push({ path: at, message: `${draftArchitecture.id} has ${draftArchitecture.heads} attention heads, which the target's ${tp} GPUs cannot share evenly` });
+    if (draftArchitecture.layers < pp) problems.push({ path: at, message: `${draftArchitecture.id} has only ${draftArchitecture.layers} layers for the target's ${pp} pipeline stages` });
+    if (draftArchitecture.vocab !== architecture.vocab) {
+      problems.push({ path: at, message: `${draftArchitecture.id}'s vocabulary (${draftArchitecture.vocab} tokens) is not ${architecture.id}'s (${architecture.vocab}): a draft must propose the target's tokens` });
+    }
+  }
   const precision = spec.precision;
   const kvBytes = KV_BYTES[spec.kv_cache_precision ?? (precision === "fp8" ? "fp8" : "fp16")];
   const options: DeploymentOptions = {
@@ -204,7 +241,7 @@ export function deployModel(
     gpuMemoryUtilization: engine.gpu_memory_utilization,
     kvCacheFreeFraction: engine.kv_cache_free_fraction,
   };
-  const memory = planMemory(gpu, architecture, precision, kvBytes, tp, pp, options);
+  const memory = planMemory(gpu, architecture, precision, kvBytes, tp, pp, options, draftArchitecture);
   if (memory.kvBlocks < 1) {
     const m = memory;
     problems.push({
@@ -217,13 +254,10 @@ export function deployModel(
   }
   if (problems.length > 0) return { problems };
 
-  let latency: LatencyModel;
-  if (engine.latency.kind === "profile") {
-    latency = ProfileModel.fromFile(data, engine.latency.file);
-  } else {
-    latency = new RooflineModel({
+  const roofline = (model: Architecture) =>
+    new RooflineModel({
       gpu,
-      model: architecture,
+      model,
       precision,
       kvBytes,
       tensorParallel: tp,
@@ -232,9 +266,13 @@ export function deployModel(
       overheads: calibration.stacks[options.stack],
       pcie: calibration.pcie,
     });
-  }
+  const latency: LatencyModel = engine.latency.kind === "profile" ? ProfileModel.fromFile(data, engine.latency.file) : roofline(architecture);
+  const draft: Draft | undefined =
+    speculative && draftArchitecture
+      ? { architecture: draftArchitecture, latency: roofline(draftArchitecture), tokens: speculative.draft_tokens, acceptanceRate: speculative.acceptance_rate }
+      : undefined;
   return {
-    deployed: { gpu, architecture, precision, kvBytes, tensorParallel: tp, pipelineParallel: pp, gpusPerReplica: tp * pp, memory, latency },
+    deployed: { gpu, architecture, precision, kvBytes, tensorParallel: tp, pipelineParallel: pp, gpusPerReplica: tp * pp, memory, latency, ...(draft ? { draft } : {}) },
     problems,
   };
 }

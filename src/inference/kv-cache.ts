@@ -25,6 +25,60 @@ export const DIRECT_KEYS = 1 << 12;
 const NONE = -1;
 
 /**
+ * A lower tier of the prefix cache (a replica's host memory, or a store its model's replicas share):
+ * the prefix units evicted from the tier above, kept up to a capacity and dropped least recently used
+ * first, into the tier below when there is one. A unit found here is read back into GPU memory at the
+ * tier's bandwidth instead of being computed again; it stays here as well (a copy, as vLLM's CPU
+ * offload and LMCache keep it).
+ */
+export class OffloadTier {
+  /** the units held, least recently used first (a Map keeps insertion order) */
+  private readonly units = new Map<number, true>();
+
+  constructor(
+    readonly name: "host" | "store",
+    readonly capacityUnits: number,
+    /** microseconds to read one unit back, after a fixed latency per read */
+    readonly unitReadUs: number,
+    readonly readLatencyUs: number,
+    readonly below?: OffloadTier,
+  ) {}
+
+  get size(): number {
+    return this.units.size;
+  }
+
+  has(key: number): boolean {
+    return this.units.has(key);
+  }
+
+  /** Keeps `key` (evicted from the tier above) as the most recently used; the oldest unit moves down when full. */
+  put(key: number): void {
+    if (this.capacityUnits <= 0) return this.below?.put(key);
+    this.units.delete(key);
+    this.units.set(key, true);
+    if (this.units.size > this.capacityUnits) {
+      const oldest = this.units.keys().next().value as number;
+      this.units.delete(oldest);
+      this.below?.put(oldest);
+    }
+  }
+
+  /** `n` units of `keys` from `from` on are read back: now the most recently used. */
+  read(keys: PrefixKeys, from: number, n: number): void {
+    for (let u = from; u < from + n; u++) {
+      this.units.delete(keys[u]);
+      this.units.set(keys[u], true);
+    }
+  }
+
+  /** Microseconds to read `n` units back. */
+  readUs(n: number): number {
+    return n > 0 ? this.readLatencyUs + n * this.unitReadUs : 0;
+  }
+}
+
+/**
  * The block pool. Cached prefix units live in columns indexed by a slot number (handed out densely,
  * recycled on eviction) rather than as an object each: pinning or unpinning a sequence's run of
  * units then reads a few short typed arrays in order, where objects scattered over the heap cost a
@@ -58,6 +112,8 @@ export class KvCache {
   constructor(
     readonly capacity: number,
     readonly blocksPerUnit: number,
+    /** where evicted prefix units go (KV offload), if anywhere */
+    readonly offload?: OffloadTier,
   ) {
     this.free = capacity;
   }
@@ -78,6 +134,7 @@ export class KvCache {
     while (this.free < n) {
       const slot = this.oldest;
       this.unlink(slot);
+      this.offload?.put(this.keyOf[slot]);
       this.remove(slot);
       this.cachedBlocks -= this.blocksPerUnit;
       this.free += this.blocksPerUnit;
@@ -91,6 +148,11 @@ export class KvCache {
   release(n: number): void {
     this.privateBlocks -= n;
     this.free += n;
+  }
+
+  /** Whether the unit of `key` is cached in GPU memory. */
+  holds(key: number): boolean {
+    return this.slotOf(key) !== NONE;
   }
 
   /** How many leading keys are cached now (each a unit of prompt). */

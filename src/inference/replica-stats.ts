@@ -1,4 +1,5 @@
 /** What an LLM replica measures over the measurement window, and its summary (metrics/replica-summary.ts). */
+import type { SpeculationCounts } from "./speculation.js";
 import { US_PER_S, usToSeconds } from "../engine/index.js";
 import { TimeWeightedLevel } from "../metrics/level.js";
 import { PRECISIONS } from "../catalog/precisions.js";
@@ -54,8 +55,20 @@ export class ReplicaStats {
     this.prefillTokens += shape.prefillTokens * share;
     this.decodeTokens += decodeTokens * share;
     const contextRead = steps * shape.decodeKvTokens + (shape.decodeSeqs * steps * (steps - 1)) / 2 + shape.prefillKvTokens;
-    this.flops += costs.flopsPerToken * (shape.prefillTokens + decodeTokens) * share;
+    // A verify pass computes every proposed position, kept or not.
+    this.flops += costs.flopsPerToken * (shape.prefillTokens + decodeTokens * shape.decodeWidth) * share;
     this.bytes += (costs.weightBytesPerIteration * steps + costs.kvBytesPerToken * contextRead) * share;
+  }
+
+  /** Output tokens beyond one per sequence-step (speculative steps), for an iteration recorded with recordIteration. */
+  recordExtraTokens(startUs: number, durationUs: number, tokens: number): void {
+    const inWindow = this.overlapUs(startUs, startUs + durationUs);
+    if (inWindow > 0) this.decodeTokens += (tokens * inWindow) / durationUs;
+  }
+
+  /** Whether `timeUs` is inside the measurement window. */
+  covers(timeUs: number): boolean {
+    return timeUs >= this.fromUs && timeUs < this.toUs;
   }
 
   /** A request that reached the replica at `submittedUs` finished at `nowUs`: counted if it arrived in the window. */
@@ -71,6 +84,12 @@ export class ReplicaStats {
   }
 }
 
+/** Prefix units a replica read back from each KV offload tier. */
+export interface OffloadHits {
+  host: number;
+  store: number;
+}
+
 /** The prefix-cache counters a summary needs from a KV cache. */
 export interface KvCounters {
   readonly capacity: number;
@@ -78,7 +97,7 @@ export interface KvCounters {
   readonly evictions: number;
 }
 
-export function summarizeReplica(s: ReplicaStats, kv: KvCounters, deployed: Deployed, windowS: number): ReplicaSummary {
+export function summarizeReplica(s: ReplicaStats, kv: KvCounters, deployed: Deployed, windowS: number, offloadHits?: OffloadHits, speculation?: SpeculationCounts): ReplicaSummary {
   const busyUs = s.busyUs;
   const gpus = deployed.gpusPerReplica;
   const compute = PRECISIONS[deployed.precision].compute;
@@ -94,6 +113,8 @@ export function summarizeReplica(s: ReplicaStats, kv: KvCounters, deployed: Depl
     preemptions: s.preemptions,
     prefix_cache_hits: kv.hits,
     prefix_cache_evictions: kv.evictions,
+    ...(offloadHits ? { prefix_cache_host_hits: offloadHits.host, prefix_cache_store_hits: offloadHits.store } : {}),
+    ...(speculation ? { speculative: { ...speculation } } : {}),
     mean_outstanding: s.outstanding.mean(s.toUs),
     completed: s.completed,
     mean_residence_s: s.completed > 0 ? usToSeconds(s.residenceUs / s.completed) : null,

@@ -3,21 +3,26 @@
  * units already cached, give it all back. KvCache counts blocks; this adds which sequence holds
  * which (in the SequenceTable), so the replica never touches block counts itself.
  */
-import { KvCache, type PrefixKeys } from "./kv-cache.js";
+import { KvCache, type OffloadTier, type PrefixKeys } from "./kv-cache.js";
 import type { SequenceTable } from "./sequences.js";
+import type { OffloadHits } from "./replica-stats.js";
 
 export class SequenceKv {
   private kv: KvCache;
   /** tokens in one prefix unit */
   readonly unitTokens: number;
+  /** prefix units read back from each offload tier, over the replica's life (a new host tier after a failure included) */
+  readonly offloadHits: OffloadHits = { host: 0, store: 0 };
 
   constructor(
     capacityBlocks: number,
     readonly blocksPerUnit: number,
     readonly blockSize: number,
     private readonly seqs: SequenceTable,
+    /** the replica's own offload tier (host memory), made anew when the replica is; undefined without KV offload */
+    private readonly offloadTier: () => OffloadTier | undefined = () => undefined,
   ) {
-    this.kv = new KvCache(capacityBlocks, blocksPerUnit);
+    this.kv = new KvCache(capacityBlocks, blocksPerUnit, offloadTier());
     this.unitTokens = blocksPerUnit * blockSize;
   }
 
@@ -29,9 +34,43 @@ export class SequenceKv {
   /** Loses every block and prefix unit (the replica went down); the hit and eviction counts carry on. */
   reset(): void {
     const lost = this.kv;
-    this.kv = new KvCache(lost.capacity, this.blocksPerUnit);
+    this.kv = new KvCache(lost.capacity, this.blocksPerUnit, this.offloadTier());
     this.kv.hits = lost.hits;
     this.kv.evictions = lost.evictions;
+  }
+
+  /**
+   * Units of `keys` from `from` on (before `maxUnits`) found below the GPU's leading run: each in an
+   * offload tier, or again in GPU memory (the part of a prefix evicted last stays there while its start
+   * went down a tier). Those in GPU memory are copied, at no cost counted, into the sequence's own
+   * blocks with the rest, and shared again when its prompt is.
+   */
+  offloaded(keys: PrefixKeys, from: number, maxUnits: number): number {
+    let u = from;
+    while (u < maxUnits && u < keys.length && (this.kv.holds(keys[u]) || this.tierOf(keys[u]))) u++;
+    return u - from;
+  }
+
+  /** Reads back the `n` offloaded units of `keys` from `from` on; returns how long that takes (µs): each tier's latency, then its units at its bandwidth. */
+  readOffloaded(keys: PrefixKeys, from: number, n: number): number {
+    let us = 0;
+    for (let tier = this.kv.offload; tier; tier = tier.below) {
+      let units = 0;
+      for (let u = from; u < from + n; u++) {
+        if (this.kv.holds(keys[u]) || this.tierOf(keys[u]) !== tier) continue;
+        tier.read(keys, u, 1);
+        units++;
+      }
+      this.offloadHits[tier.name] += units;
+      us += tier.readUs(units);
+    }
+    return us;
+  }
+
+  /** The highest offload tier holding `key`, if any. */
+  private tierOf(key: number): OffloadTier | undefined {
+    for (let tier = this.kv.offload; tier; tier = tier.below) if (tier.has(key)) return tier;
+    return undefined;
   }
 
   /** Private blocks sequence `req` needs to hold `tokens` tokens, beyond the prefix units it shares. */

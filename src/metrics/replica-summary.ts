@@ -21,6 +21,11 @@ export interface ReplicaSummary {
   preemptions: number;
   prefix_cache_hits: number;
   prefix_cache_evictions: number;
+  /** with KV offload: prefix units read back from the replica's host memory, and from its region's store (whole run, like the hits above) */
+  prefix_cache_host_hits?: number;
+  prefix_cache_store_hits?: number;
+  /** with speculative decoding: whole verify steps (runs not cut by the output's end) started in the window, the tokens they emitted, the draft tokens proposed and accepted */
+  speculative?: { steps: number; tokens: number; proposed: number; accepted: number };
   /** requests at the replica (queued or running), time-averaged: Little's law holds per replica */
   mean_outstanding: number;
   completed: number;
@@ -44,6 +49,17 @@ export function combineLanes(parts: readonly ReplicaSummary[]): ReplicaSummary {
     preemptions: total("preemptions"),
     prefix_cache_hits: total("prefix_cache_hits"),
     prefix_cache_evictions: total("prefix_cache_evictions"),
+    ...(parts[0]?.speculative
+      ? {
+          speculative: {
+            steps: parts.reduce((s, p) => s + p.speculative!.steps, 0),
+            tokens: parts.reduce((s, p) => s + p.speculative!.tokens, 0),
+            proposed: parts.reduce((s, p) => s + p.speculative!.proposed, 0),
+            accepted: parts.reduce((s, p) => s + p.speculative!.accepted, 0),
+          },
+        }
+      : {}),
+    ...(parts[0]?.prefix_cache_host_hits !== undefined ? { prefix_cache_host_hits: total("prefix_cache_host_hits"), prefix_cache_store_hits: total("prefix_cache_store_hits") } : {}),
     mean_outstanding: total("mean_outstanding"),
     completed,
     mean_residence_s: completed > 0 ? parts.reduce((s, p) => s + (p.mean_residence_s ?? 0) * p.completed, 0) / completed : null,

@@ -1,4 +1,6 @@
 /** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), named, laid out and rounded from figures computed next to their data. */
+import { expectedTokensPerStep } from "../inference/speculation.js";
+import type { Draft } from "../inference/deployment.js";
 import { readFileSync } from "node:fs";
 import { US_PER_S, usToSeconds } from "../engine/index.js";
 import { LATENCY_METRICS, requestCounts, sum, waitedFraction, ScopeStats, type LatencyMetric } from "../metrics/scope.js";
@@ -14,7 +16,7 @@ import { azEnergy, regionEnergy, totalEnergy } from "../economics/energy.js";
 import { breakEvenByServerType, costs } from "../economics/money.js";
 import { margin, revenueByScope, rollUpRevenue } from "../economics/revenue.js";
 import { roundNumbers } from "./round.js";
-import type { AccountRegionReport, GroupReport, ModelReport, ReplicaReport, Report, ReportWarning, ThrottleCounts } from "./report-types.js";
+import type { AccountRegionReport, GroupReport, ModelReport, ReplicaReport, Report, ReportWarning, SpeculativeReport, ThrottleCounts } from "./report-types.js";
 
 /**
  * Layout version of report.json. 2: throughput, money and energy over the window, SLO attainment over
@@ -86,7 +88,33 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
           },
         }
       : {}),
+    ...(deployed?.draft ? { speculative_decoding: speculativeReport(deployed.draft, detail) } : {}),
+    ...(detail.some((r) => r.prefix_cache_host_hits !== undefined)
+      ? {
+          prefix_cache_hits_by_tier: {
+            gpu: sum(detail.map((r) => r.prefix_cache_hits)),
+            host: sum(detail.map((r) => r.prefix_cache_host_hits ?? 0)),
+            store: sum(detail.map((r) => r.prefix_cache_store_hits ?? 0)),
+          },
+        }
+      : {}),
     replicas_detail: detail,
+  };
+}
+
+/** Speculative decoding as configured and as seen over the window's whole verify steps, all replicas together. */
+function speculativeReport(draft: Draft, detail: readonly ReplicaReport[]): SpeculativeReport {
+  const total = (key: "steps" | "tokens" | "proposed" | "accepted") => sum(detail.map((r) => r.speculative?.[key] ?? 0));
+  const steps = total("steps");
+  const proposed = total("proposed");
+  return {
+    draft_model: draft.architecture.id,
+    draft_tokens: draft.tokens,
+    acceptance_rate: draft.acceptanceRate,
+    expected_tokens_per_step: expectedTokensPerStep(draft.tokens, draft.acceptanceRate),
+    steps,
+    tokens_per_step: steps > 0 ? total("tokens") / steps : null,
+    draft_acceptance: proposed > 0 ? total("accepted") / proposed : null,
   };
 }
 

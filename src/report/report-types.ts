@@ -29,6 +29,23 @@ export interface GroupReport {
   throughput: { requests_per_s: number; input_tokens_per_s: number; output_tokens_per_s: number };
 }
 
+/** Speculative decoding of one model: as configured, and as seen. */
+export interface SpeculativeReport {
+  draft_model: string;
+  /** k: tokens proposed per step */
+  draft_tokens: number;
+  /** the model's per-token acceptance probability a (tenants may set their own) */
+  acceptance_rate: number;
+  /** E = (1 - a^(k+1)) / (1 - a) at the model's a */
+  expected_tokens_per_step: number;
+  /** sequence-steps that started in the window and were not cut by the end of their output */
+  steps: number;
+  /** tokens those steps emitted, per step (null without steps) */
+  tokens_per_step: number | null;
+  /** draft tokens the target accepted over those proposed, vLLM's "acceptance rate" = (tokens per step - 1) / k */
+  draft_acceptance: number | null;
+}
+
 /** One LLM replica over the measurement window, and where it runs. */
 export type ReplicaReport = { index: number; region: string; az: string } & ReplicaSummary;
 
@@ -49,6 +66,9 @@ export interface ModelReport extends GroupReport {
     kv_blocks_per_replica: number;
     kv_tokens_per_replica: number;
   };
+  speculative_decoding?: SpeculativeReport;
+  /** with KV offload: prefix units found in GPU memory, read back from host memory and from the region's store, over all replicas and the whole run */
+  prefix_cache_hits_by_tier?: { gpu: number; host: number; store: number };
   replicas_detail: ReplicaReport[];
 }
 

@@ -83,9 +83,22 @@ export function checkScenario(s: Scenario, report: Report): void {
     if (engine.kind === "continuous_batching" && engine.prefix_block_tokens % engine.block_size !== 0) {
       report(["models", i, "engine", "prefix_block_tokens"], `must be a multiple of block_size (${engine.block_size})`);
     }
+    if (engine.kind === "continuous_batching" && engine.speculative && engine.latency.kind === "profile") {
+      report(["models", i, "engine", "speculative"], "speculative decoding prices its draft and verify passes with the roofline latency model; a measured profile has no verify pass of k + 1 tokens");
+    }
+    if (engine.kind === "continuous_batching" && engine.speculative && engine.speculative.draft_tokens + 1 > engine.max_batched_tokens / engine.max_num_seqs) {
+      report(
+        ["models", i, "engine", "speculative", "draft_tokens"],
+        `a verify pass of ${engine.max_num_seqs} sequences x ${engine.speculative.draft_tokens + 1} tokens exceeds max_batched_tokens (${engine.max_batched_tokens}): lower draft_tokens or max_num_seqs, or raise max_batched_tokens`,
+      );
+    }
   });
   s.workload.tenants.forEach((tenant, i) => {
     if (!modelNames.includes(tenant.model)) report(["workload", "tenants", i, "model"], unknownName("model", tenant.model, modelNames));
+    const served = s.models.find((m) => m.name === tenant.model);
+    if (tenant.speculative_acceptance_rate !== undefined && served && (served.engine.kind !== "continuous_batching" || !served.engine.speculative)) {
+      report(["workload", "tenants", i, "speculative_acceptance_rate"], `model ${tenant.model} does not decode speculatively (its engine has no \`speculative\`)`);
+    }
     if (tenant.retries !== undefined && tenant.retry !== undefined) {
       report(["workload", "tenants", i, "retries"], "give either retries (a count) or retry (the policy), not both");
     }

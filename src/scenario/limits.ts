@@ -45,6 +45,12 @@ export const LIMITS = {
   parallelism: limit(1024, "parallel degrees"),
   /** GPU memory of an inline GPU, GB: 100 TB, some 300 times today's largest. */
   gpuMemoryGb: limit(100_000, "GPU memory, GB"),
+  /** Tokens a draft model proposes per speculative step: past ~8 the chance that all are accepted is
+   * negligible at any published acceptance rate; 64 keeps a verify pass's width a small batch. */
+  draftTokens: limit(64, "draft tokens per speculative step"),
+  /** Host memory or a shared store given to offloaded KV cache, GB: 10 PB, far past any server's memory
+   * (2 TB on a p5.48xlarge) or a cluster's store; the tiers hold prefix keys, a few bytes each. */
+  offloadGb: limit(10_000_000, "KV offload capacity, GB"),
   /** The smallest speed of a device (TFLOPS, TB/s, GB/s; a lower limit): far below any real one, so times
    * derived from it (an iteration, loading weights) stay finite. */
   speedMin: limit(0.001, "the smallest speed"),

@@ -15,7 +15,7 @@ import { ScenarioSchema, type Scenario } from "./schema.js";
 import { checkScenario } from "./checks.js";
 import { describeIssue } from "./zod-issues.js";
 import { deployModel } from "../inference/deployment.js";
-import { checkFaults, planTopology } from "../fleet/topology.js";
+import { checkFaults, checkOffloadMemory, planTopology } from "../fleet/topology.js";
 import { ProfileModel } from "../inference/latency/profile.js";
 import { createHash } from "node:crypto";
 import { checkDocument, checkPlainData, parseSource, plainData, readSourceFile } from "./source.js";
@@ -147,6 +147,7 @@ function validate(input: unknown, data: DataFiles, report: Report): Scenario | u
     if (planned.topology) {
       const topology = planned.topology;
       for (const problem of checkFaults(parsed.data, topology)) fail(problem.path, problem.message);
+      for (const problem of checkOffloadMemory(parsed.data, topology)) fail(problem.path, problem.message);
       parsed.data.models.forEach((model, i) => {
         for (const problem of deployModel(model, data, topology.modelGpu[i]).problems) fail(["models", i, ...problem.path], problem.message);
       });

@@ -177,4 +177,26 @@ describe("fleetsim estimate", () => {
     expect(new Set(rows.slice(0, 4).map((r) => r.output_tokens_per_s)).size).toBe(3);
     expect(rows[4].error).toMatch(/column stack: unknown stack "tensorrt"\. Known: trtllm-1\.0, trtllm-0\.14, trtllm-0\.9, vllm-2023, trtllm/);
   });
+
+  it("estimates speculative decoding with --draft-model, --draft-tokens and --acceptance-rate, and reports tokens per step", () => {
+    const spec = ["--draft-model", "llama-3.1-8b", "--draft-tokens", "4", "--acceptance-rate", "0.8"];
+    const point = ["--gpu", "h100-sxm", "--model", "llama-3.1-70b", "--precision", "fp8", "--tp", "4", "--isl", "1000", "--osl", "400", "--concurrency", "4"];
+    const { code, stdout, stderr } = runCli(["estimate", ...point, ...spec]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.expected_tokens_per_step).toBeCloseTo(3.3616, 4);
+    expect(Math.abs(out.tokens_per_step - 3.3616)).toBeLessThan(0.15);
+    // A gap between tokens is a whole step; per token it is about a third of that.
+    expect(out.tpot_ms).toBeLessThan(out.tbt_ms / 2);
+    const plain = JSON.parse(runCli(["estimate", ...point]).stdout);
+    expect(plain.tokens_per_step).toBeUndefined();
+    expect(out.e2e_ms).toBeLessThan(plain.e2e_ms);
+    const batch = runCli(["estimate", ...point.slice(0, -2), "--batch", "4", ...spec]);
+    expect(batch.code).toBe(2);
+    expect(batch.stderr).toMatch(/--batch is a closed form without a draft model/);
+    const partial = runCli(["estimate", ...point, "--draft-model", "llama-3.1-8b"]);
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toMatch(/needs --draft-model, --draft-tokens and --acceptance-rate together/);
+  });
 });

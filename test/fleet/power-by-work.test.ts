@@ -32,6 +32,7 @@ function watts(model: object, shape: { prefillTokens: number; decodeSeqs: number
     prefillKvTokens: shape.prefillTokens,
     decodeSeqs: shape.decodeSeqs,
     decodeKvTokens: shape.decodeSeqs * shape.context,
+    decodeWidth: 1,
   });
   return gpuWatts(gpuPower(deployed.gpu), engine.computeShare(shape.prefillTokens + shape.decodeSeqs, us), true);
 }

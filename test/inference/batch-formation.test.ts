@@ -15,7 +15,7 @@ function replica(blocks: number, limits: Partial<BatchLimits> = {}, policy: Form
   const queue: number[] = [];
   const waiting: WaitingLine = { peek: () => (queue.length > 0 ? queue[0] : -1), take: () => void queue.shift() };
   const set = new RunningSet(seqs, kv, 1);
-  const all: BatchLimits = { maxSeqs: 8, maxTokens: 512, chunkedPrefill: true, prefixCaching: false, watermarkBlocks: 0, ...limits };
+  const all = { maxSeqs: 8, maxTokens: 512, chunkedPrefill: true, prefixCaching: false, watermarkBlocks: 0, decodeWidth: 1, ...limits } as BatchLimits;
   const out = emptyBatch();
   const formation = { seqs, kv, requests: { inputTokens, prefixKeys }, limits: all, policy, alwaysLayOut: true };
   const form = () => formBatch(formation, set, waiting, out);

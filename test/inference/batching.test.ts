@@ -89,7 +89,7 @@ describe("continuous batching invariants", () => {
     const { records, run: raw } = run(llmScenario({ durationS: 200, ratePerS: 4, engine: { prefix_caching: false } }));
     const latency = raw.deployments[0]!.latency;
     for (const r of records.filter((x) => x.outcome === 0)) {
-      const alone = latency.iterationUs({ prefillTokens: r.input_tokens, prefillSeqs: 1, prefillAttentionPairs: (r.input_tokens * r.input_tokens) / 2, prefillKvTokens: r.input_tokens, decodeSeqs: 0, decodeKvTokens: 0 });
+      const alone = latency.iterationUs({ prefillTokens: r.input_tokens, prefillSeqs: 1, prefillAttentionPairs: (r.input_tokens * r.input_tokens) / 2, prefillKvTokens: r.input_tokens, decodeSeqs: 0, decodeKvTokens: 0, decodeWidth: 1 });
       // Chunking can only add iterations; sharing an iteration only adds work.
       expect(r.ttft_s * 1e6).toBeGreaterThanOrEqual(Math.min(alone, 0.99 * alone));
       expect(r.ttft_s).toBeGreaterThanOrEqual(r.queue_s);

@@ -31,7 +31,7 @@ describe("pipeline parallelism", () => {
 
   it("makes a lone request pay the bubble: each token crosses both stages, so its time per token is the whole model's", () => {
     const one = burst(2, 2, 1);
-    const decodeOnlyUs = one.latency.iterationUs({ prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, prefillKvTokens: 0, decodeSeqs: 1, decodeKvTokens: 512 + 128 });
+    const decodeOnlyUs = one.latency.iterationUs({ prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, prefillKvTokens: 0, decodeSeqs: 1, decodeKvTokens: 512 + 128, decodeWidth: 1 });
     expect(one.tbtS * 1e6).toBeGreaterThan(0.95 * decodeOnlyUs);
     expect(one.tbtS * 1e6).toBeLessThan(1.05 * decodeOnlyUs);
     // TP4 splits every layer over four GPUs instead: a lone request is faster there.

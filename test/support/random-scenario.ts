@@ -174,6 +174,10 @@ const llmBlueprint = fc.record({
   rollout: sometimes(rolloutBlueprint, 0.2),
   spareReplicas: int(0, 4),
   minBelow: int(0, 2),
+  // The model drafts for itself (the same vocabulary, whatever the model): what is fuzzed is the
+  // machinery (verify widths, cut runs, KV slots), not the speed-up.
+  speculative: sometimes(fc.record({ draft_tokens: int(1, 6), acceptance_rate: real(0, 1) }), 0.2),
+  kv_offload: sometimes(fc.record({ host_memory_gb: real(0, 40), read_gb_per_s: real(0.5, 100), store: sometimes(real(0.1, 50), 0.5) }), 0.3),
 });
 
 const queueBlueprint = fc.record({
@@ -307,7 +311,7 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
     const engine = clean({
       kind: "continuous_batching",
       max_num_seqs: e.max_num_seqs,
-      max_batched_tokens: e.max_num_seqs + e.extraBatchedTokens,
+      max_batched_tokens: e.max_num_seqs * (e.speculative ? e.speculative.draft_tokens + 1 : 1) + e.extraBatchedTokens,
       chunked_prefill: e.chunked_prefill,
       prefix_caching: e.prefix_caching,
       block_size: e.block_size,
@@ -315,6 +319,15 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
       stack: e.stack,
       kv_cache_free_fraction: e.kv_cache_free_fraction,
       gpu_memory_utilization: e.gpu_memory_utilization,
+      speculative: e.speculative && { draft_model: e.model, ...e.speculative },
+      kv_offload:
+        e.kv_offload && e.prefix_caching
+          ? clean({
+              host_memory_gb: e.kv_offload.host_memory_gb,
+              read_gb_per_s: e.kv_offload.read_gb_per_s,
+              store: e.kv_offload.store && { capacity_gb: e.kv_offload.store, read_gb_per_s: e.kv_offload.read_gb_per_s },
+            })
+          : undefined,
     });
     const min = Math.max(0, m.initial - e.minBelow);
     const max = m.initial + e.spareReplicas;

@@ -75,6 +75,8 @@ function noteScenario(coverage: Coverage, s: ScenarioInput, result: Result): voi
   for (const o of OUTCOMES) coverage.note(`outcome:${o.key}`, r.requests[o.key] > 0);
   coverage.note("preemptions", Object.values(r.by_model).some((m) => m.replicas_detail.some((d) => d.preemptions > 0)));
   coverage.note("prefix_cache_hits", Object.values(r.by_model).some((m) => m.replicas_detail.some((d) => d.prefix_cache_hits > 0)));
+  coverage.note("speculative_steps", Object.values(r.by_model).some((m) => (m.speculative_decoding?.steps ?? 0) > 0));
+  coverage.note("offload_host_hits", Object.values(r.by_model).some((m) => (m.prefix_cache_hits_by_tier?.host ?? 0) > 0));
   coverage.note("scale_outs", Object.values(r.scaling).some((regions) => Object.values(regions).some((x) => x.scale_outs > 0)));
   coverage.note("scale_ins", Object.values(r.scaling).some((regions) => Object.values(regions).some((x) => x.scale_ins > 0)));
   coverage.note("rolled_back", Object.values(r.rollouts).some((regions) => Object.values(regions).some((x) => x.outcome === "rolled_back")));
@@ -107,6 +109,8 @@ const EXPECTED_COVERAGE = [
   ...OUTCOMES.map((o) => `outcome:${o.key}`),
   "preemptions",
   "prefix_cache_hits",
+  "speculative_steps",
+  "offload_host_hits",
   "scale_outs",
   "scale_ins",
   "rolled_back",

@@ -118,20 +118,26 @@ export class RooflineModel implements LatencyModel {
     return linear + elementwise + kvWrite + allReduce + fixed;
   }
 
-  /** Decode attention per context token per layer: FLOPs and bytes both grow with context, so it is linear. */
-  private decodeAttentionUsPerToken(): number {
-    return Math.max(this.attentionFlopsPerPair / this.attentionFlopPerUs, this.kvBytesPerTokenPerLayer / this.decodeKvBytesPerUs);
+  /**
+   * Decode attention per context token per layer, for `width` tokens per sequence attending to it (1,
+   * or k + 1 verifying a draft): FLOPs grow with the width, the KV cache is read once. Both grow with
+   * context, so it is linear.
+   */
+  private decodeAttentionUsPerToken(width = 1): number {
+    return Math.max((this.attentionFlopsPerPair * width) / this.attentionFlopPerUs, this.kvBytesPerTokenPerLayer / this.decodeKvBytesPerUs);
   }
 
-  private iterationFixedUs(tokens: number, seqs: number, hasPrefill: boolean): number {
+  /** `logitRows`: positions whose logits the output projection computes (one per sequence, or per verified token). */
+  private iterationFixedUs(tokens: number, seqs: number, hasPrefill: boolean, logitRows = seqs): number {
     const d = this.deployment;
-    const lmHead = Math.max((this.lmHeadFlopsPerSeq * seqs) / this.linearFlopPerUs, this.lmHeadBytes / this.bytesPerUs);
+    const lmHead = Math.max((this.lmHeadFlopsPerSeq * logitRows) / this.linearFlopPerUs, this.lmHeadBytes / this.bytesPerUs);
     const pipeline = (d.pipelineParallel - 1) * (this.pairLatencyUs + (this.allReduceBytesPerToken * tokens) / this.busBytesPerUs);
     return this.layers * this.layerTokenUs(tokens, hasPrefill) + lmHead + pipeline + d.overheads.stepUs + d.overheads.sequenceUs * seqs;
   }
 
   iterationUs(shape: BatchShape): number {
-    const tokens = shape.prefillTokens + shape.decodeSeqs;
+    const decodeTokens = shape.decodeSeqs * shape.decodeWidth;
+    const tokens = shape.prefillTokens + decodeTokens;
     if (tokens === 0) return 0;
     const seqs = shape.prefillSeqs + shape.decodeSeqs;
     const prefillAttention =
@@ -141,8 +147,8 @@ export class RooflineModel implements LatencyModel {
             (this.kvBytesPerTokenPerLayer * shape.prefillKvTokens) / this.bytesPerUs,
           )
         : 0;
-    const decodeAttention = this.decodeAttentionUsPerToken() * shape.decodeKvTokens;
-    return this.iterationFixedUs(tokens, seqs, shape.prefillSeqs > 0) + this.layers * (prefillAttention + decodeAttention);
+    const decodeAttention = this.decodeAttentionUsPerToken(shape.decodeWidth) * shape.decodeKvTokens;
+    return this.iterationFixedUs(tokens, seqs, shape.prefillSeqs > 0, shape.prefillSeqs + decodeTokens) + this.layers * (prefillAttention + decodeAttention);
   }
 
   decodeCost(seqs: number): { fixedUs: number; perContextTokenUs: number } {

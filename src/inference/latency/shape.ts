@@ -12,10 +12,16 @@ export interface BatchShape {
   decodeSeqs: number;
   /** KV-cache tokens the decoding sequences' attention reads: sum of their context lengths */
   decodeKvTokens: number;
+  /**
+   * tokens each decoding sequence carries through the pass: 1, or k + 1 when the pass verifies k
+   * tokens a speculative draft proposed (each writes its KV entry and gets its logits; the KV cache
+   * before them is read once)
+   */
+  decodeWidth: number;
 }
 
 export function emptyShape(): BatchShape {
-  return { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, prefillKvTokens: 0, decodeSeqs: 0, decodeKvTokens: 0 };
+  return { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, prefillKvTokens: 0, decodeSeqs: 0, decodeKvTokens: 0, decodeWidth: 1 };
 }
 
 /** Empties a shape in place (replicas reuse one per iteration). */
@@ -26,6 +32,7 @@ export function clearShape(shape: BatchShape): void {
   shape.prefillKvTokens = 0;
   shape.decodeSeqs = 0;
   shape.decodeKvTokens = 0;
+  shape.decodeWidth = 1;
 }
 
 /** Adds a prompt chunk of `tokens` after `cached` tokens already in the KV cache. */

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { count, defaultsFromFields, duration, identifier, nonNegativeNumber, positiveNumber, speed } from "../fields.js";
 import { atMost, LIMITS } from "../limits.js";
-import { EngineSchema } from "./engine.js";
+import { EngineSchema, InlineArchitecture } from "./engine.js";
 import { RouterSchema } from "./routers.js";
 import { AutoscalerSchema, RolloutSchema } from "./scaling.js";
 
@@ -28,24 +28,6 @@ const InlineGpu = z
     interconnect: z.enum(["nvlink", "pcie"]).default("nvlink").describe("NVLink within a server, or PCIe"),
   })
   .describe("a GPU not in the catalog");
-
-const InlineArchitecture = z
-  .strictObject({
-    id: z.string().min(1).describe("a name for this architecture"),
-    layers: count(LIMITS.modelDimension, 1).describe(`transformer layers${atMost(LIMITS.modelDimension)}`),
-    hidden: count(LIMITS.modelDimension, 1).describe(`hidden size${atMost(LIMITS.modelDimension)}`),
-    heads: count(LIMITS.modelDimension, 1).describe(`attention heads${atMost(LIMITS.modelDimension)}`),
-    kv_heads: count(LIMITS.modelDimension, 1).describe(`key/value heads (fewer than heads for grouped-query attention)${atMost(LIMITS.modelDimension)}`),
-    head_dim: count(LIMITS.modelDimension, 1).describe(`size of one head${atMost(LIMITS.modelDimension)}`),
-    ffn: count(LIMITS.modelDimension, 1).describe(`MLP inner size (per expert)${atMost(LIMITS.modelDimension)}`),
-    gated_mlp: z.boolean().default(true).describe("SwiGLU-style MLP with three matrices"),
-    vocab: count(LIMITS.modelDimension, 1).describe(`vocabulary size${atMost(LIMITS.modelDimension)}`),
-    max_context: count(LIMITS.tokens, 1).describe(`longest sequence (prompt + output) the model accepts, tokens${atMost(LIMITS.tokens)}`),
-    experts: count(LIMITS.modelDimension, 1).default(1).describe(`MLP experts (1 = dense)${atMost(LIMITS.modelDimension)}`),
-    experts_per_token: count(LIMITS.modelDimension, 1).default(1).describe(`experts each token uses${atMost(LIMITS.modelDimension)}`),
-    tied_embeddings: z.boolean().default(false).describe("the output projection shares the embedding matrix"),
-  })
-  .describe("a model architecture not in the catalog");
 
 export const ModelSchema = z
   .strictObject({

@@ -147,6 +147,12 @@ export const TenantSchema = z
       .optional()
       .describe("a shared prompt prefix, so prefix caching and prefix-affinity routing have something to reuse"),
     geo: z.string().min(1).optional().describe("where the tenant's clients are; they use the nearest region serving the model. Default: the first region's geo"),
+    speculative_acceptance_rate: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("this tenant's per-token acceptance probability under speculative decoding (acceptance depends on the workload), instead of the model's `acceptance_rate`"),
     tier: z.enum(["on_demand", "batch"]).default("on_demand").describe("pricing tier: batch requests get the model's batch discount"),
     retries: count(LIMITS.attempts)
       .optional()
