@@ -78,6 +78,7 @@ function replicaTables(report: Report): string[] {
         `and reached ${percent(mean((r) => r.compute_utilization))} of peak compute and ${percent(mean((r) => r.bandwidth_utilization))} of memory bandwidth. ` +
         `("Busy" is the share of time running iterations, whatever their size: a replica busy 100 % with a small batch has room; its batch, KV use and compute say how much.)`,
       "",
+      ...servingExtras(model),
       ...(rs.length > FOLD_REPLICAS ? [`<details><summary>${rs.length} replicas</summary>`, ""] : []),
       "| replica | region / AZ | busy | batch | KV used | tokens/s | output tokens/s | compute | bandwidth | preemptions | prefix hits |",
       "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -89,6 +90,22 @@ function replicaTables(report: Report): string[] {
       ...(rs.length > FOLD_REPLICAS ? ["</details>", ""] : []),
     );
   }
+  return lines;
+}
+
+/** Speculative decoding and KV offload tiers, where the model has them: a sentence each. */
+function servingExtras(model: Report["by_model"][string]): string[] {
+  const lines: string[] = [];
+  const s = model.speculative_decoding;
+  if (s) {
+    const seen = s.tokens_per_step === null ? "no whole verify step in the window" : `${s.tokens_per_step.toFixed(2)} tokens per verify step seen over ${count(s.steps)} steps, the draft's proposals accepted ${percent(s.draft_acceptance ?? 0)} of the time`;
+    lines.push(
+      `Speculative decoding: ${md(s.draft_model)} proposes ${s.draft_tokens} tokens a step at acceptance ${s.acceptance_rate} (E = ${s.expected_tokens_per_step.toFixed(2)} tokens per step; tenants may set their own); ${seen}. A step is one gap between tokens.`,
+      "",
+    );
+  }
+  const t = model.prefix_cache_hits_by_tier;
+  if (t) lines.push(`KV offload: prefix units found in GPU memory ${count(t.gpu)} times, read back from host memory ${count(t.host)} times and from the region's store ${count(t.store)} times (whole run).`, "");
   return lines;
 }
 
