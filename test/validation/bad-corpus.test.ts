@@ -49,6 +49,8 @@ const CASES: Record<string, string> = {
   "cv-huge.yaml": "a lognormal with CV 1e200",
   "tensor-parallel.yaml": "tensor_parallel 4,096",
   "max-queue.yaml": "max_queue 10^12",
+  "draft-tokens-over-limit.yaml": "a speculative draft proposing 100,000 tokens a step",
+  "offload-host-memory.yaml": "1,000 GB of KV offload host memory for each of the 8 replicas a p5.48xlarge holds",
   "retries-over-limit.yaml": "a million retries",
   "rtt-over-limit.yaml": "a round trip of 10^9 ms",
   "servers-x-gpus.yaml": "10,000 servers of 1,024 GPUs (each field within its limit, the product not)",
