@@ -11,6 +11,8 @@ import { RegionRouter } from "./control/region-router.js";
 import { RetryPolicy } from "./workload/retry.js";
 import { ModelService } from "./control/model-service.js";
 import { ReplicaSet } from "./control/replica-set.js";
+import { KvTransfers } from "./fleet/kv-transfers.js";
+import { KvTransferStats } from "./control/model-service.js";
 import { Rollout } from "./control/rollout.js";
 import { BucketedLevel } from "./metrics/bucketed-level.js";
 import { defaultServerFor } from "./catalog/servers.js";
@@ -46,6 +48,8 @@ export interface SimulationResult {
   desiredTotal: BucketedLevel;
   /** deployment plan per model (undefined for non-LLM services) */
   deployments: (Deployed | undefined)[];
+  /** per model with prefill/decode disaggregation: its KV transfers */
+  kvTransfers: (KvTransferStats | undefined)[];
   /** servers at the start; those after them were added by scale-outs */
   initialServers: number;
   /** simulated time when the run ended (all drained, or the drain limit) */
@@ -168,6 +172,27 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
       return service;
     });
   });
+  // Prefill/decode disaggregation: one network of server links for every model's KV transfers.
+  let transfers: KvTransfers | undefined;
+  const kvTransfers = scenario.models.map((spec, m) => {
+    const pools = spec.disaggregation;
+    const deployed = deployments[m];
+    if (!pools || !deployed) return undefined;
+    transfers ??= new KvTransfers(sim, (server) => (topology.servers[server].type.networkGbPerS ?? 0) * 1e3);
+    const stats = new KvTransferStats(warmupUs, durationUs);
+    services[m].forEach((service, k) => {
+      const placements = topology.placements[m][k];
+      service.disaggregate({
+        spec: pools,
+        transfers: transfers!,
+        serverOf: (replica) => placements[replica].server,
+        kvBytesPerToken: deployed.memory.kvBytesPerTokenPerGpu * deployed.gpusPerReplica,
+        nvlinkBytesPerUs: deployed.gpu.interconnectGbPerS * 1e3,
+        stats,
+      });
+    });
+    return stats;
+  });
   for (const sets of replicaSets) for (const set of sets) set?.start();
   const rollouts = scenario.models.map((spec, m) =>
     replicaSets[m].map((set, k) => {
@@ -243,6 +268,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     rollouts,
     desiredTotal,
     deployments,
+    kvTransfers,
     endUs,
     events: sim.eventsHandled,
     generated: sources.reduce((sum, s) => sum + s.generated, 0),

@@ -18,6 +18,8 @@ export interface ServerType {
   bootS: number;
   /** host (CPU) memory, GB of 1e9 bytes, where known: what KV offload may use */
   hostMemoryGb?: number;
+  /** its network to other servers, each way, GB/s, where known: what KV transfers between servers share */
+  networkGbPerS?: number;
   source: string;
 }
 
@@ -33,6 +35,10 @@ const HGX_H100_HOST = { hostIdleW: 2200, hostMaxW: 4600 };
 const HGX_A100_HOST = { hostIdleW: 996, hostMaxW: 3300 };
 
 /**
+ * Network: AWS gives EFA bandwidth in Gb/s (p5.48xlarge and p5e.48xlarge 3,200, p4d.24xlarge 400,
+ * g5.xlarge up to 10); DGX H100 has eight 400 Gb/s ConnectX-7 ports for its compute fabric, DGX A100
+ * eight 200 Gb/s ConnectX-6 (NVIDIA's datasheets). GB/s = Gb/s / 8.
+ *
  * Host memory: AWS lists instance memory in GiB (aws.amazon.com/ec2/instance-types, accelerated
  * computing: p5.48xlarge and p5e.48xlarge 2,048 GiB, p4d.24xlarge 1,152 GiB, g5.xlarge 16 GiB); NVIDIA's
  * DGX H100 and DGX A100 (80 GB) datasheets give 2 TB of system memory.
@@ -48,6 +54,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     usdPerHour: 55.04,
     bootS: 300,
     hostMemoryGb: AWS_GIB * 2048,
+    networkGbPerS: 400,
     source: `8 x H100 SXM (AWS). $55.04/h: AWS on-demand after the June-2025 cut, as in SCENARIO-FORMAT.md (${PRICES_CSV} lists 98.32 before the cut and derives 54.08 after it). Host power: ${SPLITWISE_POWER}, DGX-H100`,
   },
   "p5e.48xlarge": {
@@ -58,6 +65,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     usdPerHour: 107.0,
     bootS: 300,
     hostMemoryGb: AWS_GIB * 2048,
+    networkGbPerS: 400,
     source: `8 x H200 (AWS). $107/h: third-party list-price estimate, low confidence (${PRICES_CSV}). Host power as an HGX H100 (same baseboard class)`,
   },
   "p4d.24xlarge": {
@@ -68,6 +76,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     usdPerHour: 32.77,
     bootS: 300,
     hostMemoryGb: AWS_GIB * 1152,
+    networkGbPerS: 50,
     source: `8 x A100 40GB (AWS). $32.77/h on demand (${PRICES_CSV}). Host power: ${SPLITWISE_POWER}, DGX-A100`,
   },
   "g5.xlarge": {
@@ -79,6 +88,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     usdPerHour: 1.006,
     bootS: 120,
     hostMemoryGb: AWS_GIB * 16,
+    networkGbPerS: 1.25,
     source: `1 x A10G (AWS). $1.006/h on demand (${PRICES_CSV}). Host power is an estimate for a 4-vCPU share of a server, unverified`,
   },
   "dgx-h100": {
@@ -89,6 +99,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     purchaseUsd: 300_000,
     bootS: 420,
     hostMemoryGb: 2048,
+    networkGbPerS: 400,
     source: `NVIDIA DGX H100, owned. Host power: ${SPLITWISE_POWER}. $300,000 purchase price: a commonly quoted estimate, not from a stored source`,
   },
   "dgx-a100": {
@@ -99,6 +110,7 @@ export const SERVER_TYPES: Record<string, ServerType> = {
     purchaseUsd: 200_000,
     bootS: 420,
     hostMemoryGb: 2048,
+    networkGbPerS: 200,
     source: `NVIDIA DGX A100 (80 GB), owned. Host power: ${SPLITWISE_POWER}. $200,000 purchase price: a commonly quoted estimate, not from a stored source`,
   },
 };
@@ -113,7 +125,9 @@ export function defaultServerFor(gpu: string, gpus = 8): ServerType {
       gpus,
       ...HGX_H100_HOST,
       bootS: 300,
-      source: `an assumed 8-GPU server of ${gpu} with HGX-class host power; no price`,
+      // As a p5.48xlarge's EFA (3,200 Gb/s): what a scenario without servers assumes for KV transfers.
+      networkGbPerS: 400,
+      source: `an assumed 8-GPU server of ${gpu} with HGX-class host power and a p5.48xlarge's network; no price or host memory`,
     }
   );
 }

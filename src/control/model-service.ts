@@ -7,7 +7,8 @@
 import { Priority, secondsToUs, US_PER_S, type Rng } from "../engine/index.js";
 import { RecentWaits } from "./recent-waits.js";
 import type { RegionLoad } from "./region-router.js";
-import type { Replica, ReplicaHost, ServingEngine } from "../inference/replica.js";
+import type { BatchingReplicaLike, Replica, ReplicaHost, ServingEngine } from "../inference/replica.js";
+import type { KvTransfers } from "../fleet/kv-transfers.js";
 import type { ModelSpec } from "../scenario/schema.js";
 import type { SimContext } from "../requests/context.js";
 import { Outcome } from "../requests/outcomes.js";
@@ -93,6 +94,39 @@ export interface RequestSink {
   failed(req: number): void;
 }
 
+/** Prefill/decode disaggregation in one region: how KV caches move between the pools, and what the moves measured. */
+export interface Disaggregation {
+  spec: NonNullable<ModelSpec["disaggregation"]>;
+  transfers: KvTransfers;
+  /** the server of each replica, by index */
+  serverOf: (replica: number) => number;
+  /** KV-cache bytes of one token over the whole replica */
+  kvBytesPerToken: number;
+  /** a transfer inside one server: the GPUs' NVLink rate, bytes per µs */
+  nvlinkBytesPerUs: number;
+  stats: KvTransferStats;
+}
+
+/** KV transfers that started in the measurement window (all the model's regions together). */
+export class KvTransferStats {
+  count = 0;
+  bytes = 0;
+  /** per transfer: start to done, and the wait for the decode replica's KV blocks before it (µs) */
+  readonly timesUs: number[] = [];
+  readonly waitsUs: number[] = [];
+  /** transfers that never arrived (a replica at either end went down, or the client gave up) */
+  cancelled = 0;
+
+  constructor(
+    readonly fromUs: number,
+    readonly toUs: number,
+  ) {}
+
+  covers(timeUs: number): boolean {
+    return timeUs >= this.fromUs && timeUs < this.toUs;
+  }
+}
+
 export class ModelService implements ReplicaHost, RegionLoad {
   readonly connectTimeoutUs: number;
   /** told when health checks mark a replica unhealthy or healthy again (the run's event log) */
@@ -115,7 +149,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
   private split?: VersionSplit;
   /** replicas the load balancer sends to (it believes them healthy), in index order */
   readonly replicas: Replica[] = [];
-  private readonly router: Router;
+  private router: Router;
   /** what the router sees of `replicas`, position for position (one view per replica, made once) */
   private readonly views: ReplicaView[] = [];
   private readonly viewOf: ReplicaView[] = [];
@@ -128,6 +162,13 @@ export class ModelService implements ReplicaHost, RegionLoad {
   /** per replica: offset of its health checks in the interval, and a counter invalidating stale checks */
   private readonly checkPhaseUs: number[] = [];
   private readonly epoch: number[] = [];
+  /** prefill/decode disaggregation, when the model has it: the pools route apart */
+  private disaggregation?: Disaggregation;
+  private decodeRouter?: Router;
+  /** prefilled requests whose transfer has not started (they wait for a decode replica's blocks): their prefill replica */
+  private readonly awaiting = new Map<number, number>();
+  /** transfers in flight: their request, source replica and destination */
+  private readonly moving = new Map<number, { req: number; from: number; to: BatchingReplicaLike; startUs: number; bytes: number }>();
   private readonly onCheckDown = (arg: number) => this.detectedDown(arg);
   private readonly onCheckUp = (arg: number) => this.detectedUp(arg);
 
@@ -158,6 +199,8 @@ export class ModelService implements ReplicaHost, RegionLoad {
   addReplica(): Replica {
     const i = this.all.length;
     const replica = this.engine.createReplica(i, this);
+    const pools = this.spec.disaggregation;
+    if (pools) (replica as BatchingReplicaLike).role = i < pools.prefill.replicas.initial ? "prefill" : "decode";
     this.all.push(replica);
     this.live.push(replica);
     this.retired.push(0);
@@ -270,6 +313,10 @@ export class ModelService implements ReplicaHost, RegionLoad {
     }
     this.ctx.requests.service[req] = this.serviceId;
     this.engine.prepare(req);
+    if (this.disaggregation) {
+      this.receivePooled(req);
+      return;
+    }
     const split = this.split;
     const version = split ? split.pick() : 0;
     const choice = this.router.pick(this.describe(req), split ? split.views[version] : this.views);
@@ -302,15 +349,116 @@ export class ModelService implements ReplicaHost, RegionLoad {
     }
   }
 
+  // --- prefill/decode disaggregation ----------------------------------------------------------
+
+  /** From now on the pools route apart and KV caches move between them. */
+  disaggregate(d: Disaggregation): void {
+    this.disaggregation = d;
+    const streams = `models/${this.spec.name}/${this.regionIndex}`;
+    if (d.spec.prefill.router) this.router = createRouter({ spec: d.spec.prefill.router, rng: this.ctx.streams.get(`${streams}/prefill-router`) });
+    this.decodeRouter = createRouter({ spec: d.spec.decode.router ?? this.spec.router, rng: this.ctx.streams.get(`${streams}/decode-router`) });
+  }
+
+  /** The replicas the balancer sends to in one pool, and the router's views of them. */
+  private pool(role: "prefill" | "decode"): { replicas: BatchingReplicaLike[]; views: ReplicaView[] } {
+    const replicas: BatchingReplicaLike[] = [];
+    const views: ReplicaView[] = [];
+    this.replicas.forEach((replica, k) => {
+      if ((replica as BatchingReplicaLike).role !== role) return;
+      replicas.push(replica as BatchingReplicaLike);
+      views.push(this.views[k]);
+    });
+    return { replicas, views };
+  }
+
+  /** The decider sends a prompt to the prefill pool (or keeps it whole on a decode replica). */
+  private receivePooled(req: number): void {
+    const decider = this.disaggregation!.spec.decider;
+    const whole = decider !== "always" && this.ctx.requests.inputTokens[req] < decider.min_prompt_tokens;
+    const pool = this.pool(whole ? "decode" : "prefill");
+    const choice = (whole ? this.decodeRouter! : this.router).pick(this.describe(req), pool.views);
+    if (choice < 0) {
+      this.sink.refused(req, Outcome.rejected);
+      return;
+    }
+    const replica = pool.replicas[choice];
+    if (!replica.hasFreeSlot() && replica.waiting >= this.maxQueue) {
+      this.sink.refused(req, Outcome.rejected);
+      return;
+    }
+    this.meter?.accepted(this.ctx.sim.nowUs);
+    replica.submit(req);
+  }
+
+  /** A prefill replica produced the first token: the decode pool's router picks where the rest is made. */
+  prefilled(req: number, firstTokenUs: number): void {
+    const from = this.ctx.requests.replica[req];
+    const pool = this.pool("decode");
+    const choice = this.decodeRouter!.pick(this.describe(req), pool.views);
+    this.awaiting.set(req, from);
+    // No decode replica to send to: a server error, which the client may retry.
+    if (choice < 0) return this.failed(req);
+    pool.replicas[choice].acceptPrefilled(req, firstTokenUs, from);
+  }
+
+  startTransfer(req: number, from: number, to: BatchingReplicaLike, waitedUs: number): number {
+    const d = this.disaggregation!;
+    const { requests, sim } = this.ctx;
+    if (d.stats.covers(sim.nowUs)) d.stats.waitsUs.push(waitedUs);
+    const bytes = requests.inputTokens[req] * d.kvBytesPerToken;
+    const source = d.serverOf(from);
+    const destination = d.serverOf(to.index);
+    const capBytesPerUs = d.spec.kv_transfer.bandwidth_gb_per_s * 1e3;
+    const startUs = sim.nowUs;
+    this.awaiting.delete(req);
+    const id = d.transfers.start({
+      bytes,
+      from: source,
+      to: destination,
+      capBytesPerUs: source === destination ? Math.min(capBytesPerUs, d.nvlinkBytesPerUs) : capBytesPerUs,
+      latencyUs: d.spec.kv_transfer.latency * US_PER_S,
+      done: () => {
+        this.moving.delete(id);
+        (this.all[from] as BatchingReplicaLike).releaseOutgoing(req);
+        if (d.stats.covers(startUs)) {
+          d.stats.count++;
+          d.stats.bytes += bytes;
+          d.stats.timesUs.push(sim.nowUs - startUs);
+        }
+        to.landPrefilled(req);
+      },
+    });
+    this.moving.set(id, { req, from, to, startUs, bytes });
+    return id;
+  }
+
+  cancelTransfer(transfer: number): void {
+    const t = this.moving.get(transfer);
+    if (!t) return;
+    this.moving.delete(transfer);
+    (this.all[t.from] as BatchingReplicaLike).releaseOutgoing(t.req);
+    this.disaggregation!.transfers.cancel(transfer);
+    if (this.disaggregation!.stats.covers(t.startUs)) this.disaggregation!.stats.cancelled++;
+  }
+
   private describe(req: number): RouteRequest {
     this.routeRequest.req = req;
     this.routeRequest.promptTokens = this.ctx.requests.inputTokens[req];
     return this.routeRequest;
   }
 
+  /** A prefilled request that will not move (it failed or was abandoned before its transfer): its prefill replica frees its KV cache. */
+  private releaseAwaiting(req: number): void {
+    const from = this.awaiting.get(req);
+    if (from === undefined) return;
+    this.awaiting.delete(req);
+    (this.all[from] as BatchingReplicaLike).releaseOutgoing(req);
+  }
+
   /** The client gave up on a request that is still queued or in service here. */
   abandon(req: number): void {
     const { requests, sim } = this.ctx;
+    if (this.awaiting.size > 0) this.releaseAwaiting(req);
     this.meter?.ended(sim.nowUs);
     if (requests.stateOf(req) === RequestState.centralQueue) {
       requests.moveTo(req, RequestState.abandoned);
@@ -332,6 +480,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
   }
 
   failed(req: number): void {
+    if (this.awaiting.size > 0) this.releaseAwaiting(req);
     const i = this.ctx.requests.replica[req];
     this.meter?.ended(this.ctx.sim.nowUs);
     if (i >= 0) this.split?.onOutcome(this.versionOf[i], false, 0);
@@ -360,6 +509,11 @@ export class ModelService implements ReplicaHost, RegionLoad {
 
   replicaDown(replica: Replica): void {
     const i = replica.index;
+    // A prefill replica that went down takes the KV caches it was sending with it.
+    if (this.disaggregation) {
+      for (const t of [...this.moving.values()]) if (t.from === i) t.to.failHandoff(t.req);
+      for (const [req, from] of [...this.awaiting]) if (from === i) (this.all[this.ctx.requests.replica[req]] as BatchingReplicaLike).failHandoff(req);
+    }
     const epoch = ++this.epoch[i];
     const hc = this.spec.health_check;
     // The first failing check is the next one; the balancer gives up after `unhealthy_threshold` in a row.

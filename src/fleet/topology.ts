@@ -73,6 +73,7 @@ function serverTypes(scenario: Scenario): Map<string, ServerType> {
       purchaseUsd: t.purchase_usd,
       bootS: t.boot_time,
       hostMemoryGb: t.host_memory_gb,
+      networkGbPerS: t.network_gb_per_s,
       source: "scenario server_types",
     });
   }
@@ -319,3 +320,19 @@ export function checkOffloadMemory(scenario: Scenario, t: Topology): Problem[] {
 }
 
 const formatGb = (gb: number) => (Number.isInteger(gb) ? String(gb) : gb.toFixed(1));
+
+/** A disaggregated model moves KV caches between servers: each server type it may run on must say how fast its network is. */
+export function checkTransferNetwork(scenario: Scenario, t: Topology): Problem[] {
+  const problems: Problem[] = [];
+  scenario.models.forEach((model, mi) => {
+    if (!model.disaggregation) return;
+    const gpu = t.modelGpu[mi];
+    const regions = new Set(t.modelRegions[mi]);
+    const unknown = new Set<string>();
+    for (const s of t.servers) if (s.type.gpu === gpu && regions.has(t.azs[s.az].region) && s.type.networkGbPerS === undefined) unknown.add(s.type.id);
+    for (const id of unknown) {
+      problems.push({ path: ["models", mi, "disaggregation"], message: `server type ${id} has no network_gb_per_s: KV transfers between its servers need the rate of their network` });
+    }
+  });
+  return problems;
+}

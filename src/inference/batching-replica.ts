@@ -22,7 +22,7 @@ import { emptyBatch, formBatch, maxPrefixUnits, PREEMPT_LAST_ADMITTED, type Form
 import type { BatchingEngine } from "./batching-engine.js";
 import { jumpDurationUs, stepsCompleted, stepsKvAllows, type JumpCost } from "./decode-jump.js";
 import type { KvCache } from "./kv-cache.js";
-import { ReplicaBase, type Replica, type ReplicaHost } from "./replica.js";
+import { ReplicaBase, type BatchingReplicaLike, type ReplicaHost } from "./replica.js";
 import type { ReplicaSummary } from "../metrics/replica-summary.js";
 import { ReplicaStats, summarizeReplica } from "./replica-stats.js";
 import { RunningSet } from "./running-set.js";
@@ -32,7 +32,33 @@ import type { SequenceTable } from "./sequences.js";
 import { TokenGaps } from "./token-gaps.js";
 import { ArrivalOrderLine } from "./waiting-line.js";
 
-export class BatchingReplica extends ReplicaBase implements Replica {
+/** A prefilled request at a decode replica before it decodes: waiting for KV blocks, or having its KV cache moved in. */
+interface Handoff {
+  firstTokenUs: number;
+  from: number;
+  /** KV blocks reserved for it (0 while it waits for them) */
+  blocks: number;
+  /** the transfer moving its KV cache here, once it started */
+  transfer: number;
+  arrivedUs: number;
+}
+
+export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike {
+  /**
+   * Its part in a disaggregated model: `prefill` replicas hand every request on after its first
+   * token; `decode` (and `whole`, the default) replicas serve requests whole and take prefilled ones.
+   */
+  role: "whole" | "prefill" | "decode" = "whole";
+  /** prefilled requests here that do not decode yet, in arrival order */
+  private readonly handoffs = new Map<number, Handoff>();
+  /** KV blocks reserved for them */
+  private handoffBlocks = 0;
+  /** at a prefill replica: KV blocks of requests handed on, held until their transfer ends */
+  private readonly outgoing = new Map<number, number>();
+  private outgoingBlocks = 0;
+  /** at a decode replica: landed requests whose first decode step is still to come (its gap began at the first token) */
+  private readonly landed = new Set<number>();
+
   /** KV blocks the waiting requests' prompts need */
   private waitingBlocks = 0;
   readonly stats: ReplicaStats;
@@ -137,6 +163,14 @@ export class BatchingReplica extends ReplicaBase implements Replica {
   abandon(req: number): void {
     if (this.dropConnecting(req)) return;
     const { requests, sim } = this.host.ctx;
+    const handoff = this.handoffs.get(req);
+    if (handoff) {
+      this.dropHandoff(req, handoff);
+      requests.moveTo(req, RequestState.abandoned);
+      requests.release(req);
+      this.startTransfers();
+      return;
+    }
     this.outstanding--;
     this.stats.outstanding.add(-1, sim.nowUs);
     const group = this.running.group;
@@ -194,6 +228,120 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       this.seqs.close(req);
       this.host.failed(req);
     }
+    // Prefilled requests waiting for blocks or a transfer here fail too (the transfer is to a dead replica).
+    for (const [req, handoff] of [...this.handoffs]) {
+      this.dropHandoff(req, handoff);
+      this.host.failed(req);
+    }
+    this.handoffBlocks = 0;
+    this.outgoing.clear();
+    this.outgoingBlocks = 0;
+    this.landed.clear();
+  }
+
+  // --- disaggregation ------------------------------------------------------------------------
+
+  /** A decode replica takes a prefilled request: it waits here for its KV blocks, then its KV cache moves in. */
+  acceptPrefilled(req: number, firstTokenUs: number, from: number): void {
+    const { requests, sim } = this.host.ctx;
+    if (!this.takeIn(req)) return; // down: the transfer fails when its connection times out
+    // The prompt is computed and one token generated: what is left is the rest of the output.
+    this.outstandingTokens -= requests.inputTokens[req] + 1;
+    this.stats.outstanding.add(1, sim.nowUs);
+    requests.moveTo(req, RequestState.replicaQueue);
+    this.handoffs.set(req, { firstTokenUs, from, blocks: 0, transfer: -1, arrivedUs: sim.nowUs });
+    this.startTransfers();
+  }
+
+  /** Reserves KV blocks for waiting prefilled requests, in arrival order, and starts their transfers. */
+  private startTransfers(): void {
+    const { requests, sim } = this.host.ctx;
+    for (const [req, h] of this.handoffs) {
+      if (h.blocks > 0) continue;
+      // The prompt's KV cache; the block for the next token comes with its decode step, as for every decoding sequence.
+      const blocks = Math.ceil(requests.inputTokens[req] / this.kvSeqs.blockSize);
+      if (!this.kv.allocate(blocks)) return; // the first in line waits for blocks, and those behind it
+      h.blocks = blocks;
+      this.handoffBlocks += blocks;
+      h.transfer = this.host.startTransfer!(req, h.from, this, sim.nowUs - h.arrivedUs);
+    }
+  }
+
+  /** The KV cache of a prefilled request is here: it runs as a decoding sequence from the next iteration. */
+  landPrefilled(req: number): void {
+    const requests = this.host.ctx.requests;
+    const h = this.handoffs.get(req)!;
+    this.handoffs.delete(req);
+    this.handoffBlocks -= h.blocks;
+    const seqs = this.seqs;
+    seqs.open(req, h.arrivedUs);
+    seqs.computed[req] = requests.inputTokens[req];
+    seqs.generated[req] = 1;
+    seqs.decoding[req] = 1;
+    seqs.blocks[req] = h.blocks;
+    seqs.firstTokenUs[req] = h.firstTokenUs;
+    seqs.lastTokenUs[req] = h.firstTokenUs;
+    seqs.admitOrder[req] = this.formed.admissions++;
+    if (requests.measured[req]) this.gaps.serve(requests.scope[req]);
+    requests.moveTo(req, RequestState.inService);
+    // Listed, not in the group: it joins the batch at the next iteration boundary.
+    this.running.listed.push(req);
+    if (requests.measured[req]) this.landed.add(req);
+    if (!this.busy) this.startIteration();
+    else if (this.jumpSteps > 1) this.cutJump();
+  }
+
+  /** The KV cache of a request handed on from here has arrived (or will not): its blocks are free. */
+  releaseOutgoing(req: number): void {
+    const blocks = this.outgoing.get(req);
+    if (blocks === undefined) return;
+    this.outgoing.delete(req);
+    this.outgoingBlocks -= blocks;
+    this.kv.release(blocks);
+  }
+
+  failHandoff(req: number): void {
+    const handoff = this.handoffs.get(req);
+    if (!handoff) return;
+    this.dropHandoff(req, handoff);
+    this.host.failed(req);
+    this.startTransfers();
+  }
+
+  /** Forgets a prefilled request that never decoded here: its blocks go back, its transfer is void. */
+  private dropHandoff(req: number, h: Handoff): void {
+    const { requests, sim } = this.host.ctx;
+    this.handoffs.delete(req);
+    if (h.blocks > 0) {
+      this.kv.release(h.blocks);
+      this.handoffBlocks -= h.blocks;
+    }
+    if (h.transfer >= 0) this.host.cancelTransfer!(h.transfer);
+    this.outstanding--;
+    this.outstandingTokens -= requests.outputTokens[req] - 1;
+    this.stats.outstanding.add(-1, sim.nowUs);
+  }
+
+  /** A prefill replica's request has its first token: it leaves here, and its KV cache goes to a decode replica. */
+  private handOff(req: number): void {
+    const { requests, sim } = this.host.ctx;
+    this.running.remove(req, this.scopeOf(req));
+    this.kvSeqs.drop(req);
+    // The prompt's KV cache stays here until it has crossed to the decode replica (shared prefix
+    // units stay cached, their copy counted here as the transfer's).
+    const blocks = Math.ceil(requests.inputTokens[req] / this.kvSeqs.blockSize);
+    if (this.kv.allocate(blocks)) {
+      this.outgoing.set(req, blocks);
+      this.outgoingBlocks += blocks;
+    }
+    this.outstanding--;
+    this.outstandingTokens -= requests.outputTokens[req] - this.seqs.generated[req];
+    this.stats.outstanding.add(-1, sim.nowUs);
+    this.stats.recordCompletion(this.seqs.submitUs[req], sim.nowUs);
+    const firstTokenUs = this.seqs.firstTokenUs[req];
+    this.seqs.close(req);
+    requests.moveTo(req, RequestState.unassigned);
+    this.host.prefilled!(req, firstTokenUs);
   }
 
   // --- the waiting line ----------------------------------------------------------------------
@@ -312,6 +460,7 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     if (this.engine.options.debugChecks) this.check();
     this.busy = false;
     this.jumpSteps = 0;
+    if (this.handoffs.size > this.transfersStarted()) this.startTransfers();
     this.startIteration();
     if (this.hasFreeSlot()) this.host.hasRoom(this);
   }
@@ -344,6 +493,12 @@ export class BatchingReplica extends ReplicaBase implements Replica {
       else if (seqs.decoding[req]) {
         // Outside the group: the running set is laid out. A speculative step emits its own count, one gap.
         const made = this.speculation ? this.speculation.emitted(req, requests.outputTokens[req] - seqs.generated[req], this.stats.covers(this.iterationStartUs)) : steps;
+        // Its first step here: the gap since its first token spans the wait and the transfer, one gap, timed whole.
+        const firstHere = this.landed.size > 0 && this.landed.delete(req);
+        if (firstHere) {
+          const firstStepEndUs = this.jumpSteps > 1 ? this.iterationStartUs + jumpDurationUs(this.jump, 1) : now;
+          this.host.ctx.lifecycle.tokenGaps(requests.scope[req], usToSeconds(firstStepEndUs - seqs.lastTokenUs[req]), 1);
+        }
         seqs.decoded(req, made, now);
         this.outstandingTokens -= made;
         if (this.speculation) {
@@ -351,12 +506,16 @@ export class BatchingReplica extends ReplicaBase implements Replica {
           this.kvSeqs.reserve(req, seqs.computed[req]);
           if (made !== steps) this.stats.recordExtraTokens(this.iterationStartUs, now - this.iterationStartUs, made - steps);
         }
-        if (requests.measured[req]) {
-          this.gaps.weights[requests.scope[req]] += steps;
+        if (requests.measured[req] && (!firstHere || steps > 1)) {
+          this.gaps.weights[requests.scope[req]] += firstHere ? steps - 1 : steps;
           anyGaps = true;
         }
       } else {
         this.advancePrefill(req, now);
+        if (this.role === "prefill" && seqs.decoding[req] && seqs.generated[req] < requests.outputTokens[req]) {
+          this.handOff(req);
+          continue;
+        }
         if (seqs.decoding[req] && seqs.generated[req] < requests.outputTokens[req]) {
           running.promote(req, requests.outputTokens[req], this.scopeOf(req));
           continue;
@@ -406,9 +565,16 @@ export class BatchingReplica extends ReplicaBase implements Replica {
     this.host.completed(req, firstTokenUs);
   }
 
-  /** Throws if KV accounting broke: blocks held by running sequences must match the pool's count. */
+  /** Prefilled requests here with blocks reserved (their transfers started). */
+  private transfersStarted(): number {
+    let n = 0;
+    for (const h of this.handoffs.values()) if (h.blocks > 0) n++;
+    return n;
+  }
+
+  /** Throws if KV accounting broke: blocks held by running sequences (and reserved for KV transfers) must match the pool's count. */
   check(): void {
     const serials = this.host.ctx.requests.serial;
-    this.kvSeqs.check(this.running.all(), (req) => serials[req]);
+    this.kvSeqs.check(this.running.all(), (req) => serials[req], this.handoffBlocks + this.outgoingBlocks);
   }
 }

@@ -19,6 +19,25 @@ export interface ReplicaHost {
   hasRoom(replica: Replica): void;
   /** The request failed on this replica (it went down, or was already down): a server error. */
   failed(req: number): void;
+  /** Disaggregation: a prefill replica computed the request's prompt and first token; its KV cache goes to a decode replica. */
+  prefilled?(req: number, firstTokenUs: number): void;
+  /** Disaggregation: `to` holds the KV blocks of `req` (from the prefill replica `from`), after waiting `waitedUs` for them: move them; returns the transfer's id. */
+  startTransfer?(req: number, from: number, to: BatchingReplicaLike, waitedUs: number): number;
+  /** Disaggregation: the transfer of `req` is void (its decode replica dropped it). */
+  cancelTransfer?(transfer: number): void;
+}
+
+/** What a disaggregated model's service asks of a decode replica. */
+export interface BatchingReplicaLike extends Replica {
+  role: "whole" | "prefill" | "decode";
+  /** At a prefill replica: the KV cache of `req`, handed on from here, has arrived or will not; its blocks are free. */
+  releaseOutgoing(req: number): void;
+  /** Its prefilled request's KV cache cannot come (its prefill replica went down): the request fails. */
+  failHandoff(req: number): void;
+  /** Takes a prefilled request: waits for its KV blocks, then has its KV cache moved in from replica `from`. */
+  acceptPrefilled(req: number, firstTokenUs: number, from: number): void;
+  /** Its KV cache is here: it decodes from now on. */
+  landPrefilled(req: number): void;
 }
 
 export interface Replica {

@@ -159,7 +159,7 @@ export class SequenceKv {
   }
 
   /** Throws if the blocks the `running` sequences hold do not add up to the pool's count (KV-block conservation). */
-  check(running: readonly number[], serialOf: (req: number) => number): void {
+  check(running: readonly number[], serialOf: (req: number) => number, reserved = 0): void {
     this.kv.check();
     const seqs = this.seqs;
     let held = 0;
@@ -171,6 +171,6 @@ export class SequenceKv {
       if (seqs.blocks[req] < needed) throw new Error(`request ${serialOf(req)} holds ${seqs.blocks[req]} blocks for ${seqs.computed[req]} tokens`);
       if (seqs.decoding[req] && seqs.firstTokenUs[req] < 0) throw new Error(`request ${serialOf(req)} decodes before its first token`);
     }
-    if (held !== this.kv.privateBlocks) throw new Error(`running sequences hold ${held} private blocks, the pool counts ${this.kv.privateBlocks}`);
+    if (held + reserved !== this.kv.privateBlocks) throw new Error(`running sequences hold ${held} private blocks (and ${reserved} are reserved for KV transfers), the pool counts ${this.kv.privateBlocks}`);
   }
 }

@@ -1,8 +1,11 @@
 /** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), named, laid out and rounded from figures computed next to their data. */
+import type { BatchingReplicaLike } from "../inference/replica.js";
+import type { KvTransferStats } from "../control/model-service.js";
 import { expectedTokensPerStep } from "../inference/speculation.js";
 import type { Draft } from "../inference/deployment.js";
 import { readFileSync } from "node:fs";
 import { US_PER_S, usToSeconds } from "../engine/index.js";
+import { mean, quantile } from "simple-statistics";
 import { LATENCY_METRICS, requestCounts, sum, waitedFraction, ScopeStats, type LatencyMetric } from "../metrics/scope.js";
 import type { DistributionSummary } from "../metrics/sketch.js";
 import { lowestUptimePct, regionUptime } from "../metrics/availability.js";
@@ -16,7 +19,7 @@ import { azEnergy, regionEnergy, totalEnergy } from "../economics/energy.js";
 import { breakEvenByServerType, costs } from "../economics/money.js";
 import { margin, revenueByScope, rollUpRevenue } from "../economics/revenue.js";
 import { roundNumbers } from "./round.js";
-import type { AccountRegionReport, GroupReport, ModelReport, ReplicaReport, Report, ReportWarning, SpeculativeReport, ThrottleCounts } from "./report-types.js";
+import type { AccountRegionReport, GroupReport, ModelReport, ReplicaReport, Report, PoolReport, ReportWarning, SpeculativeReport, ThrottleCounts, TransferReport } from "./report-types.js";
 
 /**
  * Layout version of report.json. 2: throughput, money and energy over the window, SLO attainment over
@@ -65,7 +68,9 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
       for (const replica of service.all) {
         const summary = replica.summary?.(windowS);
         const slot = slotOf.get(replica);
-        if (summary && slot) detail.push({ index: replica.index, region: topology.regions[service.regionIndex].name, az: topology.azs[slot.placement.az].name, ...summary });
+        const role = (replica as Partial<BatchingReplicaLike>).role;
+        const pool = role === "prefill" || role === "decode" ? { pool: role } : {};
+        if (summary && slot) detail.push({ index: replica.index, region: topology.regions[service.regionIndex].name, az: topology.azs[slot.placement.az].name, ...pool, ...summary });
       }
     });
   }
@@ -89,6 +94,7 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
         }
       : {}),
     ...(deployed?.draft ? { speculative_decoding: speculativeReport(deployed.draft, detail) } : {}),
+    ...(result.kvTransfers[m] ? { pools: poolsReport(detail), kv_transfer: transferReport(result.kvTransfers[m]!) } : {}),
     ...(detail.some((r) => r.prefix_cache_host_hits !== undefined)
       ? {
           prefix_cache_hits_by_tier: {
@@ -100,6 +106,34 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
       : {}),
     replicas_detail: detail,
   };
+}
+
+/** A disaggregated model's pools, each over its replicas (all regions). */
+function poolsReport(detail: readonly ReplicaReport[]): Record<"prefill" | "decode", PoolReport> {
+  const pool = (name: "prefill" | "decode"): PoolReport => {
+    const rs = detail.filter((r) => r.pool === name);
+    const average = (f: (r: ReplicaReport) => number) => (rs.length > 0 ? sum(rs.map(f)) / rs.length : 0);
+    return {
+      replicas: rs.length,
+      busy_fraction: average((r) => r.busy_fraction),
+      mean_batch_size: average((r) => r.mean_batch_size),
+      mean_kv_utilization: average((r) => r.mean_kv_utilization),
+      mean_outstanding: average((r) => r.mean_outstanding),
+      tokens_per_s: sum(rs.map((r) => r.tokens_per_s)),
+      completed: sum(rs.map((r) => r.completed)),
+    };
+  };
+  return { prefill: pool("prefill"), decode: pool("decode") };
+}
+
+/** KV transfers that started in the window: how many, how much, how long, and the wait for decode memory before them. */
+function transferReport(s: KvTransferStats): TransferReport {
+  const seconds = (us: readonly number[]) => ({
+    mean: us.length > 0 ? usToSeconds(mean(us as number[])) : null,
+    p99: us.length > 0 ? usToSeconds(quantile(us as number[], 0.99)) : null,
+    max: us.length > 0 ? usToSeconds(Math.max(...us)) : null,
+  });
+  return { count: s.count, bytes: s.bytes, time_s: seconds(s.timesUs), wait_for_memory_s: seconds(s.waitsUs), cancelled: s.cancelled };
 }
 
 /** Speculative decoding as configured and as seen over the window's whole verify steps, all replicas together. */

@@ -104,6 +104,16 @@ function servingExtras(model: Report["by_model"][string]): string[] {
       "",
     );
   }
+  const pools = model.pools;
+  const kv = model.kv_transfer;
+  if (pools && kv) {
+    const ms = (s: number | null) => (s === null ? "-" : `${(s * 1e3).toFixed(1)} ms`);
+    lines.push(
+      `Disaggregated: ${pools.prefill.replicas} prefill replicas (busy ${percent(pools.prefill.busy_fraction)}, batch ${pools.prefill.mean_batch_size.toFixed(1)}) hand KV caches to ${pools.decode.replicas} decode replicas (busy ${percent(pools.decode.busy_fraction)}, batch ${pools.decode.mean_batch_size.toFixed(1)}): ` +
+        `${count(kv.count)} transfers of ${(kv.bytes / 1e9).toFixed(1)} GB took ${ms(kv.time_s.mean)} on average (p99 ${ms(kv.time_s.p99)}) after waiting ${ms(kv.wait_for_memory_s.mean)} for decode memory; ${count(kv.cancelled)} never arrived.`,
+      "",
+    );
+  }
   const t = model.prefix_cache_hits_by_tier;
   if (t) lines.push(`KV offload: prefix units found in GPU memory ${count(t.gpu)} times, read back from host memory ${count(t.host)} times and from the region's store ${count(t.store)} times (whole run).`, "");
   return lines;

@@ -46,8 +46,33 @@ export interface SpeculativeReport {
   draft_acceptance: number | null;
 }
 
-/** One LLM replica over the measurement window, and where it runs. */
-export type ReplicaReport = { index: number; region: string; az: string } & ReplicaSummary;
+/** One LLM replica over the measurement window, and where it runs (and, disaggregated, its pool). */
+export type ReplicaReport = { index: number; region: string; az: string; pool?: "prefill" | "decode" } & ReplicaSummary;
+
+/** One pool of a disaggregated model over the measurement window: means over its replicas, rates and counts summed. */
+export interface PoolReport {
+  replicas: number;
+  busy_fraction: number;
+  mean_batch_size: number;
+  mean_kv_utilization: number;
+  /** requests at a replica, queued or running, time-averaged */
+  mean_outstanding: number;
+  tokens_per_s: number;
+  /** requests that finished at its replicas (a prefill replica finishes a request when it hands it on) */
+  completed: number;
+}
+
+/** KV transfers from prefill to decode replicas that started in the measurement window. */
+export interface TransferReport {
+  count: number;
+  bytes: number;
+  /** start to arrival (bytes over shared links, then the fixed latency) */
+  time_s: { mean: number | null; p99: number | null; max: number | null };
+  /** before a transfer starts, the wait for the decode replica's KV blocks */
+  wait_for_memory_s: { mean: number | null; p99: number | null; max: number | null };
+  /** transfers that never arrived: a replica at either end went down, or the client gave up */
+  cancelled: number;
+}
 
 export interface ModelReport extends GroupReport {
   /** replicas over all its regions at the start (the scaling section says how many were launched later) */
@@ -67,6 +92,9 @@ export interface ModelReport extends GroupReport {
     kv_tokens_per_replica: number;
   };
   speculative_decoding?: SpeculativeReport;
+  /** prefill/decode disaggregation: the pools apart, and the KV transfers between them */
+  pools?: Record<"prefill" | "decode", PoolReport>;
+  kv_transfer?: TransferReport;
   /** with KV offload: prefix units found in GPU memory, read back from host memory and from the region's store, over all replicas and the whole run */
   prefix_cache_hits_by_tier?: { gpu: number; host: number; store: number };
   replicas_detail: ReplicaReport[];

@@ -15,7 +15,7 @@ import { ScenarioSchema, type Scenario } from "./schema.js";
 import { checkScenario } from "./checks.js";
 import { describeIssue } from "./zod-issues.js";
 import { deployModel } from "../inference/deployment.js";
-import { checkFaults, checkOffloadMemory, planTopology } from "../fleet/topology.js";
+import { checkFaults, checkOffloadMemory, checkTransferNetwork, planTopology } from "../fleet/topology.js";
 import { ProfileModel } from "../inference/latency/profile.js";
 import { createHash } from "node:crypto";
 import { checkDocument, checkPlainData, parseSource, plainData, readSourceFile } from "./source.js";
@@ -119,6 +119,35 @@ export function loadScenarioText(text: string, file: string, options: LoadOption
   return { scenario, file, data, provenance: { sha256: sha256(text), overrides: overrides.map((o) => o.text) } };
 }
 
+/**
+ * A disaggregated model's replicas are its pools' (prefill first, then decode), so the topology places
+ * them all; what pools do not support yet is refused here.
+ */
+function poolReplicas(scenario: Scenario, fail: Report): void {
+  scenario.models.forEach((model, i) => {
+    const d = model.disaggregation;
+    if (!d) return;
+    const at = (...path: PathSegment[]) => ["models", i, ...path];
+    const unsupported: [boolean, PathSegment[], string][] = [
+      [model.engine.kind !== "continuous_batching", at("engine"), "pools hand a KV cache over: a disaggregated model needs a continuous_batching engine"],
+      [model.autoscaler !== undefined, at("autoscaler"), "pools do not autoscale yet: give each pool's replicas instead"],
+      [model.rollout !== undefined, at("rollout"), "a disaggregated model cannot be rolled out yet"],
+      [model.replicas.min !== undefined || model.replicas.max !== undefined, at("replicas"), "a disaggregated model's replicas are its pools': give disaggregation.prefill.replicas and decode.replicas"],
+      [model.pipeline_parallel > 1, at("pipeline_parallel"), "pools run one pipeline stage (tensor parallelism only) for now"],
+      // Each pool's router: its own, or the model's (checked once however many pools use it).
+      ...[...new Map((["prefill", "decode"] as const).map((pool) => (d[pool].router ? [pool, d[pool].router!] : ["model", model.router]))).entries()].map(
+        ([owner, router]): [boolean, PathSegment[], string] => [
+          router.kind === "central_queue",
+          owner === "model" ? at("router", "kind") : at("disaggregation", owner, "router", "kind"),
+          "each pool routes itself: choose a router that sends to replicas (central_queue holds requests for a single pool)",
+        ],
+      ),
+    ];
+    for (const [bad, path, message] of unsupported) if (bad) fail(path, message);
+    model.replicas = { initial: d.prefill.replicas.initial + d.decode.replicas.initial };
+  });
+}
+
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -139,6 +168,7 @@ function validate(input: unknown, data: DataFiles, report: Report): Scenario | u
     ok = false;
     report(path, message, atKey);
   };
+  poolReplicas(parsed.data, fail);
   checkScenario(parsed.data, fail);
   if (ok) readDataFiles(parsed.data, data, fail);
   if (ok) {
@@ -148,6 +178,7 @@ function validate(input: unknown, data: DataFiles, report: Report): Scenario | u
       const topology = planned.topology;
       for (const problem of checkFaults(parsed.data, topology)) fail(problem.path, problem.message);
       for (const problem of checkOffloadMemory(parsed.data, topology)) fail(problem.path, problem.message);
+      for (const problem of checkTransferNetwork(parsed.data, topology)) fail(problem.path, problem.message);
       parsed.data.models.forEach((model, i) => {
         for (const problem of deployModel(model, data, topology.modelGpu[i]).problems) fail(["models", i, ...problem.path], problem.message);
       });

@@ -177,7 +177,12 @@ const llmBlueprint = fc.record({
   // The model drafts for itself (the same vocabulary, whatever the model): what is fuzzed is the
   // machinery (verify widths, cut runs, KV slots), not the speed-up.
   speculative: sometimes(fc.record({ draft_tokens: int(1, 6), acceptance_rate: real(0, 1) }), 0.2),
-  kv_offload: sometimes(fc.record({ host_memory_gb: real(0, 40), read_gb_per_s: real(0.5, 100), store: sometimes(real(0.1, 50), 0.5) }), 0.3),
+  kv_offload: sometimes(fc.record({ host_memory_gb: real(0, 40), read_gb_per_s: real(0.5, 100), store: sometimes(real(0.1, 50), 0.5) }), 0.7),
+  // Pools need two replicas or more, and no autoscaler, rollout or central queue (they are then left out).
+  disaggregation: sometimes(
+    fc.record({ prefillShare: real(0, 1), minPrompt: sometimes(int(1, 4000), 0.5), bandwidth: real(0.5, 100), latency: real(0, 0.002) }),
+    0.3,
+  ),
 });
 
 const queueBlueprint = fc.record({
@@ -329,6 +334,19 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
             })
           : undefined,
     });
+    const pools =
+      e.disaggregation && !e.autoscaler && !e.rollout && m.router !== "central_queue" && m.initial >= 2
+        ? (() => {
+            const d = e.disaggregation;
+            const prefill = Math.min(m.initial - 1, Math.max(1, Math.round(d.prefillShare * m.initial)));
+            return {
+              prefill: { replicas: { initial: prefill } },
+              decode: { replicas: { initial: m.initial - prefill } },
+              kv_transfer: { bandwidth_gb_per_s: d.bandwidth, latency: d.latency },
+              ...(d.minPrompt !== undefined ? { decider: { min_prompt_tokens: d.minPrompt } } : {}),
+            };
+          })()
+        : undefined;
     const min = Math.max(0, m.initial - e.minBelow);
     const max = m.initial + e.spareReplicas;
     return clean({
@@ -340,6 +358,7 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
       replicas: e.autoscaler || e.rollout ? { initial: m.initial, min, max } : { initial: m.initial },
       autoscaler: e.autoscaler && autoscalerOf(e.autoscaler, min, max, D),
       rollout: e.rollout && rolloutOf(e.rollout, D),
+      disaggregation: pools,
       ...(llm && !explicit ? { gpu: bp.gpu } : {}),
     });
   });
@@ -450,7 +469,7 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
     warmup: Math.floor(bp.warmupFrac * D),
     drain: bp.drain,
     server_types: explicit
-      ? { box: clean({ gpu: bp.gpu, gpus: bp.serverGpus, usd_per_hour: bp.usdPerHour, purchase_usd: bp.purchaseUsd, boot_time: bp.bootS }) }
+      ? { box: clean({ gpu: bp.gpu, gpus: bp.serverGpus, usd_per_hour: bp.usdPerHour, purchase_usd: bp.purchaseUsd, boot_time: bp.bootS, network_gb_per_s: 50 }) }
       : undefined,
     regions,
     network,

@@ -76,6 +76,7 @@ function noteScenario(coverage: Coverage, s: ScenarioInput, result: Result): voi
   coverage.note("preemptions", Object.values(r.by_model).some((m) => m.replicas_detail.some((d) => d.preemptions > 0)));
   coverage.note("prefix_cache_hits", Object.values(r.by_model).some((m) => m.replicas_detail.some((d) => d.prefix_cache_hits > 0)));
   coverage.note("speculative_steps", Object.values(r.by_model).some((m) => (m.speculative_decoding?.steps ?? 0) > 0));
+  coverage.note("kv_transfers", Object.values(r.by_model).some((m) => (m.kv_transfer?.count ?? 0) > 0));
   coverage.note("offload_host_hits", Object.values(r.by_model).some((m) => (m.prefix_cache_hits_by_tier?.host ?? 0) > 0));
   coverage.note("scale_outs", Object.values(r.scaling).some((regions) => Object.values(regions).some((x) => x.scale_outs > 0)));
   coverage.note("scale_ins", Object.values(r.scaling).some((regions) => Object.values(regions).some((x) => x.scale_ins > 0)));
@@ -111,6 +112,7 @@ const EXPECTED_COVERAGE = [
   "prefix_cache_hits",
   "speculative_steps",
   "offload_host_hits",
+  "kv_transfers",
   "scale_outs",
   "scale_ins",
   "rolled_back",

@@ -12,6 +12,7 @@ export const ServerTypeSchema = z
     usd_per_hour: nonNegativeNumber("on-demand price of the server, USD per hour").optional(),
     purchase_usd: nonNegativeNumber("purchase price, USD (owned fleets)").optional(),
     boot_time: duration("power-on to operating system ready").default(300),
+    network_gb_per_s: positiveNumber("its network link to other servers, each way, GB/s (KV transfers between servers share it)", LIMITS.offloadGb).optional(),
     host_memory_gb: positiveNumber("host (CPU) memory, GB of 1e9 bytes: what its replicas' KV offload may use together", LIMITS.offloadGb).optional(),
   })
   .describe("a server type");

@@ -14,6 +14,34 @@ const ReplicasSchema = z
   })
   .describe("how many replicas serve the model");
 
+const PoolSchema = z
+  .strictObject({
+    replicas: z
+      .strictObject({ initial: count(LIMITS.replicas, 1).describe(`replicas of the pool, per region${atMost(LIMITS.replicas)}`) })
+      .describe("how many replicas the pool has (fixed: pools do not autoscale yet)"),
+    router: RouterSchema.optional().describe("how the pool picks a replica. Default: the model's router"),
+  })
+  .describe("one pool of a disaggregated model: replicas of the model's GPU, precision, parallelism and engine");
+
+const DisaggregationSchema = z
+  .strictObject({
+    prefill: PoolSchema.describe("replicas that compute prompts and the first token, then hand the KV cache on"),
+    decode: PoolSchema.describe("replicas that take the KV cache and produce the rest (and serve the prompts the decider keeps whole)"),
+    kv_transfer: z
+      .strictObject({
+        bandwidth_gb_per_s: speed("most one KV transfer moves, GB/s (the NICs or the transfer library); links between servers are shared among transfers on top of it"),
+        latency: duration("fixed time a transfer takes beyond its bytes (connection set-up, completion notice)").default(0),
+      })
+      .describe("moving a request's KV cache from its prefill replica to its decode replica"),
+    decider: z
+      .union([z.literal("always"), z.strictObject({ min_prompt_tokens: count(LIMITS.tokens, 1).describe(`prompts this long or longer go to the prefill pool${atMost(LIMITS.tokens)}`) })])
+      .default("always")
+      .describe("which requests disaggregate: `always`, or prompts of at least N tokens (the rest run whole on a decode replica)"),
+  })
+  .describe(
+    "prefill/decode disaggregation (Splitwise, DistServe, Dynamo): the model runs as two pools of replicas; the replica count is the pools' sum. Pools share the model's GPU, precision, parallelism and engine",
+  );
+
 const InlineGpu = z
   .strictObject({
     id: z.string().min(1).describe("a name for this GPU"),
@@ -89,5 +117,6 @@ export const ModelSchema = z
     drain_timeout: duration("longest a replica being removed may keep finishing its requests; what is left then fails").default(300),
     rollout: RolloutSchema.optional(),
     router: RouterSchema.default({ kind: "least_outstanding" }),
+    disaggregation: DisaggregationSchema.optional(),
   })
   .describe("a deployed model (or service): its serving engine, replica count and load balancer");
