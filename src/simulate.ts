@@ -12,6 +12,7 @@ import { RetryPolicy } from "./workload/retry.js";
 import { ModelService } from "./control/model-service.js";
 import { ReplicaSet } from "./control/replica-set.js";
 import { KvTransfers } from "./fleet/kv-transfers.js";
+import { poolSpecs } from "./fleet/topology.js";
 import { KvTransferStats } from "./control/model-service.js";
 import { Rollout } from "./control/rollout.js";
 import { BucketedLevel } from "./metrics/bucketed-level.js";
@@ -25,7 +26,7 @@ import { Fleet } from "./fleet/fleet.js";
 import { startFaults } from "./fleet/faults.js";
 import { planTopology, type Topology } from "./fleet/topology.js";
 import { loadTrace, type LoadedScenario } from "./scenario/load.js";
-import type { Scenario } from "./scenario/schema.js";
+import type { ModelSpec, Scenario } from "./scenario/schema.js";
 import type { SimContext } from "./requests/context.js";
 import type { Outcome } from "./requests/outcomes.js";
 import { RequestTable } from "./requests/table.js";
@@ -144,6 +145,10 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const replicaSets: (ReplicaSet | undefined)[][] = [];
   const services = scenario.models.map((spec, m) => {
     const engine = createEngine(spec, ctx, deployments[m], { ...engineOptions, prefixUnitTokens: prefixUnits[m] });
+    // A disaggregated model's pools are engines of their own (each may have its own tensor parallelism).
+    const pools = poolSpecs(spec);
+    const poolEngine = (pool: ModelSpec) => createEngine(pool, ctx, deployModel(pool, data, topology.modelGpu[m], options.calibration).deployed, { ...engineOptions, prefixUnitTokens: prefixUnits[m] });
+    const poolEngines = pools ? { prefill: poolEngine(pools.prefill), decode: poolEngine(pools.decode) } : undefined;
     const deployed = deployments[m];
     // Weights in GB (1e9 bytes) of the whole replica, loaded at the replica's rate after the engine starts.
     const startS = deployed ? { engine: spec.startup.engine, total: spec.startup.engine + (deployed.memory.weightsGb * deployed.gpusPerReplica) / spec.startup.weight_load_gb_per_s } : { engine: 0, total: 0 };
@@ -153,7 +158,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
       const placements = topology.placements[m][k];
       const count = deployed ? placements.length : spec.replicas.initial;
       const name = `models/${spec.name}/${topology.regions[region].name}`;
-      const service = new ModelService(ctx, serviceId++, m, region, spec, engine, sink, count, name);
+      const service = new ModelService(ctx, serviceId++, m, region, spec, engine, sink, count, name, poolEngines);
       const where = `${spec.name}/${topology.regions[region].name}`;
       service.onHealthMark = (kind, replica) => fleet.log(kind, `${where}/${replica.index}`, { model: spec.name, region: topology.regions[region].name, reason: "health checks" });
       const gpu = topology.modelGpu[m];

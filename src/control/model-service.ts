@@ -182,6 +182,8 @@ export class ModelService implements ReplicaHost, RegionLoad {
     private readonly sink: RequestSink,
     readonly initialReplicas: number,
     streamName: string,
+    /** a disaggregated model's pools: the engine of each (the model's engine is then only its plan) */
+    private readonly poolEngines?: { prefill: ServingEngine; decode: ServingEngine },
   ) {
     this.centralQueue = new RequestQueue(ctx.requests);
     this.connectTimeoutUs = secondsToUs(spec.health_check.connect_timeout);
@@ -198,9 +200,10 @@ export class ModelService implements ReplicaHost, RegionLoad {
   /** A new replica, not yet routed to: it gets traffic after its first passing health check once it serves. */
   addReplica(): Replica {
     const i = this.all.length;
-    const replica = this.engine.createReplica(i, this);
     const pools = this.spec.disaggregation;
-    if (pools) (replica as BatchingReplicaLike).role = i < pools.prefill.replicas.initial ? "prefill" : "decode";
+    const role = pools ? (i < pools.prefill.replicas.initial ? "prefill" : "decode") : undefined;
+    const replica = (role ? this.poolEngines![role] : this.engine).createReplica(i, this);
+    if (role) (replica as BatchingReplicaLike).role = role;
     this.all.push(replica);
     this.live.push(replica);
     this.retired.push(0);
@@ -307,7 +310,9 @@ export class ModelService implements ReplicaHost, RegionLoad {
   receive(req: number): void {
     this.ctx.requests.attemptStartUs[req] = this.ctx.sim.nowUs;
     this.meter?.arrived();
-    if (!this.engine.accepts(req)) {
+    // A disaggregated request must fit both pools' replicas (the decode one holds it whole).
+    const pools = this.poolEngines;
+    if (!(pools ? pools.prefill.accepts(req) && pools.decode.accepts(req) : this.engine.accepts(req))) {
       this.sink.refused(req, Outcome.rejected);
       return;
     }

@@ -110,6 +110,21 @@ export function gpusPerReplica(model: ModelSpec): number {
   return model.engine.kind === "continuous_batching" ? model.tensor_parallel * model.pipeline_parallel : 0;
 }
 
+/** A disaggregated model's pools as model entries of their own (the pool's tensor parallelism, no pools). */
+export function poolSpecs(model: ModelSpec): { prefill: ModelSpec; decode: ModelSpec } | undefined {
+  const d = model.disaggregation;
+  if (!d) return undefined;
+  const pool = (tp: number | undefined): ModelSpec => ({ ...model, tensor_parallel: tp ?? model.tensor_parallel, disaggregation: undefined });
+  return { prefill: pool(d.prefill.tensor_parallel), decode: pool(d.decode.tensor_parallel) };
+}
+
+/** GPUs of the model's replica `r`: a disaggregated model's prefill replicas come first, then its decode ones. */
+export function gpusOfReplica(model: ModelSpec, r: number): number {
+  const pools = poolSpecs(model);
+  if (!pools) return gpusPerReplica(model);
+  return gpusPerReplica(r < model.disaggregation!.prefill.replicas.initial ? pools.prefill : pools.decode);
+}
+
 /** Plans the fleet; returns what is wrong instead of throwing. */
 export function planTopology(scenario: Scenario): { topology?: Topology; problems: Problem[] } {
   const problems: Problem[] = [];
@@ -215,17 +230,18 @@ export function planTopology(scenario: Scenario): { topology?: Topology; problem
 function place(scenario: Scenario, t: Topology, problems: Problem[]): ReplicaPlacement[][][] {
   const freeGpus = t.servers.map((s) => s.type.gpus);
   return scenario.models.map((model, mi) => {
-    const need = gpusPerReplica(model);
     return t.modelRegions[mi].map((ri) => {
       const region = t.regions[ri];
       const placed: ReplicaPlacement[] = [];
-      if (need === 0) return placed;
+      if (gpusPerReplica(model) === 0) return placed;
       const gpu = t.modelGpu[mi]!;
+      let need = gpusOfReplica(model, 0);
       if (t.implicit) {
-        // Unlimited servers: add 8-GPU servers of the model's GPU as needed.
-        const type = defaultServerFor(gpu, Math.max(8, need));
         const az = region.azs[0];
         for (let r = 0; r < model.replicas.initial; r++) {
+          need = gpusOfReplica(model, r);
+          // Unlimited servers: add 8-GPU servers of the model's GPU as needed.
+          const type = defaultServerFor(gpu, Math.max(8, need));
           let server = t.azs[az].servers.find((s) => t.servers[s].type.gpu === gpu && freeGpus[s] >= need);
           if (server === undefined) {
             server = t.servers.length;
@@ -240,6 +256,7 @@ function place(scenario: Scenario, t: Topology, problems: Problem[]): ReplicaPla
       }
       const fits = (s: number) => t.servers[s].type.gpu === gpu && freeGpus[s] >= need;
       for (let r = 0; r < model.replicas.initial; r++) {
+        need = gpusOfReplica(model, r);
         const order = model.placement === "spread" ? region.azs.map((_, k) => region.azs[(r + k) % region.azs.length]) : region.azs;
         let chosen: number | undefined;
         for (const az of order) {

@@ -1,4 +1,6 @@
 /** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), named, laid out and rounded from figures computed next to their data. */
+import { gpusPerReplica, poolSpecs } from "../fleet/topology.js";
+import type { ModelSpec } from "../scenario/schema.js";
 import type { BatchingReplicaLike } from "../inference/replica.js";
 import type { KvTransferStats } from "../control/model-service.js";
 import { expectedTokensPerStep } from "../inference/speculation.js";
@@ -94,7 +96,7 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
         }
       : {}),
     ...(deployed?.draft ? { speculative_decoding: speculativeReport(deployed.draft, detail) } : {}),
-    ...(result.kvTransfers[m] ? { pools: poolsReport(detail), kv_transfer: transferReport(result.kvTransfers[m]!) } : {}),
+    ...(result.kvTransfers[m] ? { pools: poolsReport(detail, result.scenario.models[m]), kv_transfer: transferReport(result.kvTransfers[m]!) } : {}),
     ...(detail.some((r) => r.prefix_cache_host_hits !== undefined)
       ? {
           prefix_cache_hits_by_tier: {
@@ -109,12 +111,14 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
 }
 
 /** A disaggregated model's pools, each over its replicas (all regions). */
-function poolsReport(detail: readonly ReplicaReport[]): Record<"prefill" | "decode", PoolReport> {
+function poolsReport(detail: readonly ReplicaReport[], model: ModelSpec): Record<"prefill" | "decode", PoolReport> {
+  const specs = poolSpecs(model)!;
   const pool = (name: "prefill" | "decode"): PoolReport => {
     const rs = detail.filter((r) => r.pool === name);
     const average = (f: (r: ReplicaReport) => number) => (rs.length > 0 ? sum(rs.map(f)) / rs.length : 0);
     return {
       replicas: rs.length,
+      gpus_per_replica: gpusPerReplica(specs[name]),
       busy_fraction: average((r) => r.busy_fraction),
       mean_batch_size: average((r) => r.mean_batch_size),
       mean_kv_utilization: average((r) => r.mean_kv_utilization),

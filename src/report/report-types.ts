@@ -52,6 +52,8 @@ export type ReplicaReport = { index: number; region: string; az: string; pool?: 
 /** One pool of a disaggregated model over the measurement window: means over its replicas, rates and counts summed. */
 export interface PoolReport {
   replicas: number;
+  /** GPUs each (the pool's tensor parallelism) */
+  gpus_per_replica: number;
   busy_fraction: number;
   mean_batch_size: number;
   mean_kv_utilization: number;

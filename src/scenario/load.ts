@@ -15,7 +15,7 @@ import { ScenarioSchema, type Scenario } from "./schema.js";
 import { checkScenario } from "./checks.js";
 import { describeIssue } from "./zod-issues.js";
 import { deployModel } from "../inference/deployment.js";
-import { checkFaults, checkOffloadMemory, checkTransferNetwork, planTopology } from "../fleet/topology.js";
+import { checkFaults, checkOffloadMemory, checkTransferNetwork, planTopology, poolSpecs } from "../fleet/topology.js";
 import { ProfileModel } from "../inference/latency/profile.js";
 import { createHash } from "node:crypto";
 import { checkDocument, checkPlainData, parseSource, plainData, readSourceFile } from "./source.js";
@@ -181,6 +181,13 @@ function validate(input: unknown, data: DataFiles, report: Report): Scenario | u
       for (const problem of checkTransferNetwork(parsed.data, topology)) fail(problem.path, problem.message);
       parsed.data.models.forEach((model, i) => {
         for (const problem of deployModel(model, data, topology.modelGpu[i]).problems) fail(["models", i, ...problem.path], problem.message);
+        const pools = poolSpecs(model);
+        for (const pool of ["prefill", "decode"] as const) {
+          if (!pools || model.disaggregation![pool].tensor_parallel === undefined) continue;
+          for (const problem of deployModel(pools[pool], data, topology.modelGpu[i]).problems) {
+            fail(["models", i, "disaggregation", pool, "tensor_parallel"], `${pool} pool: ${problem.message}`);
+          }
+        }
       });
     }
   }

@@ -101,6 +101,21 @@ describe("prefill/decode disaggregation", () => {
     expect(r.completed + r.failed + r.timed_out + r.rejected + r.in_flight_at_end).toBe(r.arrived);
   });
 
+  it("gives each pool its own tensor parallelism: two TP4 prefill replicas and one TP8 decode replica on 16 GPUs", () => {
+    const { report, run } = simulate(
+      loadScenarioText(PD_YAML.replace("decode: { replicas: { initial: 2 } }", "decode: { replicas: { initial: 1 }, tensor_parallel: 8 }"), "pd-tp8.yaml"),
+      { debugChecks: true },
+    );
+    const m = report.by_model["llama-70b"];
+    expect([m.pools!.prefill.gpus_per_replica, m.pools!.decode.gpus_per_replica]).toEqual([4, 8]);
+    expect(m.requests.completed).toBe(m.requests.arrived);
+    // Placed as asked: two replicas of 4 GPUs and one of 8, the 8 on one server.
+    const decode = m.replicas_detail.find((r) => r.pool === "decode")!;
+    const slots = run.fleet.replicas.slots.filter((s) => s.model === 0);
+    expect(slots.map((s) => s.placement.gpus).sort()).toEqual([4, 4, 8]);
+    expect(decode.completed).toBeGreaterThan(1000);
+  });
+
   it("refuses what pools do not support yet, with the field", () => {
     const yaml = (extra: string) => `
 version: 1

@@ -20,8 +20,9 @@ const PoolSchema = z
       .strictObject({ initial: count(LIMITS.replicas, 1).describe(`replicas of the pool, per region${atMost(LIMITS.replicas)}`) })
       .describe("how many replicas the pool has (fixed: pools do not autoscale yet)"),
     router: RouterSchema.optional().describe("how the pool picks a replica. Default: the model's router"),
+    tensor_parallel: count(LIMITS.parallelism, 1).optional().describe(`GPUs per replica of this pool (tensor parallel)${atMost(LIMITS.parallelism)}. Default: the model's`),
   })
-  .describe("one pool of a disaggregated model: replicas of the model's GPU, precision, parallelism and engine");
+  .describe("one pool of a disaggregated model: replicas of the model's GPU, precision and engine, at the model's tensor parallelism or the pool's own");
 
 const DisaggregationSchema = z
   .strictObject({
@@ -39,7 +40,7 @@ const DisaggregationSchema = z
       .describe("which requests disaggregate: `always`, or prompts of at least N tokens (the rest run whole on a decode replica)"),
   })
   .describe(
-    "prefill/decode disaggregation (Splitwise, DistServe, Dynamo): the model runs as two pools of replicas; the replica count is the pools' sum. Pools share the model's GPU, precision, parallelism and engine",
+    "prefill/decode disaggregation (Splitwise, DistServe, Dynamo): the model runs as two pools of replicas; the replica count is the pools' sum. Pools share the model's GPU, precision and engine; each may have its own tensor parallelism",
   );
 
 const InlineGpu = z
