@@ -110,12 +110,23 @@ export function gpusPerReplica(model: ModelSpec): number {
   return model.engine.kind === "continuous_batching" ? model.tensor_parallel * model.pipeline_parallel : 0;
 }
 
-/** A disaggregated model's pools as model entries of their own (the pool's tensor parallelism, no pools). */
+/**
+ * A disaggregated model's pools as model entries of their own: the pool's tensor parallelism and
+ * precision, and the model's KV element type for both (a KV cache moves between them as it is).
+ */
 export function poolSpecs(model: ModelSpec): { prefill: ModelSpec; decode: ModelSpec } | undefined {
   const d = model.disaggregation;
   if (!d) return undefined;
-  const pool = (tp: number | undefined): ModelSpec => ({ ...model, tensor_parallel: tp ?? model.tensor_parallel, disaggregation: undefined });
-  return { prefill: pool(d.prefill.tensor_parallel), decode: pool(d.decode.tensor_parallel) };
+  const kv = model.kv_cache_precision ?? (model.precision === "fp8" ? "fp8" : "fp16");
+  const pool = (p: (typeof d)["prefill"]): ModelSpec => ({
+    ...model,
+    gpu: p.gpu ?? model.gpu,
+    tensor_parallel: p.tensor_parallel ?? model.tensor_parallel,
+    precision: p.precision ?? model.precision,
+    kv_cache_precision: kv,
+    disaggregation: undefined,
+  });
+  return { prefill: pool(d.prefill), decode: pool(d.decode) };
 }
 
 /** GPUs of the model's replica `r`: a disaggregated model's prefill replicas come first, then its decode ones. */
@@ -123,6 +134,13 @@ export function gpusOfReplica(model: ModelSpec, r: number): number {
   const pools = poolSpecs(model);
   if (!pools) return gpusPerReplica(model);
   return gpusPerReplica(r < model.disaggregation!.prefill.replicas.initial ? pools.prefill : pools.decode);
+}
+
+/** The GPU type of the model's replica `r`: its pool's, or the model's (`modelGpu`). */
+export function gpuOfReplica(model: ModelSpec, r: number, modelGpu: string): string {
+  const d = model.disaggregation;
+  if (!d) return modelGpu;
+  return (r < d.prefill.replicas.initial ? d.prefill.gpu : d.decode.gpu) ?? modelGpu;
 }
 
 /** Plans the fleet; returns what is wrong instead of throwing. */
@@ -203,6 +221,12 @@ export function planTopology(scenario: Scenario): { topology?: Topology; problem
       return;
     }
     const available = new Set(indices.flatMap((r) => regions[r].azs.flatMap((a) => azs[a].servers.map((s) => servers[s].type.gpu))));
+    for (const pool of ["prefill", "decode"] as const) {
+      const own = model.disaggregation?.[pool].gpu;
+      if (own !== undefined && !available.has(own)) {
+        problems.push({ path: ["models", mi, "disaggregation", pool, "gpu"], message: `no server in ${wanted.join(", ")} has ${own} GPUs (they have: ${[...available].join(", ") || "none"})` });
+      }
+    }
     if (explicit !== undefined) {
       if (!available.has(explicit)) {
         const inline = typeof model.gpu === "string" ? "" : "; server types hold catalog GPUs, so an inline GPU runs only in a scenario without regions";
@@ -234,12 +258,13 @@ function place(scenario: Scenario, t: Topology, problems: Problem[]): ReplicaPla
       const region = t.regions[ri];
       const placed: ReplicaPlacement[] = [];
       if (gpusPerReplica(model) === 0) return placed;
-      const gpu = t.modelGpu[mi]!;
+      let gpu = t.modelGpu[mi]!;
       let need = gpusOfReplica(model, 0);
       if (t.implicit) {
         const az = region.azs[0];
         for (let r = 0; r < model.replicas.initial; r++) {
           need = gpusOfReplica(model, r);
+          gpu = gpuOfReplica(model, r, t.modelGpu[mi]!);
           // Unlimited servers: add 8-GPU servers of the model's GPU as needed.
           const type = defaultServerFor(gpu, Math.max(8, need));
           let server = t.azs[az].servers.find((s) => t.servers[s].type.gpu === gpu && freeGpus[s] >= need);
@@ -257,6 +282,7 @@ function place(scenario: Scenario, t: Topology, problems: Problem[]): ReplicaPla
       const fits = (s: number) => t.servers[s].type.gpu === gpu && freeGpus[s] >= need;
       for (let r = 0; r < model.replicas.initial; r++) {
         need = gpusOfReplica(model, r);
+        gpu = gpuOfReplica(model, r, t.modelGpu[mi]!);
         const order = model.placement === "spread" ? region.azs.map((_, k) => region.azs[(r + k) % region.azs.length]) : region.azs;
         let chosen: number | undefined;
         for (const az of order) {
@@ -342,11 +368,12 @@ const formatGb = (gb: number) => (Number.isInteger(gb) ? String(gb) : gb.toFixed
 export function checkTransferNetwork(scenario: Scenario, t: Topology): Problem[] {
   const problems: Problem[] = [];
   scenario.models.forEach((model, mi) => {
-    if (!model.disaggregation) return;
-    const gpu = t.modelGpu[mi];
+    const d = model.disaggregation;
+    if (!d) return;
+    const gpus = new Set([d.prefill.gpu ?? t.modelGpu[mi], d.decode.gpu ?? t.modelGpu[mi]]);
     const regions = new Set(t.modelRegions[mi]);
     const unknown = new Set<string>();
-    for (const s of t.servers) if (s.type.gpu === gpu && regions.has(t.azs[s.az].region) && s.type.networkGbPerS === undefined) unknown.add(s.type.id);
+    for (const s of t.servers) if (gpus.has(s.type.gpu) && regions.has(t.azs[s.az].region) && s.type.networkGbPerS === undefined) unknown.add(s.type.id);
     for (const id of unknown) {
       problems.push({ path: ["models", mi, "disaggregation"], message: `server type ${id} has no network_gb_per_s: KV transfers between its servers need the rate of their network` });
     }

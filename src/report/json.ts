@@ -118,7 +118,9 @@ function poolsReport(detail: readonly ReplicaReport[], model: ModelSpec): Record
     const average = (f: (r: ReplicaReport) => number) => (rs.length > 0 ? sum(rs.map(f)) / rs.length : 0);
     return {
       replicas: rs.length,
+      gpu: gpuName(specs[name].gpu),
       gpus_per_replica: gpusPerReplica(specs[name]),
+      precision: specs[name].precision,
       busy_fraction: average((r) => r.busy_fraction),
       mean_batch_size: average((r) => r.mean_batch_size),
       mean_kv_utilization: average((r) => r.mean_kv_utilization),
@@ -128,6 +130,11 @@ function poolsReport(detail: readonly ReplicaReport[], model: ModelSpec): Record
     };
   };
   return { prefill: pool("prefill"), decode: pool("decode") };
+}
+
+/** A model entry's GPU as its id (undefined: the one its servers have, which the deployment names). */
+function gpuName(gpu: ModelSpec["gpu"]): string | null {
+  return gpu === undefined ? null : typeof gpu === "string" ? gpu : gpu.id;
 }
 
 /** KV transfers that started in the window: how many, how much, how long, and the wait for decode memory before them. */

@@ -52,8 +52,10 @@ export type ReplicaReport = { index: number; region: string; az: string; pool?: 
 /** One pool of a disaggregated model over the measurement window: means over its replicas, rates and counts summed. */
 export interface PoolReport {
   replicas: number;
-  /** GPUs each (the pool's tensor parallelism) */
+  /** its GPU (null: the model's, as its deployment names it), GPUs each (the pool's tensor parallelism) and the weights' precision */
+  gpu: string | null;
   gpus_per_replica: number;
+  precision: string;
   busy_fraction: number;
   mean_batch_size: number;
   mean_kv_utilization: number;

@@ -183,9 +183,12 @@ function validate(input: unknown, data: DataFiles, report: Report): Scenario | u
         for (const problem of deployModel(model, data, topology.modelGpu[i]).problems) fail(["models", i, ...problem.path], problem.message);
         const pools = poolSpecs(model);
         for (const pool of ["prefill", "decode"] as const) {
-          if (!pools || model.disaggregation![pool].tensor_parallel === undefined) continue;
+          const own = model.disaggregation?.[pool];
+          if (!pools || !own || (own.gpu === undefined && own.tensor_parallel === undefined && own.precision === undefined)) continue;
           for (const problem of deployModel(pools[pool], data, topology.modelGpu[i]).problems) {
-            fail(["models", i, "disaggregation", pool, "tensor_parallel"], `${pool} pool: ${problem.message}`);
+            // At the pool's own field the problem concerns, or the first it sets.
+            const field = problem.path[0] === "gpu" && own.gpu !== undefined ? "gpu" : own.tensor_parallel !== undefined ? "tensor_parallel" : own.precision !== undefined ? "precision" : "gpu";
+            fail(["models", i, "disaggregation", pool, field], `${pool} pool: ${problem.message}`);
           }
         }
       });

@@ -116,6 +116,33 @@ describe("prefill/decode disaggregation", () => {
     expect(decode.completed).toBeGreaterThan(1000);
   });
 
+  it("gives each pool its own precision, the KV element type shared, and refuses a pool its GPUs cannot hold", () => {
+    const yaml = PD_YAML.replace("decode: { replicas: { initial: 2 } }", "decode: { replicas: { initial: 1 }, tensor_parallel: 8, precision: bf16 }");
+    const { report } = simulate(loadScenarioText(yaml, "pd-bf16.yaml"), { debugChecks: true });
+    const m = report.by_model["llama-70b"];
+    expect([m.pools!.prefill.precision, m.pools!.decode.precision]).toEqual(["fp8", "bf16"]);
+    // The FP8 prefill pool's KV cache (FP8, the model's) moves as it is: 160 KiB a token.
+    const a = MODELS["llama-3.1-70b"];
+    expect(m.kv_transfer!.bytes / m.kv_transfer!.count).toBe(8000 * 2 * a.layers * a.kvHeads * a.headDim);
+    expect(m.requests.completed).toBe(m.requests.arrived);
+    const tooSmall = PD_YAML.replace("decode: { replicas: { initial: 2 } }", "decode: { replicas: { initial: 2 }, tensor_parallel: 1, precision: bf16 }");
+    expect(() => loadScenarioText(tooSmall, "pd-small.yaml")).toThrow(/disaggregation\.decode\.tensor_parallel: decode pool: llama-3\.1-70b in bf16 does not fit/);
+  });
+
+  it("puts each pool on its own GPU type: prefill on H200 servers, decode on H100 servers, the KV cache crossing between them", () => {
+    const yaml = PD_YAML.replace("prefill: { replicas: { initial: 2 } }", "prefill: { replicas: { initial: 2 }, gpu: h200-sxm }");
+    const { report, run } = simulate(loadScenarioText(yaml, "pd-h200.yaml"), { debugChecks: true });
+    const m = report.by_model["llama-70b"];
+    expect(m.pools!.prefill.gpu).toBe("h200-sxm");
+    const servers = run.fleet.replicas.slots.filter((s) => s.model === 0).map((s) => run.topology.servers[s.placement.server].type.gpu);
+    expect(servers).toEqual(["h200-sxm", "h200-sxm", "h100-sxm", "h100-sxm"]);
+    expect(m.kv_transfer!.count).toBeGreaterThan(1000);
+    expect(m.requests.completed).toBe(m.requests.arrived);
+    // A pool GPU no server has is refused at the pool's field.
+    const regions = "regions:\n  - name: r\n    geo: g\n    azs: [{ name: r-a, servers: { type: p5.48xlarge, count: 4 } }]\n";
+    expect(() => loadScenarioText(yaml.replace("models:", `${regions}models:`), "pd-no-h200.yaml")).toThrow(/disaggregation\.prefill\.gpu: no server in r has h200-sxm GPUs/);
+  });
+
   it("refuses what pools do not support yet, with the field", () => {
     const yaml = (extra: string) => `
 version: 1

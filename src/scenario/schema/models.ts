@@ -21,8 +21,13 @@ const PoolSchema = z
       .describe("how many replicas the pool has (fixed: pools do not autoscale yet)"),
     router: RouterSchema.optional().describe("how the pool picks a replica. Default: the model's router"),
     tensor_parallel: count(LIMITS.parallelism, 1).optional().describe(`GPUs per replica of this pool (tensor parallel)${atMost(LIMITS.parallelism)}. Default: the model's`),
+    gpu: z.string().min(1).optional().describe("catalog GPU of this pool's replicas (prefill on compute-rich GPUs, decode on memory-rich ones). Default: the model's"),
+    precision: z
+      .enum(["fp16", "bf16", "fp8", "int8", "int4"])
+      .optional()
+      .describe("weight (and compute) precision of this pool. Default: the model's. The KV cache's element type stays the model's, so the two pools' caches match"),
   })
-  .describe("one pool of a disaggregated model: replicas of the model's GPU, precision and engine, at the model's tensor parallelism or the pool's own");
+  .describe("one pool of a disaggregated model: replicas of the model's engine, on the model's GPU, tensor parallelism and precision or the pool's own");
 
 const DisaggregationSchema = z
   .strictObject({
@@ -40,7 +45,7 @@ const DisaggregationSchema = z
       .describe("which requests disaggregate: `always`, or prompts of at least N tokens (the rest run whole on a decode replica)"),
   })
   .describe(
-    "prefill/decode disaggregation (Splitwise, DistServe, Dynamo): the model runs as two pools of replicas; the replica count is the pools' sum. Pools share the model's GPU, precision and engine; each may have its own tensor parallelism",
+    "prefill/decode disaggregation (Splitwise, DistServe, Dynamo): the model runs as two pools of replicas; the replica count is the pools' sum. Pools share the model's engine; each may have its own GPU, tensor parallelism and precision (one KV element type for both)",
   );
 
 const InlineGpu = z
