@@ -10,6 +10,7 @@ import type { GroupReport, Report } from "./json.js";
 import { EVENT_FAMILIES, intervalsPerStep, latencyChart, MAX_CHART_STEPS, timeAxis, timeChart } from "./charts.js";
 import { clockTime, count, percent, percentPoints, seconds, thresholdReading, usd } from "./format.js";
 import { renderSvg, type ChartSpec } from "./svg.js";
+import { servingNotes } from "./serving-notes.js";
 
 /**
  * The page's Content-Security-Policy: it has no script and loads nothing, so it allows nothing but its
@@ -172,6 +173,7 @@ function replicasSection(report: Report): string {
     parts.push(
       `<h2>Replicas of ${escapeHtml(name)}</h2>`,
       `<p class="muted">${model.replicas} x ${d.gpus_per_replica} ${escapeHtml(d.gpu)} · per GPU ${d.memory_gb_per_gpu.toFixed(1)} GB: ${d.weights_gb_per_gpu.toFixed(1)} weights, ${d.activations_gb_per_gpu.toFixed(1)} activations, ${d.runtime_gb_per_gpu.toFixed(1)} runtime, ${d.kv_cache_gb_per_gpu.toFixed(1)} KV cache · ${count(d.kv_tokens_per_replica)} KV tokens per replica. "Busy" is the share of time running iterations (a replica can be busy with a small batch: see batch, KV used and compute).</p>`,
+      ...servingNotes(model, escapeHtml).map((sentence) => `<p>${sentence}</p>`),
       rows.length > REPLICAS_SHOWN_OPEN ? `<details><summary>${rows.length} replicas</summary>${body}</details>` : body,
     );
   }

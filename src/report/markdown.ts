@@ -1,4 +1,5 @@
 /** summary.md: the headline figures of a run in a page a person reads. */
+import { servingNotes } from "./serving-notes.js";
 import type { DistributionSummary } from "../metrics/sketch.js";
 import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
@@ -93,30 +94,9 @@ function replicaTables(report: Report): string[] {
   return lines;
 }
 
-/** Speculative decoding and KV offload tiers, where the model has them: a sentence each. */
+/** Speculative decoding, disaggregation and KV offload tiers, where the model has them: a paragraph each. */
 function servingExtras(model: Report["by_model"][string]): string[] {
-  const lines: string[] = [];
-  const s = model.speculative_decoding;
-  if (s) {
-    const seen = s.tokens_per_step === null ? "no whole verify step in the window" : `${s.tokens_per_step.toFixed(2)} tokens per verify step seen over ${count(s.steps)} steps, the draft's proposals accepted ${percent(s.draft_acceptance ?? 0)} of the time`;
-    lines.push(
-      `Speculative decoding: ${md(s.draft_model)} proposes ${s.draft_tokens} tokens a step at acceptance ${s.acceptance_rate} (E = ${s.expected_tokens_per_step.toFixed(2)} tokens per step; tenants may set their own); ${seen}. A step is one gap between tokens.`,
-      "",
-    );
-  }
-  const pools = model.pools;
-  const kv = model.kv_transfer;
-  if (pools && kv) {
-    const ms = (s: number | null) => (s === null ? "-" : `${(s * 1e3).toFixed(1)} ms`);
-    lines.push(
-      `Disaggregated: ${pools.prefill.replicas} prefill replicas (busy ${percent(pools.prefill.busy_fraction)}, batch ${pools.prefill.mean_batch_size.toFixed(1)}) hand KV caches to ${pools.decode.replicas} decode replicas (busy ${percent(pools.decode.busy_fraction)}, batch ${pools.decode.mean_batch_size.toFixed(1)}): ` +
-        `${count(kv.count)} transfers of ${(kv.bytes / 1e9).toFixed(1)} GB took ${ms(kv.time_s.mean)} on average (p99 ${ms(kv.time_s.p99)}) after waiting ${ms(kv.wait_for_memory_s.mean)} for decode memory; ${count(kv.cancelled)} never arrived.`,
-      "",
-    );
-  }
-  const t = model.prefix_cache_hits_by_tier;
-  if (t) lines.push(`KV offload: prefix units found in GPU memory ${count(t.gpu)} times, read back from host memory ${count(t.host)} times and from the region's store ${count(t.store)} times (whole run).`, "");
-  return lines;
+  return servingNotes(model, md).flatMap((sentence) => [sentence, ""]);
 }
 
 function moneySection(report: Report): string[] {

@@ -2,7 +2,10 @@
  * Prefill/decode disaggregation end to end: the issue's scenario as written, the pools against a
  * colocated fleet of the same GPUs, the decider, KV transfers by hand, and failures.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../support/cli.js";
 import { describe, expect, it } from "vitest";
 import { simulate } from "../../src/index.js";
 import { loadScenarioText } from "../../src/scenario/load.js";
@@ -141,6 +144,18 @@ describe("prefill/decode disaggregation", () => {
     // A pool GPU no server has is refused at the pool's field.
     const regions = "regions:\n  - name: r\n    geo: g\n    azs: [{ name: r-a, servers: { type: p5.48xlarge, count: 4 } }]\n";
     expect(() => loadScenarioText(yaml.replace("models:", `${regions}models:`), "pd-no-h200.yaml")).toThrow(/disaggregation\.prefill\.gpu: no server in r has h200-sxm GPUs/);
+  });
+
+  it("says in summary.md and report.html what the pools, the draft and the offload tiers did", () => {
+    const out = mkdtempSync(join(tmpdir(), "fleetsim-pd-"));
+    const { code } = runCli(["run", "scenarios/pd-vs-colocated.yaml", "--out", out, "--quiet"]);
+    expect(code).toBe(0);
+    for (const file of ["summary.md", "report.html"]) {
+      const text = readFileSync(join(out, file), "utf8");
+      expect(text, file).toMatch(/Disaggregated: 2 prefill replicas \(4 x h100-sxm fp8; busy [\d.]+ %, batch [\d.]+\) hand KV caches to 2 decode replicas/);
+      expect(text, file).toMatch(/Speculative decoding: llama-3\.1-8b proposes 4 tokens a step at acceptance 0\.8 \(E = 3\.36/);
+      expect(text, file).toMatch(/KV offload: prefix units found in GPU memory [\d,]+ times, read back from host memory/);
+    }
   });
 
   it("refuses what pools do not support yet, with the field", () => {

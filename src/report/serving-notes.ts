@@ -1,0 +1,33 @@
+/** Sentences on the serving features a model uses, shared by summary.md and report.html. */
+import { count, percent } from "./format.js";
+import type { ModelReport } from "./report-types.js";
+
+/**
+ * What speculative decoding, prefill/decode disaggregation and the KV offload tiers did for a model,
+ * a sentence each (none for a model without them); `escape` makes its names safe for the page.
+ */
+export function servingNotes(model: ModelReport, escape: (text: string) => string): string[] {
+  const lines: string[] = [];
+  const s = model.speculative_decoding;
+  if (s) {
+    const seen = s.tokens_per_step === null ? "no whole verify step in the window" : `${s.tokens_per_step.toFixed(2)} tokens per verify step seen over ${count(s.steps)} steps, the draft's proposals accepted ${percent(s.draft_acceptance ?? 0)} of the time`;
+    lines.push(
+      `Speculative decoding: ${escape(s.draft_model)} proposes ${s.draft_tokens} tokens a step at acceptance ${s.acceptance_rate} (E = ${s.expected_tokens_per_step.toFixed(2)} tokens per step; tenants may set their own); ${seen}. A step is one gap between tokens.`,
+    );
+  }
+  const pools = model.pools;
+  const kv = model.kv_transfer;
+  if (pools && kv) {
+    const ms = (s: number | null) => (s === null ? "-" : `${(s * 1e3).toFixed(1)} ms`);
+    const shape = (p: typeof pools.prefill) => `${p.gpus_per_replica} x ${escape(p.gpu ?? model.deployment?.gpu ?? "GPU")} ${p.precision}`;
+    lines.push(
+      `Disaggregated: ${pools.prefill.replicas} prefill replicas (${shape(pools.prefill)}; busy ${percent(pools.prefill.busy_fraction)}, batch ${pools.prefill.mean_batch_size.toFixed(1)}) hand KV caches to ` +
+        `${pools.decode.replicas} decode replicas (${shape(pools.decode)}; busy ${percent(pools.decode.busy_fraction)}, batch ${pools.decode.mean_batch_size.toFixed(1)}): ` +
+        `${count(kv.count)} transfers of ${(kv.bytes / 1e9).toFixed(1)} GB took ${ms(kv.time_s.mean)} on average (p99 ${ms(kv.time_s.p99)}) after waiting ${ms(kv.wait_for_memory_s.mean)} for decode memory; ${count(kv.cancelled)} never arrived.`,
+    );
+  }
+  const t = model.prefix_cache_hits_by_tier;
+  if (t) lines.push(`KV offload: prefix units found in GPU memory ${count(t.gpu)} times, read back from host memory ${count(t.host)} times and from the region's store ${count(t.store)} times (whole run).`);
+  return lines;
+}
+
