@@ -21,7 +21,7 @@ import {
   type Calibration,
   type Evaluated,
 } from "../src/inference/latency/calibration.js";
-import type { StackOverheads } from "../src/inference/latency/efficiency.js";
+import type { HardwareEfficiency, StackOverheads } from "../src/inference/latency/efficiency.js";
 import { loadMaxThroughputPoints, MAX_THROUGHPUT_FILES } from "../src/estimate-checks.js";
 import { median } from "simple-statistics";
 
@@ -154,6 +154,30 @@ function versionTable(): string[] {
   return lines;
 }
 
+/** The factor tables' columns: each factor with its heading, so the two cannot drift apart. */
+const HARDWARE_COLUMNS: [keyof HardwareEfficiency, string][] = [
+  ["gemmMfu", "GEMM MFU (16-bit)"],
+  ["lowPrecisionGemmMfu", "GEMM MFU (FP8/INT8)"],
+  ["memoryEfficiency", "memory efficiency"],
+  ["layerKernelUs", "kernel time per layer (µs)"],
+  ["allReducePairUs", "all-reduce latency, 2 GPUs (µs)"],
+  ["allReduceGroupUs", "all-reduce latency, 4+ GPUs (µs)"],
+  ["interconnectEfficiency", "interconnect efficiency"],
+];
+const STACK_COLUMNS: [keyof StackOverheads, string][] = [
+  ["stepUs", "step (µs)"],
+  ["layerUs", "per layer, every iteration (µs)"],
+  ["prefillLayerExtraUs", "extra per layer with prompt work (µs)"],
+  ["sequenceUs", "per sequence (µs)"],
+  ["attentionMfu", "prompt-attention MFU"],
+  ["decodeAttentionEfficiency", "decode-attention bandwidth efficiency"],
+  ["collectiveEfficiency", "collective efficiency"],
+];
+
+function header(first: string, columns: readonly [string, string][]): string[] {
+  return [`| ${first} | ${columns.map(([, heading]) => heading).join(" | ")} |`, `|---|${columns.map(() => "---:").join("|")}|`];
+}
+
 function worstTable(group: Evaluated[]): string[] {
   return [
     "| configuration | measured | predicted | error |",
@@ -217,24 +241,20 @@ const lines: string[] = [
   "",
   "Hardware, per GPU family (Blackwell has no measurements here and reuses Hopper's):",
   "",
-  "| family | GEMM MFU (16-bit) | GEMM MFU (FP8/INT8) | memory efficiency | kernel time per layer (µs) | all-reduce latency, 2 GPUs (µs) | all-reduce latency, 4+ GPUs (µs) | interconnect efficiency |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ...header("family", HARDWARE_COLUMNS),
   ...Object.entries(calibration.hardware).map(([family, h]) => {
     const old = round1.calibration.hardware[family as keyof Calibration["hardware"]];
-    const keys = ["gemmMfu", "lowPrecisionGemmMfu", "memoryEfficiency", "layerKernelUs", "allReducePairUs", "allReduceGroupUs", "interconnectEfficiency"] as const;
-    return `| ${family} | ${keys.map((k) => was(h[k], old?.[k])).join(" | ")} |`;
+    return `| ${family} | ${HARDWARE_COLUMNS.map(([k]) => was(h[k], old?.[k])).join(" | ")} |`;
   }),
   "",
   "Serving stack (`trtllm-0.9`: TensorRT-LLM 0.9 as NVIDIA benchmarked it, round 1's `trtllm`; `trtllm-0.14` and `trtllm-1.0`: fitted on half the configurations of each version's maximum-throughput table, new in round 2; `vllm-2023`: the vLLM the Splitwise authors profiled; `kernels`: bare operators, as Vidur profiles them):",
   "",
-  "| stack | step (µs) | per layer, every iteration (µs) | extra per layer with prompt work (µs) | per sequence (µs) | prompt-attention MFU | decode-attention bandwidth efficiency | collective efficiency |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ...header("stack", STACK_COLUMNS),
   ...Object.entries(calibration.stacks).map(([stack, o]) => {
     // Round 1 had one TensorRT-LLM stack, fitted on 0.9's tables: "trtllm".
     const stacks1 = round1.calibration.stacks as Record<string, StackOverheads | undefined>;
     const old = stacks1[stack] ?? (stack === "trtllm-0.9" ? stacks1.trtllm : undefined);
-    const keys = ["stepUs", "layerUs", "prefillLayerExtraUs", "sequenceUs", "attentionMfu", "decodeAttentionEfficiency", "collectiveEfficiency"] as const;
-    return `| ${stack} | ${keys.map((k) => was(o[k], old?.[k])).join(" | ")} |`;
+    return `| ${stack} | ${STACK_COLUMNS.map(([k]) => was(o[k], old?.[k])).join(" | ")} |`;
   }),
   "",
   "All-reduce among GPUs that share only PCIe (fitted in round 2; round 1 took NCCL's microbenchmarks):",

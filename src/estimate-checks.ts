@@ -10,6 +10,7 @@ import { GPUS } from "./catalog/gpus.js";
 import type { Precision } from "./catalog/precisions.js";
 import { estimate, EstimateError } from "./estimate.js";
 import type { CalibrationPoint, SkippedRows } from "./inference/latency/calibration.js";
+import { skippedRows } from "./inference/latency/calibration-points.js";
 import { readRecords } from "./workload/datafiles.js";
 
 const GPU_NAMES: Record<string, string> = {
@@ -76,12 +77,7 @@ function heldOutConfigurations(keys: readonly string[]): Set<string> {
 
 export function loadMaxThroughputPoints(dir: string): { points: CalibrationPoint[]; skipped: SkippedRows[] } {
   const points: CalibrationPoint[] = [];
-  const skipped = new Map<string, SkippedRows>();
-  const skip = (source: string, reason: string) => {
-    const entry = skipped.get(`${source}\u0000${reason}`) ?? { source, reason, rows: 0 };
-    entry.rows++;
-    skipped.set(`${source}\u0000${reason}`, entry);
-  };
+  const { skip, list } = skippedRows();
   for (const { file, stack, source } of MAX_THROUGHPUT_FILES) {
     const records = readRecords(join(dir, file));
     const configuration = (row: Record<string, unknown>) => [row.gpu, row.model, row.precision, row.tensor_parallel, row.pipeline_parallel].join("/");
@@ -125,5 +121,5 @@ export function loadMaxThroughputPoints(dir: string): { points: CalibrationPoint
       });
     }
   }
-  return { points, skipped: [...skipped.values()] };
+  return { points, skipped: list() };
 }

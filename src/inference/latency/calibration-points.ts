@@ -100,6 +100,20 @@ export interface SkippedRows {
   rows: number;
 }
 
+/** Counts skipped rows by source and reason: `skip` one, `list` them in the order first seen. */
+export function skippedRows(): { skip: (source: string, reason: string) => void; list: () => SkippedRows[] } {
+  const skipped = new Map<string, SkippedRows>();
+  return {
+    skip: (source, reason) => {
+      const key = `${source}\u0000${reason}`;
+      const entry = skipped.get(key) ?? { source, reason, rows: 0 };
+      entry.rows++;
+      skipped.set(key, entry);
+    },
+    list: () => [...skipped.values()],
+  };
+}
+
 function roofline(calibration: Calibration, gpuId: string, modelId: string, precision: Precision, tp: number, stack: Stack, kvBytes?: number): RooflineModel {
   const gpu = GPUS[gpuId];
   return new RooflineModel({
@@ -123,13 +137,7 @@ const SPLITWISE_MAX_BATCH_TOKENS = 2048;
 
 export function loadCalibrationPoints(dir: string): { points: CalibrationPoint[]; skipped: SkippedRows[] } {
   const points: CalibrationPoint[] = [];
-  const skipped = new Map<string, SkippedRows>();
-  const skip = (source: string, reason: string) => {
-    const key = `${source}\u0000${reason}`;
-    const entry = skipped.get(key) ?? { source, reason, rows: 0 };
-    entry.rows++;
-    skipped.set(key, entry);
-  };
+  const { skip, list } = skippedRows();
   const lookup = (source: string, gpuName: string, modelName?: string) => {
     const gpuId = GPU_NAMES[gpuName];
     const modelId = modelName === undefined ? "" : MODEL_NAMES[modelName];
@@ -285,5 +293,5 @@ export function loadCalibrationPoints(dir: string): { points: CalibrationPoint[]
       predict: (c) => decodeStepsUs(roofline(c, ids.gpuId, ids.modelId, "fp8", tp, "trtllm-0.9", KV_BYTES.fp8), 1, isl + 1, osl - 1) / (osl - 1) / 1e3,
     });
   }
-  return { points, skipped: [...skipped.values()] };
+  return { points, skipped: list() };
 }
