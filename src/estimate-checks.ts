@@ -42,7 +42,7 @@ export const MAX_THROUGHPUT_FILES = [
 ] as const;
 
 /** The suffix of a source's held-out half. */
-export const HELD_OUT = " (held out)";
+const HELD_OUT = " (held out)";
 
 /**
  * Requests per run, by ISL/OSL, as both pages list them ("$num_requests"): fewer for long sequences.

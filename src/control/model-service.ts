@@ -165,10 +165,12 @@ export class ModelService implements ReplicaHost, RegionLoad {
   /** prefill/decode disaggregation, when the model has it: the pools route apart */
   private disaggregation?: Disaggregation;
   private decodeRouter?: Router;
+  /** the pools of `replicas` and `views` (rebuilt when those change) */
+  private pools?: Record<"prefill" | "decode", { replicas: BatchingReplicaLike[]; views: ReplicaView[] }>;
   /** prefilled requests whose transfer has not started (they wait for a decode replica's blocks): their prefill replica */
   private readonly awaiting = new Map<number, number>();
   /** transfers in flight: their request, source replica and destination */
-  private readonly moving = new Map<number, { req: number; from: number; to: BatchingReplicaLike; startUs: number; bytes: number }>();
+  private readonly moving = new Map<number, { req: number; from: number; to: BatchingReplicaLike; startUs: number }>();
   private readonly onCheckDown = (arg: number) => this.detectedDown(arg);
   private readonly onCheckUp = (arg: number) => this.detectedUp(arg);
 
@@ -244,6 +246,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
     this.replicas.splice(k, 1);
     this.views.splice(k, 1);
     this.split?.rebuild(this.replicas, this.views, this.versionOf);
+    this.rebuildPools();
     return true;
   }
 
@@ -338,20 +341,25 @@ export class ModelService implements ReplicaHost, RegionLoad {
       this.centralQueue.push(req);
       this.centralWaiting++;
     } else {
-      const replica = split ? split.replicas[version][choice] : this.replicas[choice];
-      if (!replica.hasFreeSlot() && replica.waiting >= this.maxQueue) {
-        this.sink.refused(req, Outcome.rejected);
-        return;
-      }
-      if (split && this.versionOf[replica.index] === 1 && split.fails()) {
-        // The new version answers this one with a 5xx.
-        split.onOutcome(1, false, 0);
-        this.sink.failed(req);
-        return;
-      }
-      this.meter?.accepted(this.ctx.sim.nowUs);
-      replica.submit(req);
+      this.sendTo(req, split ? split.replicas[version][choice] : this.replicas[choice]);
     }
+  }
+
+  /** Sends `req` to the replica its router picked, unless that replica's queue is full. */
+  private sendTo(req: number, replica: Replica): void {
+    if (!replica.hasFreeSlot() && replica.waiting >= this.maxQueue) {
+      this.sink.refused(req, Outcome.rejected);
+      return;
+    }
+    const split = this.split;
+    if (split && this.versionOf[replica.index] === 1 && split.fails()) {
+      // The new version answers this one with a 5xx.
+      split.onOutcome(1, false, 0);
+      this.sink.failed(req);
+      return;
+    }
+    this.meter?.accepted(this.ctx.sim.nowUs);
+    replica.submit(req);
   }
 
   // --- prefill/decode disaggregation ----------------------------------------------------------
@@ -362,43 +370,33 @@ export class ModelService implements ReplicaHost, RegionLoad {
     const streams = `models/${this.spec.name}/${this.regionIndex}`;
     if (d.spec.prefill.router) this.router = createRouter({ spec: d.spec.prefill.router, rng: this.ctx.streams.get(`${streams}/prefill-router`) });
     this.decodeRouter = createRouter({ spec: d.spec.decode.router ?? this.spec.router, rng: this.ctx.streams.get(`${streams}/decode-router`) });
+    this.rebuildPools();
   }
 
-  /** The replicas the balancer sends to in one pool, and the router's views of them. */
-  private pool(role: "prefill" | "decode"): { replicas: BatchingReplicaLike[]; views: ReplicaView[] } {
-    const replicas: BatchingReplicaLike[] = [];
-    const views: ReplicaView[] = [];
-    this.replicas.forEach((replica, k) => {
-      if ((replica as BatchingReplicaLike).role !== role) return;
-      replicas.push(replica as BatchingReplicaLike);
-      views.push(this.views[k]);
-    });
-    return { replicas, views };
+  /** Splits the replicas the balancer sends to into the pools (again whenever those change), with the router's views of them. */
+  private rebuildPools(): void {
+    if (!this.disaggregation) return;
+    const pool = (role: "prefill" | "decode") => {
+      const ks = this.replicas.map((_, k) => k).filter((k) => (this.replicas[k] as BatchingReplicaLike).role === role);
+      return { replicas: ks.map((k) => this.replicas[k] as BatchingReplicaLike), views: ks.map((k) => this.views[k]) };
+    };
+    this.pools = { prefill: pool("prefill"), decode: pool("decode") };
   }
 
   /** The decider sends a prompt to the prefill pool (or keeps it whole on a decode replica). */
   private receivePooled(req: number): void {
     const decider = this.disaggregation!.spec.decider;
     const whole = decider !== "always" && this.ctx.requests.inputTokens[req] < decider.min_prompt_tokens;
-    const pool = this.pool(whole ? "decode" : "prefill");
+    const pool = this.pools![whole ? "decode" : "prefill"];
     const choice = (whole ? this.decodeRouter! : this.router).pick(this.describe(req), pool.views);
-    if (choice < 0) {
-      this.sink.refused(req, Outcome.rejected);
-      return;
-    }
-    const replica = pool.replicas[choice];
-    if (!replica.hasFreeSlot() && replica.waiting >= this.maxQueue) {
-      this.sink.refused(req, Outcome.rejected);
-      return;
-    }
-    this.meter?.accepted(this.ctx.sim.nowUs);
-    replica.submit(req);
+    if (choice < 0) this.sink.refused(req, Outcome.rejected);
+    else this.sendTo(req, pool.replicas[choice]);
   }
 
   /** A prefill replica produced the first token: the decode pool's router picks where the rest is made. */
   prefilled(req: number, firstTokenUs: number): void {
     const from = this.ctx.requests.replica[req];
-    const pool = this.pool("decode");
+    const pool = this.pools!.decode;
     const choice = this.decodeRouter!.pick(this.describe(req), pool.views);
     this.awaiting.set(req, from);
     // No decode replica to send to: a server error, which the client may retry.
@@ -433,7 +431,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
         to.landPrefilled(req);
       },
     });
-    this.moving.set(id, { req, from, to, startUs, bytes });
+    this.moving.set(id, { req, from, to, startUs });
     return id;
   }
 
@@ -548,6 +546,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
     this.replicas.splice(k, 0, replica);
     this.views.splice(k, 0, this.viewOf[i]);
     this.split?.rebuild(this.replicas, this.views, this.versionOf);
+    this.rebuildPools();
     this.onHealthMark?.("marked_healthy", replica);
     this.hasRoom(replica);
   }

@@ -343,11 +343,7 @@ export function checkOffloadMemory(scenario: Scenario, t: Topology): Problem[] {
       return;
     }
     const need = gpusPerReplica(model);
-    const gpu = t.modelGpu[mi];
-    const regions = new Set(t.modelRegions[mi]);
-    const types = new Map<string, ServerType>();
-    for (const s of t.servers) if (s.type.gpu === gpu && regions.has(t.azs[s.az].region)) types.set(s.type.id, s.type);
-    for (const type of types.values()) {
+    for (const type of serverTypesOf(t, mi, [t.modelGpu[mi]])) {
       if (type.hostMemoryGb === undefined || need > type.gpus) continue;
       const perServer = Math.floor(type.gpus / need);
       const wanted = perServer * engine.kv_offload.host_memory_gb;
@@ -370,13 +366,18 @@ export function checkTransferNetwork(scenario: Scenario, t: Topology): Problem[]
   scenario.models.forEach((model, mi) => {
     const d = model.disaggregation;
     if (!d) return;
-    const gpus = new Set([d.prefill.gpu ?? t.modelGpu[mi], d.decode.gpu ?? t.modelGpu[mi]]);
-    const regions = new Set(t.modelRegions[mi]);
-    const unknown = new Set<string>();
-    for (const s of t.servers) if (gpus.has(s.type.gpu) && regions.has(t.azs[s.az].region) && s.type.networkGbPerS === undefined) unknown.add(s.type.id);
-    for (const id of unknown) {
-      problems.push({ path: ["models", mi, "disaggregation"], message: `server type ${id} has no network_gb_per_s: KV transfers between its servers need the rate of their network` });
+    for (const type of serverTypesOf(t, mi, [d.prefill.gpu ?? t.modelGpu[mi], d.decode.gpu ?? t.modelGpu[mi]])) {
+      if (type.networkGbPerS !== undefined) continue;
+      problems.push({ path: ["models", mi, "disaggregation"], message: `server type ${type.id} has no network_gb_per_s: KV transfers between its servers need the rate of their network` });
     }
   });
   return problems;
+}
+
+/** The server types of model `mi`'s regions that hold one of `gpus`, each once, in the order first met. */
+function serverTypesOf(t: Topology, mi: number, gpus: readonly (string | undefined)[]): ServerType[] {
+  const regions = new Set(t.modelRegions[mi]);
+  const types = new Map<string, ServerType>();
+  for (const s of t.servers) if (gpus.includes(s.type.gpu) && regions.has(t.azs[s.az].region)) types.set(s.type.id, s.type);
+  return [...types.values()];
 }

@@ -324,9 +324,9 @@ export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike 
 
   /** A prefill replica's request has its first token: it leaves here, and its KV cache goes to a decode replica. */
   private handOff(req: number): void {
-    const { requests, sim } = this.host.ctx;
-    this.running.remove(req, this.scopeOf(req));
-    this.kvSeqs.drop(req);
+    const requests = this.host.ctx.requests;
+    this.outstandingTokens -= requests.outputTokens[req] - this.seqs.generated[req];
+    const firstTokenUs = this.leave(req);
     // The prompt's KV cache stays here until it has crossed to the decode replica (shared prefix
     // units stay cached, their copy counted here as the transfer's).
     const blocks = Math.ceil(requests.inputTokens[req] / this.kvSeqs.blockSize);
@@ -334,13 +334,6 @@ export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike 
       this.outgoing.set(req, blocks);
       this.outgoingBlocks += blocks;
     }
-    this.outstanding--;
-    this.outstandingTokens -= requests.outputTokens[req] - this.seqs.generated[req];
-    this.stats.outstanding.add(-1, sim.nowUs);
-    this.stats.recordCompletion(this.seqs.submitUs[req], sim.nowUs);
-    const firstTokenUs = this.seqs.firstTokenUs[req];
-    this.seqs.close(req);
-    requests.moveTo(req, RequestState.unassigned);
     this.host.prefilled!(req, firstTokenUs);
   }
 
@@ -460,7 +453,7 @@ export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike 
     if (this.engine.options.debugChecks) this.check();
     this.busy = false;
     this.jumpSteps = 0;
-    if (this.handoffs.size > this.transfersStarted()) this.startTransfers();
+    if (this.handoffs.size > 0) this.startTransfers();
     this.startIteration();
     if (this.hasFreeSlot()) this.host.hasRoom(this);
   }
@@ -553,6 +546,11 @@ export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike 
   }
 
   private finish(req: number): void {
+    this.host.completed(req, this.leave(req));
+  }
+
+  /** `req` is done here (answered, or handed on): it stops running and is no longer held. Returns when its first token came. */
+  private leave(req: number): number {
     const { requests, sim } = this.host.ctx;
     this.running.remove(req, this.scopeOf(req));
     this.kvSeqs.drop(req);
@@ -561,15 +559,8 @@ export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike 
     this.stats.recordCompletion(this.seqs.submitUs[req], sim.nowUs);
     const firstTokenUs = this.seqs.firstTokenUs[req];
     this.seqs.close(req);
-    requests.moveTo(req, RequestState.unassigned); // answered: no longer held here
-    this.host.completed(req, firstTokenUs);
-  }
-
-  /** Prefilled requests here with blocks reserved (their transfers started). */
-  private transfersStarted(): number {
-    let n = 0;
-    for (const h of this.handoffs.values()) if (h.blocks > 0) n++;
-    return n;
+    requests.moveTo(req, RequestState.unassigned);
+    return firstTokenUs;
   }
 
   /** Throws if KV accounting broke: blocks held by running sequences (and reserved for KV transfers) must match the pool's count. */

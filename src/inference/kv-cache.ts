@@ -44,10 +44,6 @@ export class OffloadTier {
     readonly below?: OffloadTier,
   ) {}
 
-  get size(): number {
-    return this.units.size;
-  }
-
   has(key: number): boolean {
     return this.units.has(key);
   }
@@ -64,12 +60,10 @@ export class OffloadTier {
     }
   }
 
-  /** `n` units of `keys` from `from` on are read back: now the most recently used. */
-  read(keys: PrefixKeys, from: number, n: number): void {
-    for (let u = from; u < from + n; u++) {
-      this.units.delete(keys[u]);
-      this.units.set(keys[u], true);
-    }
+  /** The unit of `key` was read back: it is now the most recently used. */
+  touch(key: number): void {
+    this.units.delete(key);
+    this.units.set(key, true);
   }
 
   /** Microseconds to read `n` units back. */

@@ -58,7 +58,7 @@ export class SequenceKv {
       let units = 0;
       for (let u = from; u < from + n; u++) {
         if (this.kv.holds(keys[u]) || this.tierOf(keys[u]) !== tier) continue;
-        tier.read(keys, u, 1);
+        tier.touch(keys[u]);
         units++;
       }
       this.offloadHits[tier.name] += units;

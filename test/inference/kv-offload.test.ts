@@ -96,7 +96,7 @@ describe("KV offload", () => {
     const held = (tier: OffloadTier) => [10, 11, 12, 13, 20].filter((k) => tier.has(k));
     // Host holds the two most recent; the store got 10 and 11.
     expect([held(host), held(store)]).toEqual([[12, 13], [10, 11]]);
-    host.read(keys, 2, 1); // 12 is now the most recent: 13 goes down next
+    host.touch(keys[2]); // 12 is now the most recent: 13 goes down next
     host.put(20);
     expect([held(host), held(store)]).toEqual([[12, 20], [10, 11, 13]]);
     // The store is full: one more drops its oldest (10) for good.
