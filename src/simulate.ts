@@ -9,7 +9,7 @@ import { Frontend, type RegionChoice, type TenantClient } from "./control/fronte
 import { Gateway } from "./control/gateway.js";
 import { RegionRouter } from "./control/region-router.js";
 import { RetryPolicy } from "./workload/retry.js";
-import { ModelService } from "./control/model-service.js";
+import { ModelService, type PoolRole } from "./control/model-service.js";
 import { ReplicaSet } from "./control/replica-set.js";
 import { KvTransfers } from "./fleet/kv-transfers.js";
 import { poolSpecs } from "./fleet/topology.js";
@@ -18,6 +18,7 @@ import { Rollout } from "./control/rollout.js";
 import { BucketedLevel } from "./metrics/bucketed-level.js";
 import { defaultServerFor } from "./catalog/servers.js";
 import { createEngine, deployModel, type Deployed } from "./inference/index.js";
+import type { BatchingReplicaLike } from "./inference/replica.js";
 import type { Calibration } from "./inference/latency/efficiency.js";
 import { prefixUnitTokens } from "./inference/batching-engine.js";
 import { Recorder, type RequestRecord } from "./metrics/recorder.js";
@@ -41,8 +42,10 @@ export interface SimulationResult {
   fleet: Fleet;
   /** model services: [model][k] for the model's k-th region */
   services: ModelService[][];
-  /** replica sets: [model][k] for the model's k-th region (undefined for models with a fixed fleet) */
+  /** replica sets: [model][k] for the model's k-th region (undefined for models with a fixed fleet, and for disaggregated ones) */
   replicaSets: (ReplicaSet | undefined)[][];
+  /** a disaggregated model's replica sets, one per pool: [model][k] (undefined where neither pool autoscales) */
+  poolSets: (Record<PoolRole, ReplicaSet> | undefined)[][];
   /** rollouts: [model][k] for the model's k-th region */
   rollouts: (Rollout | undefined)[][];
   /** desired replicas summed over the fleet */
@@ -143,17 +146,21 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   );
   let serviceId = 0;
   const replicaSets: (ReplicaSet | undefined)[][] = [];
+  const poolSets: (Record<PoolRole, ReplicaSet> | undefined)[][] = [];
   const services = scenario.models.map((spec, m) => {
     const engine = createEngine(spec, ctx, deployments[m], { ...engineOptions, prefixUnitTokens: prefixUnits[m] });
     // A disaggregated model's pools are engines of their own (each may have its own tensor parallelism).
     const pools = poolSpecs(spec);
-    const poolEngine = (pool: ModelSpec) => createEngine(pool, ctx, deployModel(pool, data, topology.modelGpu[m], options.calibration).deployed, { ...engineOptions, prefixUnitTokens: prefixUnits[m] });
-    const poolEngines = pools ? { prefill: poolEngine(pools.prefill), decode: poolEngine(pools.decode) } : undefined;
+    const poolDeployed = pools && { prefill: deployModel(pools.prefill, data, topology.modelGpu[m], options.calibration).deployed!, decode: deployModel(pools.decode, data, topology.modelGpu[m], options.calibration).deployed! };
+    const poolEngines = pools && { prefill: createEngine(pools.prefill, ctx, poolDeployed!.prefill, { ...engineOptions, prefixUnitTokens: prefixUnits[m] }), decode: createEngine(pools.decode, ctx, poolDeployed!.decode, { ...engineOptions, prefixUnitTokens: prefixUnits[m] }) };
     const deployed = deployments[m];
     // Weights in GB (1e9 bytes) of the whole replica, loaded at the replica's rate after the engine starts.
-    const startS = deployed ? { engine: spec.startup.engine, total: spec.startup.engine + (deployed.memory.weightsGb * deployed.gpusPerReplica) / spec.startup.weight_load_gb_per_s } : { engine: 0, total: 0 };
+    const startOf = (d: Deployed | undefined) => (d ? { engine: spec.startup.engine, total: spec.startup.engine + (d.memory.weightsGb * d.gpusPerReplica) / spec.startup.weight_load_gb_per_s } : { engine: 0, total: 0 });
+    const startS = startOf(deployed);
     const sets: (ReplicaSet | undefined)[] = [];
+    const poolSetsOfModel: (Record<PoolRole, ReplicaSet> | undefined)[] = [];
     replicaSets.push(sets);
+    poolSets.push(poolSetsOfModel);
     return topology.modelRegions[m].map((region, k) => {
       const placements = topology.placements[m][k];
       const count = deployed ? placements.length : spec.replicas.initial;
@@ -162,16 +169,37 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
       const where = `${spec.name}/${topology.regions[region].name}`;
       service.onHealthMark = (kind, replica) => fleet.log(kind, `${where}/${replica.index}`, { model: spec.name, region: topology.regions[region].name, reason: "health checks" });
       const gpu = topology.modelGpu[m];
-      const set =
-        deployed && gpu && (spec.autoscaler || spec.rollout)
-          ? new ReplicaSet({ fleet, service, gpu, gpusPerReplica: deployed.gpusPerReplica, startS, bootS: bootTimeS(topology, region, gpu), desiredTotal, endUs: durationUs })
+      const setFor = (d: Deployed, setGpu: string, pool?: { role: PoolRole; spec: ModelSpec }) =>
+        new ReplicaSet({
+          fleet,
+          service,
+          gpu: setGpu,
+          gpusPerReplica: d.gpusPerReplica,
+          startS: startOf(d),
+          bootS: bootTimeS(topology, region, setGpu),
+          desiredTotal,
+          endUs: durationUs,
+          ...(pool ? { pool: pool.role, spec: pool.spec, initial: pool.spec.replicas.initial } : {}),
+        });
+      // Each pool of a disaggregated model scales apart, on its own GPUs, when either has an autoscaler.
+      const byPool =
+        pools && gpu && (pools.prefill.autoscaler || pools.decode.autoscaler)
+          ? {
+              prefill: setFor(poolDeployed!.prefill, spec.disaggregation!.prefill.gpu ?? gpu, { role: "prefill", spec: pools.prefill }),
+              decode: setFor(poolDeployed!.decode, spec.disaggregation!.decode.gpu ?? gpu, { role: "decode", spec: pools.decode }),
+            }
           : undefined;
+      const set = !pools && deployed && gpu && (spec.autoscaler || spec.rollout) ? setFor(deployed, gpu) : undefined;
       sets.push(set);
+      poolSetsOfModel.push(byPool);
       if (deployed) {
         desiredTotal.add(count, 0);
         service.all.forEach((replica, i) => {
-          const slot = fleet.replicas.attach(replica, placements[i], set ?? service, startS, m, region);
-          set?.adopt(slot);
+          const role = pools ? ((replica as BatchingReplicaLike).role as PoolRole) : undefined;
+          const owner = role && byPool ? byPool[role] : (set ?? service);
+          const slot = fleet.replicas.attach(replica, placements[i], owner, role ? startOf(poolDeployed![role]) : startS, m, region);
+          service.serverOfReplica[i] = placements[i].server;
+          if (owner !== service) (owner as ReplicaSet).adopt(slot);
         });
       }
       return service;
@@ -185,12 +213,10 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     if (!pools || !deployed) return undefined;
     transfers ??= new KvTransfers(sim, (server) => (topology.servers[server].type.networkGbPerS ?? 0) * 1e3);
     const stats = new KvTransferStats(warmupUs, durationUs);
-    services[m].forEach((service, k) => {
-      const placements = topology.placements[m][k];
+    services[m].forEach((service) => {
       service.disaggregate({
         spec: pools,
         transfers: transfers!,
-        serverOf: (replica) => placements[replica].server,
         kvBytesPerToken: deployed.memory.kvBytesPerTokenPerGpu * deployed.gpusPerReplica,
         nvlinkBytesPerUs: deployed.gpu.interconnectGbPerS * 1e3,
         stats,
@@ -199,6 +225,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     return stats;
   });
   for (const sets of replicaSets) for (const set of sets) set?.start();
+  for (const sets of poolSets) for (const pair of sets) if (pair) for (const set of [pair.prefill, pair.decode]) set.start();
   const rollouts = scenario.models.map((spec, m) =>
     replicaSets[m].map((set, k) => {
       if (!set || !spec.rollout) return undefined;
@@ -270,6 +297,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     services,
     initialServers,
     replicaSets,
+    poolSets,
     rollouts,
     desiredTotal,
     deployments,

@@ -98,8 +98,6 @@ export interface RequestSink {
 export interface Disaggregation {
   spec: NonNullable<ModelSpec["disaggregation"]>;
   transfers: KvTransfers;
-  /** the server of each replica, by index */
-  serverOf: (replica: number) => number;
   /** KV-cache bytes of one token over the whole replica */
   kvBytesPerToken: number;
   /** a transfer inside one server: the GPUs' NVLink rate, bytes per µs */
@@ -127,6 +125,8 @@ export class KvTransferStats {
   }
 }
 
+export type PoolRole = "prefill" | "decode";
+
 export class ModelService implements ReplicaHost, RegionLoad {
   readonly connectTimeoutUs: number;
   /** told when health checks mark a replica unhealthy or healthy again (the run's event log) */
@@ -143,6 +143,10 @@ export class ModelService implements ReplicaHost, RegionLoad {
   onDrained?: (replica: Replica) => void;
   /** what an autoscaler reads, kept only for autoscaled services */
   meter?: ServiceMeter;
+  /** a disaggregated model's: what each pool's autoscaler reads of that pool alone */
+  readonly poolMeters: Partial<Record<PoolRole, ServiceMeter>> = {};
+  /** the server each replica runs on, by index (KV transfers move between servers) */
+  readonly serverOfReplica: number[] = [];
   /** per replica: 0 for the model's current version, 1 for a version being rolled out */
   private readonly versionOf: number[] = [];
   /** while a rollout runs: how traffic splits between the versions */
@@ -166,7 +170,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
   private disaggregation?: Disaggregation;
   private decodeRouter?: Router;
   /** the pools of `replicas` and `views` (rebuilt when those change) */
-  private pools?: Record<"prefill" | "decode", { replicas: BatchingReplicaLike[]; views: ReplicaView[] }>;
+  private pools?: Record<PoolRole, { replicas: BatchingReplicaLike[]; views: ReplicaView[] }>;
   /** prefilled requests whose transfer has not started (they wait for a decode replica's blocks): their prefill replica */
   private readonly awaiting = new Map<number, number>();
   /** transfers in flight: their request, source replica and destination */
@@ -199,11 +203,15 @@ export class ModelService implements ReplicaHost, RegionLoad {
     }
   }
 
-  /** A new replica, not yet routed to: it gets traffic after its first passing health check once it serves. */
-  addReplica(): Replica {
+  /**
+   * A new replica, not yet routed to: it gets traffic after its first passing health check once it
+   * serves. A disaggregated model's replica belongs to a pool: the one asked for, or for the initial
+   * replicas prefill first, then decode.
+   */
+  addReplica(pool?: PoolRole): Replica {
     const i = this.all.length;
     const pools = this.spec.disaggregation;
-    const role = pools ? (i < pools.prefill.replicas.initial ? "prefill" : "decode") : undefined;
+    const role = pools ? (pool ?? (i < pools.prefill.replicas.initial ? "prefill" : "decode")) : undefined;
     const replica = (role ? this.poolEngines![role] : this.engine).createReplica(i, this);
     if (role) (replica as BatchingReplicaLike).role = role;
     this.all.push(replica);
@@ -310,9 +318,28 @@ export class ModelService implements ReplicaHost, RegionLoad {
     if (requests.startUs[req] < 0) lifecycle.started(req, sim.nowUs);
   }
 
+  /** The meter a replica's requests count in: its pool's, or the service's. */
+  private meterOf(replica: number): ServiceMeter | undefined {
+    return this.disaggregation ? this.poolMeters[(this.all[replica] as BatchingReplicaLike).role as PoolRole] : this.meter;
+  }
+
+  /** A request left the service unanswered: it no longer counts in flight (at its pool, for a disaggregated model). */
+  private endMeter(req: number): void {
+    const i = this.ctx.requests.replica[req];
+    const meter = this.disaggregation ? (i >= 0 ? this.meterOf(i) : undefined) : this.meter;
+    meter?.ended(this.ctx.sim.nowUs);
+  }
+
+  /** Whether the decider keeps a prompt whole (prefill and decode on one decode replica). */
+  private keptWhole(req: number): boolean {
+    const decider = this.disaggregation!.spec.decider;
+    return decider !== "always" && this.ctx.requests.inputTokens[req] < decider.min_prompt_tokens;
+  }
+
   receive(req: number): void {
     this.ctx.requests.attemptStartUs[req] = this.ctx.sim.nowUs;
-    this.meter?.arrived();
+    if (this.disaggregation) this.poolMeters[this.keptWhole(req) ? "decode" : "prefill"]?.arrived();
+    else this.meter?.arrived();
     // A disaggregated request must fit both pools' replicas (the decode one holds it whole).
     const pools = this.poolEngines;
     if (!(pools ? pools.prefill.accepts(req) && pools.decode.accepts(req) : this.engine.accepts(req))) {
@@ -358,7 +385,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
       this.sink.failed(req);
       return;
     }
-    this.meter?.accepted(this.ctx.sim.nowUs);
+    this.meterOf(replica.index)?.accepted(this.ctx.sim.nowUs);
     replica.submit(req);
   }
 
@@ -385,8 +412,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
 
   /** The decider sends a prompt to the prefill pool (or keeps it whole on a decode replica). */
   private receivePooled(req: number): void {
-    const decider = this.disaggregation!.spec.decider;
-    const whole = decider !== "always" && this.ctx.requests.inputTokens[req] < decider.min_prompt_tokens;
+    const whole = this.keptWhole(req);
     const pool = this.pools![whole ? "decode" : "prefill"];
     const choice = (whole ? this.decodeRouter! : this.router).pick(this.describe(req), pool.views);
     if (choice < 0) this.sink.refused(req, Outcome.rejected);
@@ -401,6 +427,12 @@ export class ModelService implements ReplicaHost, RegionLoad {
     this.awaiting.set(req, from);
     // No decode replica to send to: a server error, which the client may retry.
     if (choice < 0) return this.failed(req);
+    // The prefill pool is done with it (its first token is its TTFT); the decode pool has it from now on.
+    const nowUs = this.ctx.sim.nowUs;
+    this.poolMeters.prefill?.completed(firstTokenUs - this.ctx.requests.attemptStartUs[req], nowUs);
+    const decode = this.poolMeters.decode;
+    decode?.arrived();
+    decode?.accepted(nowUs);
     pool.replicas[choice].acceptPrefilled(req, firstTokenUs, from);
   }
 
@@ -409,8 +441,8 @@ export class ModelService implements ReplicaHost, RegionLoad {
     const { requests, sim } = this.ctx;
     if (d.stats.covers(sim.nowUs)) d.stats.waitsUs.push(waitedUs);
     const bytes = requests.inputTokens[req] * d.kvBytesPerToken;
-    const source = d.serverOf(from);
-    const destination = d.serverOf(to.index);
+    const source = this.serverOfReplica[from];
+    const destination = this.serverOfReplica[to.index];
     const capBytesPerUs = d.spec.kv_transfer.bandwidth_gb_per_s * 1e3;
     const startUs = sim.nowUs;
     this.awaiting.delete(req);
@@ -462,7 +494,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
   abandon(req: number): void {
     const { requests, sim } = this.ctx;
     if (this.awaiting.size > 0) this.releaseAwaiting(req);
-    this.meter?.ended(sim.nowUs);
+    this.endMeter(req);
     if (requests.stateOf(req) === RequestState.centralQueue) {
       requests.moveTo(req, RequestState.abandoned);
       this.centralWaiting--;
@@ -476,7 +508,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
   completed(req: number, firstTokenUs: number): void {
     const i = this.ctx.requests.replica[req];
     const ttftUs = firstTokenUs - this.ctx.requests.attemptStartUs[req];
-    this.meter?.completed(ttftUs, this.ctx.sim.nowUs);
+    this.meterOf(i)?.completed(ttftUs, this.ctx.sim.nowUs);
     this.split?.onOutcome(this.versionOf[i], true, ttftUs);
     this.sink.completed(req, firstTokenUs);
     this.checkDrained(i);
@@ -485,7 +517,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
   failed(req: number): void {
     if (this.awaiting.size > 0) this.releaseAwaiting(req);
     const i = this.ctx.requests.replica[req];
-    this.meter?.ended(this.ctx.sim.nowUs);
+    this.endMeter(req);
     if (i >= 0) this.split?.onOutcome(this.versionOf[i], false, 0);
     this.sink.failed(req);
     this.checkDrained(i);

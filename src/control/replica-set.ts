@@ -13,7 +13,7 @@ import { acquireGpus } from "../fleet/capacity.js";
 import type { EventContext, Fleet, ReplicaOwner, ReplicaSlot } from "../fleet/fleet.js";
 import { createAutoscaler, type Autoscaler, type ScalingState } from "./autoscalers/index.js";
 import { ServiceMeter } from "./autoscalers/meter.js";
-import type { ModelService } from "./model-service.js";
+import type { ModelService, PoolRole } from "./model-service.js";
 
 /** Samples of queue length and KV load per period, for the metrics that are not integrated exactly. */
 /** Idle shutdown of servers a rollout released, for models without an autoscaler (the autoscalers' default). */
@@ -36,6 +36,10 @@ export interface ReplicaSetWiring {
   desiredTotal: BucketedLevel;
   /** no decisions after this (the end of arrivals) */
   endUs: number;
+  /** a disaggregated model's pool this set sizes (its replicas alone), with the pool's own entry and replicas at the start */
+  pool?: PoolRole;
+  spec?: ModelSpec;
+  initial?: number;
 }
 
 export class ReplicaSet implements ReplicaOwner {
@@ -66,9 +70,12 @@ export class ReplicaSet implements ReplicaOwner {
   readonly latencyFactorOf = [1, 1];
   private readonly drainEvents = new Map<number, number>();
   private readonly sim: Simulator;
-  private readonly spec: ModelSpec;
+  /** the entry it sizes: the model, or a disaggregated model's pool */
+  readonly spec: ModelSpec;
   private readonly where: EventContext;
+  /** what decisions are logged against (model/region, and the pool), and replicas (model/region/index) */
   private readonly target: string;
+  private readonly replicaTarget: string;
   private readonly meter?: ServiceMeter;
   private readonly onTick = () => this.tick();
   private readonly onSample = () => this.sample();
@@ -77,17 +84,25 @@ export class ReplicaSet implements ReplicaOwner {
   constructor(private readonly w: ReplicaSetWiring) {
     const service = w.service;
     this.sim = service.ctx.sim;
-    this.spec = service.spec;
-    this.desiredOf = [service.all.length, 0];
-    this.gpusOf[0] = service.all.length * w.gpusPerReplica;
+    this.spec = w.spec ?? service.spec;
+    const initial = w.initial ?? service.all.length;
+    this.desiredOf = [initial, 0];
+    this.gpusOf[0] = initial * w.gpusPerReplica;
     this.where = { model: this.spec.name, region: w.fleet.topology.regions[service.regionIndex].name };
-    this.target = `${this.where.model}/${this.where.region}`;
+    this.replicaTarget = `${this.where.model}/${this.where.region}`;
+    this.target = w.pool ? `${this.replicaTarget}/${w.pool}` : this.replicaTarget;
     if (this.spec.autoscaler) {
       this.autoscaler = createAutoscaler(this.spec.autoscaler);
       this.meter = new ServiceMeter();
-      service.meter = this.meter;
+      if (w.pool) service.poolMeters[w.pool] = this.meter;
+      else service.meter = this.meter;
     }
-    service.onDrained = (replica) => this.finishDrain(replica.index, "drained");
+    // A replica is drained in the set that holds it (a disaggregated model's two sets share one service).
+    const before = service.onDrained;
+    service.onDrained = (replica) => {
+      before?.(replica);
+      this.finishDrain(replica.index, "drained");
+    };
   }
 
   get desired(): number {
@@ -174,7 +189,13 @@ export class ReplicaSet implements ReplicaOwner {
       kv += slot.replica.kvLoad();
       serving++;
     }
-    this.meter!.sample(service.waiting, serving > 0 ? kv / serving : 0);
+    // A pool's queue is its own replicas'; a whole model's includes its central queue.
+    let waiting = service.waiting;
+    if (this.w.pool) {
+      waiting = 0;
+      for (const slot of this.slots) if (slot && isActive(slot)) waiting += slot.replica.waiting;
+    }
+    this.meter!.sample(waiting, serving > 0 ? kv / serving : 0);
     const next = this.sim.nowUs + Math.round(this.autoscaler!.periodUs / SAMPLES_PER_PERIOD);
     if (next < this.w.endUs) this.sim.at(next, Priority.sample, this.onSample);
   }
@@ -270,11 +291,12 @@ export class ReplicaSet implements ReplicaOwner {
       { ...this.where, reason },
     );
     if (!placement) return false;
-    const replica = service.addReplica();
+    const replica = service.addReplica(this.w.pool);
+    service.serverOfReplica[replica.index] = placement.server;
     service.setVersion(replica, version);
     replica.latencyFactor = this.latencyFactorOf[version];
     this.holdGpus(version, this.w.gpusPerReplica);
-    fleet.log("replica_requested", `${this.target}/${replica.index}`, { ...this.where, reason: `${reason}, on ${fleet.servers.name(placement.server)}` });
+    fleet.log("replica_requested", `${this.replicaTarget}/${replica.index}`, { ...this.where, reason: `${reason}, on ${fleet.servers.name(placement.server)}` });
     const slot = fleet.replicas.launch(replica, placement, this, this.w.startS, service.modelIndex, service.regionIndex);
     this.slots[replica.index] = slot;
     this.launched++;

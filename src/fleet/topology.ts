@@ -111,8 +111,9 @@ export function gpusPerReplica(model: ModelSpec): number {
 }
 
 /**
- * A disaggregated model's pools as model entries of their own: the pool's tensor parallelism and
- * precision, and the model's KV element type for both (a KV cache moves between them as it is).
+ * A disaggregated model's pools as model entries of their own: the pool's replicas, autoscaler, GPU,
+ * tensor parallelism and precision, and the model's KV element type for both (a KV cache moves
+ * between them as it is).
  */
 export function poolSpecs(model: ModelSpec): { prefill: ModelSpec; decode: ModelSpec } | undefined {
   const d = model.disaggregation;
@@ -120,6 +121,8 @@ export function poolSpecs(model: ModelSpec): { prefill: ModelSpec; decode: Model
   const kv = model.kv_cache_precision ?? (model.precision === "fp8" ? "fp8" : "fp16");
   const pool = (p: (typeof d)["prefill"]): ModelSpec => ({
     ...model,
+    replicas: p.replicas,
+    autoscaler: p.autoscaler ?? model.autoscaler,
     gpu: p.gpu ?? model.gpu,
     tensor_parallel: p.tensor_parallel ?? model.tensor_parallel,
     precision: p.precision ?? model.precision,

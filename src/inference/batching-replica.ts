@@ -214,6 +214,10 @@ export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike 
     for (const req of running.inOrder(this.formed.batch.concat(running.abandoned))) if (requests.stateOf(req) === RequestState.abandoned) requests.release(req);
     for (const req of running.listed) collect(req);
     this.line.clear(collect);
+    // Prefilled requests waiting here for blocks or a transfer fail too (the transfer is to a dead
+    // replica); each drop counts itself out, so the rest below is what the queues and batch held.
+    const handedOff = [...this.handoffs.keys()];
+    for (const req of handedOff) this.dropHandoff(req, this.handoffs.get(req)!);
     this.stats.outstanding.add(-(this.outstanding - this.connecting), sim.nowUs);
     this.formed.batch.length = 0;
     running.clear();
@@ -228,11 +232,7 @@ export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike 
       this.seqs.close(req);
       this.host.failed(req);
     }
-    // Prefilled requests waiting for blocks or a transfer here fail too (the transfer is to a dead replica).
-    for (const [req, handoff] of [...this.handoffs]) {
-      this.dropHandoff(req, handoff);
-      this.host.failed(req);
-    }
+    for (const req of handedOff) this.host.failed(req);
     this.handoffBlocks = 0;
     this.outgoing.clear();
     this.outgoingBlocks = 0;

@@ -10,7 +10,8 @@ import type { GroupReport, Report } from "./json.js";
 import { EVENT_FAMILIES, intervalsPerStep, latencyChart, MAX_CHART_STEPS, timeAxis, timeChart } from "./charts.js";
 import { clockTime, count, percent, percentPoints, seconds, thresholdReading, usd } from "./format.js";
 import { renderSvg, type ChartSpec } from "./svg.js";
-import { servingNotes } from "./serving-notes.js";
+import { poolsScaled, servingNotes } from "./serving-notes.js";
+import { scalingUnits } from "./scaling.js";
 
 /**
  * The page's Content-Security-Policy: it has no script and loads nothing, so it allows nothing but its
@@ -137,13 +138,13 @@ ${timeline.length > shown.length ? `<p class="muted">${count(timeline.length - s
 }
 
 function scalingSection(report: Report): string {
-  const sets = Object.entries(report.scaling).flatMap(([model, regions]) => Object.entries(regions).map(([region, s]) => ({ model, region, s })));
+  const sets = scalingUnits(report);
   if (sets.length === 0) return "";
   const g = report.fleet.gpu_hours;
   const lead = (v: number | null) => (v === null ? "–" : `${v.toFixed(0)} s`);
   const setRows = sets.map(
-    ({ model, region, s }) =>
-      `<tr><td>${escapeHtml(model)} / ${escapeHtml(region)}</td><td>${escapeHtml(s.autoscaler ?? "none")}</td><td>${s.min}..${s.max}</td><td>${s.desired_at_end}</td><td>${s.scale_outs}</td><td>${s.scale_ins}</td><td>${s.scale_outs_failed}</td><td>${s.replaced}</td><td>${s.replicas_launched}</td><td>${lead(s.lead_time_s.p50)}</td><td>${lead(s.lead_time_s.p99)}</td></tr>`,
+    ({ model, pool, region, s }) =>
+      `<tr><td>${escapeHtml(model)} / ${escapeHtml(region)}${pool ? ` · ${pool} pool` : ""}</td><td>${escapeHtml(s.autoscaler ?? "none")}</td><td>${s.min}..${s.max}</td><td>${s.desired_at_end}</td><td>${s.scale_outs}</td><td>${s.scale_ins}</td><td>${s.scale_outs_failed}</td><td>${s.replaced}</td><td>${s.replicas_launched}</td><td>${lead(s.lead_time_s.p50)}</td><td>${lead(s.lead_time_s.p99)}</td></tr>`,
   );
   const rollouts = Object.entries(report.rollouts).flatMap(([model, regions]) =>
     Object.entries(regions).map(
@@ -173,7 +174,7 @@ function replicasSection(report: Report): string {
     parts.push(
       `<h2>Replicas of ${escapeHtml(name)}</h2>`,
       `<p class="muted">${model.replicas} x ${d.gpus_per_replica} ${escapeHtml(d.gpu)} · per GPU ${d.memory_gb_per_gpu.toFixed(1)} GB: ${d.weights_gb_per_gpu.toFixed(1)} weights, ${d.activations_gb_per_gpu.toFixed(1)} activations, ${d.runtime_gb_per_gpu.toFixed(1)} runtime, ${d.kv_cache_gb_per_gpu.toFixed(1)} KV cache · ${count(d.kv_tokens_per_replica)} KV tokens per replica. "Busy" is the share of time running iterations (a replica can be busy with a small batch: see batch, KV used and compute).</p>`,
-      ...servingNotes(model, escapeHtml).map((sentence) => `<p>${sentence}</p>`),
+      ...servingNotes(model, escapeHtml, poolsScaled(report, name)).map((sentence) => `<p>${sentence}</p>`),
       rows.length > REPLICAS_SHOWN_OPEN ? `<details><summary>${rows.length} replicas</summary>${body}</details>` : body,
     );
   }

@@ -1,5 +1,6 @@
 /** summary.md: the headline figures of a run in a page a person reads. */
-import { servingNotes } from "./serving-notes.js";
+import { poolsScaled, servingNotes } from "./serving-notes.js";
+import { scalingUnits } from "./scaling.js";
 import type { DistributionSummary } from "../metrics/sketch.js";
 import { serverErrorsOf } from "../metrics/scope.js";
 import type { GroupReport, Report } from "./json.js";
@@ -79,7 +80,7 @@ function replicaTables(report: Report): string[] {
         `and reached ${percent(mean((r) => r.compute_utilization))} of peak compute and ${percent(mean((r) => r.bandwidth_utilization))} of memory bandwidth. ` +
         `("Busy" is the share of time running iterations, whatever their size: a replica busy 100 % with a small batch has room; its batch, KV use and compute say how much.)`,
       "",
-      ...servingExtras(model),
+      ...servingExtras(model, poolsScaled(report, name)),
       ...(rs.length > FOLD_REPLICAS ? [`<details><summary>${rs.length} replicas</summary>`, ""] : []),
       "| replica | region / AZ | busy | batch | KV used | tokens/s | output tokens/s | compute | bandwidth | preemptions | prefix hits |",
       "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -95,8 +96,8 @@ function replicaTables(report: Report): string[] {
 }
 
 /** Speculative decoding, disaggregation and KV offload tiers, where the model has them: a paragraph each. */
-function servingExtras(model: Report["by_model"][string]): string[] {
-  return servingNotes(model, md).flatMap((sentence) => [sentence, ""]);
+function servingExtras(model: Report["by_model"][string], scaled: boolean): string[] {
+  return servingNotes(model, md, scaled).flatMap((sentence) => [sentence, ""]);
 }
 
 function moneySection(report: Report): string[] {
@@ -138,15 +139,13 @@ function moneySection(report: Report): string[] {
 function scalingLines(report: Report): string[] {
   const lines: string[] = [];
   const g = report.fleet.gpu_hours;
-  for (const [model, regions] of Object.entries(report.scaling)) {
-    for (const [region, s] of Object.entries(regions)) {
-      const lead = s.lead_time_s.p50 === null ? "" : `; lead time p50 ${s.lead_time_s.p50.toFixed(0)} s, p99 ${s.lead_time_s.p99!.toFixed(0)} s`;
-      lines.push(
-        `${md(model)} in ${md(region)} (${md(s.autoscaler ?? "no autoscaler")}, ${s.min}..${s.max} replicas): ${s.scale_outs} scale-outs, ${s.scale_ins} scale-ins, ` +
-          `${s.scale_outs_failed} failed for lack of GPUs, ${s.replaced} replaced after failures, ${s.replicas_launched} replicas launched${lead}.`,
-        "",
-      );
-    }
+  for (const { model, pool, region, s } of scalingUnits(report)) {
+    const lead = s.lead_time_s.p50 === null ? "" : `; lead time p50 ${s.lead_time_s.p50.toFixed(0)} s, p99 ${s.lead_time_s.p99!.toFixed(0)} s`;
+    lines.push(
+      `${md(model)}${pool ? ` ${pool} pool` : ""} in ${md(region)} (${md(s.autoscaler ?? "no autoscaler")}, ${s.min}..${s.max} replicas): ${s.scale_outs} scale-outs, ${s.scale_ins} scale-ins, ` +
+        `${s.scale_outs_failed} failed for lack of GPUs, ${s.replaced} replaced after failures, ${s.replicas_launched} replicas launched${lead}.`,
+      "",
+    );
   }
   for (const [model, regions] of Object.entries(report.rollouts)) {
     for (const [region, r] of Object.entries(regions)) {

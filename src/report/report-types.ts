@@ -51,6 +51,7 @@ export type ReplicaReport = { index: number; region: string; az: string; pool?: 
 
 /** One pool of a disaggregated model over the measurement window: means over its replicas, rates and counts summed. */
 export interface PoolReport {
+  /** replicas that served in the pool over the run (an autoscaled pool's launches and replacements too); `scaling` has how many at the end */
   replicas: number;
   /** its GPU (null: the model's, as its deployment names it), GPUs each (the pool's tensor parallelism) and the weights' precision */
   gpu: string | null;

@@ -9,6 +9,8 @@ import { GPU_STATES, type GpuState } from "../fleet/fleet.js";
 import type { SimulationResult } from "../simulate.js";
 import { sum } from "../metrics/scope.js";
 import type { Rollout, RolloutRecord } from "../control/rollout.js";
+import type { PoolRole } from "../control/model-service.js";
+import type { ReplicaSet } from "../control/replica-set.js";
 import { ownedUsdPerHour } from "../economics/money.js";
 
 const US_PER_HOUR = 3600 * US_PER_S;
@@ -52,34 +54,45 @@ export interface ScalingReport {
   replicas_launched: number;
   /** request to serving, seconds, of the replicas launched during the run */
   lead_time_s: { count: number; p50: number | null; p99: number | null };
+  /** a disaggregated model's pools, each sized apart (the figures above are their sums; the autoscaler the prefill pool's, then the decode pool's) */
+  pools?: Record<PoolRole, ScalingReport>;
 }
 
-/** Per model with a replica set, per region. */
+/** What one or more replica sets of a service did, added up. */
+function scalingOf(sets: readonly ReplicaSet[]): ScalingReport {
+  const total = (f: (set: ReplicaSet) => number) => sum(sets.map(f));
+  const leads = sets.flatMap((set) => set.leadTimesUs).sort((a, b) => a - b).map((us) => us / US_PER_S);
+  const kinds = [...new Set(sets.map((set) => set.spec.autoscaler?.kind ?? "none"))];
+  return {
+    autoscaler: kinds.length === 1 && kinds[0] === "none" ? null : kinds.join(" + "),
+    min: total((set) => set.min),
+    max: total((set) => set.max),
+    desired_at_end: total((set) => set.desired),
+    serving_at_end: total((set) => set.serving),
+    scale_outs: total((set) => set.scaleOuts),
+    scale_ins: total((set) => set.scaleIns),
+    scale_outs_failed: total((set) => set.failedScaleOuts),
+    replaced: total((set) => set.replaced),
+    replicas_launched: total((set) => set.launched),
+    lead_time_s: {
+      count: leads.length,
+      p50: leads.length > 0 ? quantileSorted(leads, 0.5) : null,
+      p99: leads.length > 0 ? quantileSorted(leads, 0.99) : null,
+    },
+  };
+}
+
+/** Per model with a replica set (or a pair, one per pool), per region. */
 export function scalingReport(result: SimulationResult): Record<string, Record<string, ScalingReport>> {
   const out: Record<string, Record<string, ScalingReport>> = {};
   result.scenario.models.forEach((model, m) => {
     const perRegion: Record<string, ScalingReport> = {};
-    result.replicaSets[m].forEach((set, k) => {
-      if (!set) return;
-      const leads = [...set.leadTimesUs].sort((a, b) => a - b).map((us) => us / US_PER_S);
-      const region = result.topology.regions[result.services[m][k].regionIndex].name;
-      perRegion[region] = {
-        autoscaler: model.autoscaler?.kind ?? null,
-        min: set.min,
-        max: set.max,
-        desired_at_end: set.desired,
-        serving_at_end: set.serving,
-        scale_outs: set.scaleOuts,
-        scale_ins: set.scaleIns,
-        scale_outs_failed: set.failedScaleOuts,
-        replaced: set.replaced,
-        replicas_launched: set.launched,
-        lead_time_s: {
-          count: leads.length,
-          p50: leads.length > 0 ? quantileSorted(leads, 0.5) : null,
-          p99: leads.length > 0 ? quantileSorted(leads, 0.99) : null,
-        },
-      };
+    result.services[m].forEach((service, k) => {
+      const region = result.topology.regions[service.regionIndex].name;
+      const set = result.replicaSets[m][k];
+      const pools = result.poolSets[m][k];
+      if (set) perRegion[region] = scalingOf([set]);
+      else if (pools) perRegion[region] = { ...scalingOf([pools.prefill, pools.decode]), pools: { prefill: scalingOf([pools.prefill]), decode: scalingOf([pools.decode]) } };
     });
     if (Object.keys(perRegion).length > 0) out[model.name] = perRegion;
   });
@@ -150,4 +163,13 @@ function billImpact(result: SimulationResult, rollout: Rollout): { gpuUs: number
     else if (usd !== null) usd += hours * perHour;
   }
   return { gpuUs, usd };
+}
+
+/** The rows a reader sees of `scaling`: one per model and region, or for a disaggregated model one per pool. */
+export function scalingUnits(report: { scaling: Record<string, Record<string, ScalingReport>> }): { model: string; region: string; pool?: PoolRole; s: ScalingReport }[] {
+  return Object.entries(report.scaling).flatMap(([model, regions]) =>
+    Object.entries(regions).flatMap(([region, s]) =>
+      s.pools ? (["prefill", "decode"] as const).map((pool) => ({ model, region, pool, s: s.pools![pool] })) : [{ model, region, s }],
+    ),
+  );
 }

@@ -5,8 +5,14 @@ import type { ModelReport } from "./report-types.js";
 /**
  * What speculative decoding, prefill/decode disaggregation and the KV offload tiers did for a model,
  * a sentence each (none for a model without them); `escape` makes its names safe for the page.
+ * With `poolsScaled` (the pools have autoscalers), a pool's replicas are those that served in it over the run.
  */
-export function servingNotes(model: ModelReport, escape: (text: string) => string): string[] {
+/** Whether a model's pools autoscale somewhere (its `scaling` entries report pools). */
+export function poolsScaled(report: { scaling: Record<string, Record<string, { pools?: unknown }>> }, model: string): boolean {
+  return Object.values(report.scaling[model] ?? {}).some((s) => s.pools !== undefined);
+}
+
+export function servingNotes(model: ModelReport, escape: (text: string) => string, poolsScaled = false): string[] {
   const lines: string[] = [];
   const s = model.speculative_decoding;
   if (s) {
@@ -20,9 +26,10 @@ export function servingNotes(model: ModelReport, escape: (text: string) => strin
   if (pools && kv) {
     const ms = (s: number | null) => (s === null ? "-" : `${(s * 1e3).toFixed(1)} ms`);
     const shape = (p: typeof pools.prefill) => `${p.gpus_per_replica} x ${escape(p.gpu ?? model.deployment?.gpu ?? "GPU")} ${p.precision}`;
+    const over = poolsScaled ? " over the run" : "";
     lines.push(
-      `Disaggregated: ${pools.prefill.replicas} prefill replicas (${shape(pools.prefill)}; busy ${percent(pools.prefill.busy_fraction)}, batch ${pools.prefill.mean_batch_size.toFixed(1)}) hand KV caches to ` +
-        `${pools.decode.replicas} decode replicas (${shape(pools.decode)}; busy ${percent(pools.decode.busy_fraction)}, batch ${pools.decode.mean_batch_size.toFixed(1)}): ` +
+      `Disaggregated: ${pools.prefill.replicas} prefill replicas${over} (${shape(pools.prefill)}; busy ${percent(pools.prefill.busy_fraction)}, batch ${pools.prefill.mean_batch_size.toFixed(1)}) hand KV caches to ` +
+        `${pools.decode.replicas} decode replicas${over} (${shape(pools.decode)}; busy ${percent(pools.decode.busy_fraction)}, batch ${pools.decode.mean_batch_size.toFixed(1)}): ` +
         `${count(kv.count)} transfers of ${(kv.bytes / 1e9).toFixed(1)} GB took ${ms(kv.time_s.mean)} on average (p99 ${ms(kv.time_s.p99)}) after waiting ${ms(kv.wait_for_memory_s.mean)} for decode memory; ${count(kv.cancelled)} never arrived.`,
     );
   }

@@ -66,9 +66,6 @@ export function checkScenario(s: Scenario, report: Report): void {
   checkUnique(modelNames, "model", (i) => ["models", i, "name"], report);
   checkUnique(s.workload.tenants.map((t) => t.name), "tenant", (i) => ["workload", "tenants", i, "name"], report);
   s.models.forEach((model, i) => {
-    const { initial, min, max } = model.replicas;
-    if (min !== undefined && min > initial) report(["models", i, "replicas", "min"], `min (${min}) is above initial (${initial})`);
-    if (max !== undefined && max < initial) report(["models", i, "replicas", "max"], `max (${max}) is below initial (${initial})`);
     const engine = model.engine;
     // Reported here, for the whole entry, because a left-out engine is indistinguishable from the default written out.
     if (engine.kind === "continuous_batching" && model.model === undefined) {

@@ -6,7 +6,7 @@
 import { SERVER_TYPES } from "../catalog/servers.js";
 import type { PathSegment } from "./issues.js";
 import { formatLimit, LIMITS, type Limit } from "./limits.js";
-import type { Scenario, TenantSpec } from "./schema.js";
+import type { ModelSpec, Scenario, TenantSpec } from "./schema.js";
 
 type Report = (path: PathSegment[], message: string) => void;
 
@@ -50,13 +50,16 @@ function checkReplicas(s: Scenario, report: Report): void {
   let replicasReported = false;
   let gpusReported = false;
   s.models.forEach((model, i) => {
-    const { initial, min, max } = model.replicas;
-    let most = Math.max(initial, min ?? 0, max ?? 0);
-    if (model.autoscaler?.kind === "scheduled") for (const e of model.autoscaler.table) most = Math.max(most, e.max ?? 0, e.desired ?? 0);
-    if (model.rollout) most *= 2;
     const regions = model.regions?.length ?? regionCount;
-    replicas += most * regions;
-    if (model.engine.kind === "continuous_batching") gpus += most * regions * model.tensor_parallel * model.pipeline_parallel;
+    // A disaggregated model's pools are counted apart (each has its own bounds and tensor parallelism).
+    for (const unit of scalingUnits(model)) {
+      const { initial, min, max } = unit.replicas;
+      let most = Math.max(initial, min ?? 0, max ?? 0);
+      if (unit.autoscaler?.kind === "scheduled") for (const e of unit.autoscaler.table) most = Math.max(most, e.max ?? 0, e.desired ?? 0);
+      if (model.rollout) most *= 2;
+      replicas += most * regions;
+      if (model.engine.kind === "continuous_batching") gpus += most * regions * unit.tensor_parallel * model.pipeline_parallel;
+    }
     if (!replicasReported && replicas > LIMITS.replicasTotal.max) {
       replicasReported = true;
       report(["models", i, "replicas"], over(LIMITS.replicasTotal, replicas, "the models up to here run up to (replicas x regions)", "simulate a share of the fleet and scale the results"));
@@ -173,13 +176,14 @@ function checkTime(s: Scenario, report: Report): void {
   const regionCount = s.regions?.length ?? 1;
   let events = 0;
   s.models.forEach((model, i) => {
-    const scaler = model.autoscaler;
-    if (!scaler) return;
-    if (scaler.kind === "predictive" && scaler.season / scaler.period > LIMITS.seasonPeriods.max) {
-      report(["models", i, "autoscaler", "period"], over(LIMITS.seasonPeriods, scaler.season / scaler.period, "season / period gives", "use a longer period"));
+    for (const { autoscaler: scaler, autoscalerAt } of scalingUnits(model)) {
+      if (!scaler) continue;
+      if (scaler.kind === "predictive" && scaler.season / scaler.period > LIMITS.seasonPeriods.max) {
+        report(["models", i, ...autoscalerAt, "period"], over(LIMITS.seasonPeriods, scaler.season / scaler.period, "season / period gives", "use a longer period"));
+      }
+      // Each period is a decision plus, for metrics averaged over it, a dozen samples.
+      events += ((model.regions?.length ?? regionCount) * 13 * s.duration) / scaler.period;
     }
-    // Each period is a decision plus, for metrics averaged over it, a dozen samples.
-    events += ((model.regions?.length ?? regionCount) * 13 * s.duration) / scaler.period;
   });
   const servers = (s.regions ?? []).flatMap((r) => r.azs.flatMap((az) => (Array.isArray(az.servers) ? az.servers : [az.servers])));
   const serverCount = servers.reduce((n, pool) => n + Math.max(pool.count, pool.max ?? pool.count), 0);
@@ -197,9 +201,21 @@ function checkTime(s: Scenario, report: Report): void {
     }
   });
   if (!reported && events > LIMITS.controlEventsPerRun.max) {
-    const i = s.models.findIndex((m) => m.autoscaler !== undefined);
-    report(["models", i, "autoscaler", "period"], over(LIMITS.controlEventsPerRun, events, "autoscaler periods (models x regions x duration / period) would be about", "use a longer period or a shorter duration"));
+    const i = s.models.findIndex((m) => scalingUnits(m).some((u) => u.autoscaler));
+    report(["models", i, ...scalingUnits(s.models[i]).find((u) => u.autoscaler)!.autoscalerAt, "period"], over(LIMITS.controlEventsPerRun, events, "autoscaler periods (models x regions x duration / period) would be about", "use a longer period or a shorter duration"));
   }
+}
+
+/** What scales apart: the model, or each pool of a disaggregated one (an unset pool field is the model's). */
+function scalingUnits(model: ModelSpec): { replicas: ModelSpec["replicas"]; autoscaler?: ModelSpec["autoscaler"]; autoscalerAt: PathSegment[]; tensor_parallel: number }[] {
+  const d = model.disaggregation;
+  if (!d) return [{ ...model, autoscalerAt: ["autoscaler"] }];
+  return (["prefill", "decode"] as const).map((pool) => ({
+    replicas: d[pool].replicas,
+    autoscaler: d[pool].autoscaler ?? model.autoscaler,
+    autoscalerAt: d[pool].autoscaler ? ["disaggregation", pool, "autoscaler"] : ["autoscaler"],
+    tensor_parallel: d[pool].tensor_parallel ?? model.tensor_parallel,
+  }));
 }
 
 export function checkLimits(s: Scenario, report: Report): void {

@@ -130,7 +130,6 @@ function poolReplicas(scenario: Scenario, fail: Report): void {
     const at = (...path: PathSegment[]) => ["models", i, ...path];
     const unsupported: [boolean, PathSegment[], string][] = [
       [model.engine.kind !== "continuous_batching", at("engine"), "pools hand a KV cache over: a disaggregated model needs a continuous_batching engine"],
-      [model.autoscaler !== undefined, at("autoscaler"), "pools do not autoscale yet: give each pool's replicas instead"],
       [model.rollout !== undefined, at("rollout"), "a disaggregated model cannot be rolled out yet"],
       [model.replicas.min !== undefined || model.replicas.max !== undefined, at("replicas"), "a disaggregated model's replicas are its pools': give disaggregation.prefill.replicas and decode.replicas"],
       [model.pipeline_parallel > 1, at("pipeline_parallel"), "pools run one pipeline stage (tensor parallelism only) for now"],
@@ -144,7 +143,10 @@ function poolReplicas(scenario: Scenario, fail: Report): void {
       ),
     ];
     for (const [bad, path, message] of unsupported) if (bad) fail(path, message);
-    model.replicas = { initial: d.prefill.replicas.initial + d.decode.replicas.initial };
+    // The model's replicas are the pools' together: at the start, and at their fewest and most.
+    const bound = (k: "min" | "max") => (d.prefill.replicas[k] ?? d.prefill.replicas.initial) + (d.decode.replicas[k] ?? d.decode.replicas.initial);
+    const scaled = [d.prefill, d.decode].some((p) => p.replicas.min !== undefined || p.replicas.max !== undefined);
+    model.replicas = { initial: d.prefill.replicas.initial + d.decode.replicas.initial, ...(scaled ? { min: bound("min"), max: bound("max") } : {}) };
   });
 }
 

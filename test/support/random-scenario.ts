@@ -178,7 +178,7 @@ const llmBlueprint = fc.record({
   // machinery (verify widths, cut runs, KV slots), not the speed-up.
   speculative: sometimes(fc.record({ draft_tokens: int(1, 6), acceptance_rate: real(0, 1) }), 0.2),
   kv_offload: sometimes(fc.record({ host_memory_gb: real(0, 40), read_gb_per_s: real(0.5, 100), store: sometimes(real(0.1, 50), 0.5) }), 0.7),
-  // Pools need two replicas or more, and no autoscaler, rollout or central queue (they are then left out).
+  // Pools need two replicas or more, and no rollout or central queue (they are then left out); with an autoscaler, each pool scales apart by it.
   disaggregation: sometimes(
     fc.record({ prefillShare: real(0, 1), minPrompt: sometimes(int(1, 4000), 0.5), bandwidth: real(0.5, 100), latency: real(0, 0.002) }),
     0.3,
@@ -334,28 +334,30 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
             })
           : undefined,
     });
+    const min = Math.max(0, m.initial - e.minBelow);
+    const max = m.initial + e.spareReplicas;
     const pools =
-      e.disaggregation && !e.autoscaler && !e.rollout && m.router !== "central_queue" && m.initial >= 2
+      e.disaggregation && !e.rollout && m.router !== "central_queue" && m.initial >= 2
         ? (() => {
             const d = e.disaggregation;
             const prefill = Math.min(m.initial - 1, Math.max(1, Math.round(d.prefillShare * m.initial)));
+            // An autoscaled pool may lose a replica below its start and gain the model's spare ones.
+            const bounds = (initial: number) => (e.autoscaler ? { initial, min: Math.max(1, initial - e.minBelow), max: initial + e.spareReplicas } : { initial });
             return {
-              prefill: { replicas: { initial: prefill } },
-              decode: { replicas: { initial: m.initial - prefill } },
+              prefill: { replicas: bounds(prefill) },
+              decode: { replicas: bounds(m.initial - prefill) },
               kv_transfer: { bandwidth_gb_per_s: d.bandwidth, latency: d.latency },
               ...(d.minPrompt !== undefined ? { decider: { min_prompt_tokens: d.minPrompt } } : {}),
             };
           })()
         : undefined;
-    const min = Math.max(0, m.initial - e.minBelow);
-    const max = m.initial + e.spareReplicas;
     return clean({
       ...base,
       model: e.model,
       precision: e.precision,
       tensor_parallel: tp,
       engine,
-      replicas: e.autoscaler || e.rollout ? { initial: m.initial, min, max } : { initial: m.initial },
+      replicas: (e.autoscaler || e.rollout) && !pools ? { initial: m.initial, min, max } : { initial: m.initial },
       autoscaler: e.autoscaler && autoscalerOf(e.autoscaler, min, max, D),
       rollout: e.rollout && rolloutOf(e.rollout, D),
       disaggregation: pools,

@@ -17,8 +17,15 @@ const ReplicasSchema = z
 const PoolSchema = z
   .strictObject({
     replicas: z
-      .strictObject({ initial: count(LIMITS.replicas, 1).describe(`replicas of the pool, per region${atMost(LIMITS.replicas)}`) })
-      .describe("how many replicas the pool has (fixed: pools do not autoscale yet)"),
+      .strictObject({
+        initial: count(LIMITS.replicas, 1).describe(`replicas of the pool at the start, per region${atMost(LIMITS.replicas)}`),
+        min: count(LIMITS.replicas).optional().describe(`fewest replicas the pool's autoscaler may leave${atMost(LIMITS.replicas)} (default: initial)`),
+        max: count(LIMITS.replicas).optional().describe(`most replicas the pool's autoscaler may run${atMost(LIMITS.replicas)} (default: initial)`),
+      })
+      .describe("how many replicas the pool has, and between which bounds its autoscaler keeps them"),
+    autoscaler: AutoscalerSchema.optional().describe(
+      "how the pool's replica count follows its own load (its metrics read the pool alone: a prefill pool's TTFT is its first tokens, a decode pool's requests are those decoding there). Default: the model's autoscaler, applied to each pool apart",
+    ),
     router: RouterSchema.optional().describe("how the pool picks a replica. Default: the model's router"),
     tensor_parallel: count(LIMITS.parallelism, 1).optional().describe(`GPUs per replica of this pool (tensor parallel)${atMost(LIMITS.parallelism)}. Default: the model's`),
     gpu: z.string().min(1).optional().describe("catalog GPU of this pool's replicas (prefill on compute-rich GPUs, decode on memory-rich ones). Default: the model's"),
