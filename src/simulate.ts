@@ -21,7 +21,7 @@ import { createEngine, deployModel, type Deployed } from "./inference/index.js";
 import type { BatchingReplicaLike } from "./inference/replica.js";
 import type { Calibration } from "./inference/latency/efficiency.js";
 import { prefixUnitTokens } from "./inference/batching-engine.js";
-import { Recorder, type RequestRecord } from "./metrics/recorder.js";
+import { Recorder, type RequestRecord, type SloTargets } from "./metrics/recorder.js";
 import { accountsOf } from "./requests/scopes.js";
 import { Fleet } from "./fleet/fleet.js";
 import { startFaults } from "./fleet/faults.js";
@@ -31,6 +31,7 @@ import type { ModelSpec, Scenario } from "./scenario/schema.js";
 import type { SimContext } from "./requests/context.js";
 import type { Outcome } from "./requests/outcomes.js";
 import { RequestTable } from "./requests/table.js";
+import { TIERS, type TierOrder } from "./requests/tiers.js";
 import { PrefixKeySpace, TenantSource } from "./workload/tenant-source.js";
 
 export interface SimulationResult {
@@ -89,6 +90,22 @@ function rttMs(scenario: Scenario, geo: string, regionName: string, regionGeo: s
   return scenario.network.rtt_ms[geo]?.[regionName] ?? (geo === regionGeo ? 0 : scenario.network.default_rtt_ms);
 }
 
+/** The SLO targets requests are judged by: the scenario's, or per tenant its tier's where tiers have their own. */
+function sloTargets(scenario: Scenario): SloTargets {
+  const { slo } = scenario;
+  const base = { ttftS: slo.ttft, tpotS: slo.tpot };
+  if (!slo.tiers) return base;
+  return { ...base, byTenant: scenario.workload.tenants.map((t) => ({ ttftS: slo.tiers![t.tier]?.ttft ?? slo.ttft, tpotS: slo.tiers![t.tier]?.tpot ?? slo.tpot })) };
+}
+
+/** How a model orders waiting requests by tier: only where its tenants span more than one tier (else first come, first served, as before). */
+function tierOrder(scenario: Scenario, model: ModelSpec): TierOrder | undefined {
+  const tenants = scenario.workload.tenants;
+  const ranks = new Set(tenants.filter((t) => t.model === model.name).map((t) => TIERS.indexOf(t.tier)));
+  if (ranks.size < 2) return undefined;
+  return { rankOfTenant: Uint8Array.from(tenants, (t) => TIERS.indexOf(t.tier)), agingUs: secondsToUs(model.priority_aging) };
+}
+
 /** Boot time of the first server type in the region with this GPU (what a new server of its pools takes). */
 function bootTimeS(topology: Topology, region: number, gpu: string): number {
   for (const a of topology.regions[region].azs) {
@@ -116,7 +133,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const intervalUs = secondsToUs(scenario.report.interval);
   const tenants = scenario.workload.tenants;
   const regionCount = topology.regions.length;
-  const recorder = new Recorder(requests, tenants.length, regionCount, { ttftS: scenario.slo.ttft, tpotS: scenario.slo.tpot }, warmupUs, durationUs, intervalUs, accountsOf(tenants));
+  const recorder = new Recorder(requests, tenants.length, regionCount, sloTargets(scenario), warmupUs, durationUs, intervalUs, accountsOf(tenants));
   recorder.onRequestEnd = options.onRequestEnd;
   const ctx: SimContext = { sim, streams, requests, lifecycle: recorder, data };
   // The fleet's levels and paid time are counted over the window [warmup, duration], the period whose
@@ -148,11 +165,12 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const replicaSets: (ReplicaSet | undefined)[][] = [];
   const poolSets: (Record<PoolRole, ReplicaSet> | undefined)[][] = [];
   const services = scenario.models.map((spec, m) => {
-    const engine = createEngine(spec, ctx, deployments[m], { ...engineOptions, prefixUnitTokens: prefixUnits[m] });
+    const modelOptions = { ...engineOptions, prefixUnitTokens: prefixUnits[m], tiers: tierOrder(scenario, spec) };
+    const engine = createEngine(spec, ctx, deployments[m], modelOptions);
     // A disaggregated model's pools are engines of their own (each may have its own tensor parallelism).
     const pools = poolSpecs(spec);
     const poolDeployed = pools && { prefill: deployModel(pools.prefill, data, topology.modelGpu[m], options.calibration).deployed!, decode: deployModel(pools.decode, data, topology.modelGpu[m], options.calibration).deployed! };
-    const poolEngines = pools && { prefill: createEngine(pools.prefill, ctx, poolDeployed!.prefill, { ...engineOptions, prefixUnitTokens: prefixUnits[m] }), decode: createEngine(pools.decode, ctx, poolDeployed!.decode, { ...engineOptions, prefixUnitTokens: prefixUnits[m] }) };
+    const poolEngines = pools && { prefill: createEngine(pools.prefill, ctx, poolDeployed!.prefill, modelOptions), decode: createEngine(pools.decode, ctx, poolDeployed!.decode, modelOptions) };
     const deployed = deployments[m];
     // Weights in GB (1e9 bytes) of the whole replica, loaded at the replica's rate after the engine starts.
     const startOf = (d: Deployed | undefined) => (d ? { engine: spec.startup.engine, total: spec.startup.engine + (d.memory.weightsGb * d.gpusPerReplica) / spec.startup.weight_load_gb_per_s } : { engine: 0, total: 0 });
@@ -259,7 +277,15 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     };
   });
   const contextTokens = tenants.map((t) => deployments[scenario.models.findIndex((model) => model.name === t.model)]?.architecture.maxContext);
-  const gateway = new Gateway(scenario.gateway, tenants, contextTokens, ctx.streams, data);
+  const gateway = new Gateway(
+    scenario.gateway,
+    tenants,
+    contextTokens,
+    ctx.streams,
+    data,
+    scenario.models.map((m) => m.name),
+    regionCount,
+  );
   frontend = new Frontend(ctx, clients, recorder.grid, gateway, (req) => sources[requests.tenant[req]].ended());
   const submit = (req: number) => frontend!.submit(req);
   const prefixKeys = new PrefixKeySpace();

@@ -103,6 +103,15 @@ export class Frontend implements RequestSink {
       return;
     }
     const choice = client.byRegion[option.region]!;
+    // The model's shared limit in that region, after the tenant's own (which gives back what it took if this one fires).
+    const tokens = requests.inputTokens[req] + requests.outputTokens[req];
+    const modelLimit = this.gateway.admitModel(tenant, choice.service.modelIndex, choice.region, tokens, sim.nowUs);
+    if (modelLimit >= 0) {
+      this.gateway.refund(tenant, tokens);
+      lifecycle.throttled(req, modelLimit, sim.nowUs);
+      this.retryOrEnd(req, Outcome.throttled, false, true);
+      return;
+    }
     requests.scope[req] = this.scopes.at(tenant, choice.region);
     requests.rttUs[req] = choice.rttUs;
     if (client.attemptTimeoutUs !== Infinity) {

@@ -6,12 +6,16 @@ import type { DataFiles } from "../workload/datafiles.js";
 import { makeSampler, type Sampler } from "../workload/distributions.js";
 
 /** The limits `admit` enforces; a limit's id is its index here. */
-export const LIMITS = ["requests_per_min", "tokens_per_min", "tokens_per_day"] as const;
+export const LIMITS = ["requests_per_min", "tokens_per_min", "tokens_per_day", "model_requests_per_min", "model_tokens_per_min"] as const;
+/** the tenant's own limits (always reported), then the model's shared ones (reported where a model has one) */
+export const TENANT_LIMITS = 3;
 export type LimitName = (typeof LIMITS)[number];
 
 const REQUESTS_PER_MIN = LIMITS.indexOf("requests_per_min");
 const TOKENS_PER_MIN = LIMITS.indexOf("tokens_per_min");
 const TOKENS_PER_DAY = LIMITS.indexOf("tokens_per_day");
+const MODEL_REQUESTS_PER_MIN = LIMITS.indexOf("model_requests_per_min");
+const MODEL_TOKENS_PER_MIN = LIMITS.indexOf("model_tokens_per_min");
 /** `admit`'s answer when every limit passed. */
 const ADMITTED = -1;
 
@@ -52,6 +56,12 @@ export class Gateway {
   /** prompt + output tokens a request may hold (Infinity = no limit) */
   private readonly contextTokens: Float64Array;
 
+  /** per model and region (model x regions + region): its shared buckets, as the tenants' */
+  private readonly modelBuckets: ModelBucket[] = [];
+  private readonly regionCount: number;
+  /** per tenant: whether its tier is one a model's limit throttles first (flex, batch) */
+  private readonly lowTier: Uint8Array;
+
   /** a fixed overhead in µs, or per-tenant samplers (seconds) when the overhead is a distribution */
   private readonly fixedOverheadUs: number;
   private readonly overheadS: Sampler[] | undefined;
@@ -62,8 +72,17 @@ export class Gateway {
     contextTokens: readonly (number | undefined)[],
     streams: RandomStreams,
     data: DataFiles,
+    /** the model names (by index) and how many regions: a model's shared limit is kept per region */
+    models: readonly string[] = [],
+    regionCount = 1,
   ) {
     const n = tenants.length;
+    this.regionCount = regionCount;
+    this.lowTier = Uint8Array.from(tenants, (t) => (t.tier === "flex" || t.tier === "batch" ? 1 : 0));
+    models.forEach((name, m) => {
+      const limit = spec.rate_limits?.models[name];
+      for (let r = 0; r < regionCount; r++) if (limit) this.modelBuckets[m * regionCount + r] = new ModelBucket(limit);
+    });
     this.requestCapacity = new Float64Array(n);
     this.tokenCapacity = new Float64Array(n);
     this.quotaTokensPerDay = new Float64Array(n);
@@ -154,6 +173,24 @@ export class Gateway {
     return ADMITTED;
   }
 
+  /**
+   * The model's shared limit in the region the attempt was routed to: takes 1 request and `tokens`
+   * and returns -1, or returns the limit that fired and takes nothing. Flex and batch requests may
+   * only use the top `flex_share` of each bucket.
+   */
+  admitModel(tenant: number, model: number, region: number, tokens: number, nowUs: number): number {
+    const bucket = this.modelBuckets[model * this.regionCount + region];
+    if (!bucket) return ADMITTED;
+    return bucket.admit(tokens, this.lowTier[tenant] === 1, nowUs);
+  }
+
+  /** Gives back what `admit` took for an attempt refused after it (the model's limit fired): the tenant did not use its allowance. */
+  refund(tenant: number, tokens: number): void {
+    if (this.requestCapacity[tenant] !== Infinity) this.requestLevel[tenant] = Math.min(this.requestCapacity[tenant], this.requestLevel[tenant] + 1);
+    if (this.tokenCapacity[tenant] !== Infinity) this.tokenLevel[tenant] = Math.min(this.tokenCapacity[tenant], this.tokenLevel[tenant] + tokens);
+    if (this.quotaTokensPerDay[tenant] !== Infinity) this.quotaTokensUsed[tenant] -= tokens;
+  }
+
   /** Refills the tenant's buckets for the time since their last refill, at capacity / 60 per second, up to capacity. */
   private refill(tenant: number, nowUs: number): void {
     const elapsedUs = nowUs - this.lastRefillUs[tenant];
@@ -167,5 +204,37 @@ export class Gateway {
     if (tokenCapacity !== Infinity) {
       this.tokenLevel[tenant] = Math.min(tokenCapacity, this.tokenLevel[tenant] + (elapsedUs * tokenCapacity) / US_PER_MIN);
     }
+  }
+}
+
+/** One model's shared limit in one region: a request bucket and a token bucket, each refilled continuously, one minute's allowance deep. */
+class ModelBucket {
+  private readonly capacity: number[];
+  private readonly level: number[];
+  /** what flex and batch requests must leave in each bucket */
+  private readonly floor: number[];
+  private lastRefillUs = 0;
+
+  constructor(limit: { requests_per_min?: number; tokens_per_min?: number; flex_share: number }) {
+    this.capacity = [limit.requests_per_min ?? Infinity, limit.tokens_per_min ?? Infinity];
+    this.level = [...this.capacity];
+    this.floor = this.capacity.map((c) => (c === Infinity ? 0 : (1 - limit.flex_share) * c));
+  }
+
+  admit(tokens: number, lowTier: boolean, nowUs: number): number {
+    const elapsedUs = nowUs - this.lastRefillUs;
+    if (elapsedUs > 0) {
+      this.lastRefillUs = nowUs;
+      for (let k = 0; k < 2; k++) if (this.capacity[k] !== Infinity) this.level[k] = Math.min(this.capacity[k], this.level[k] + (elapsedUs * this.capacity[k]) / US_PER_MIN);
+    }
+    const cost = [1, tokens];
+    for (let k = 0; k < 2; k++) {
+      const capacity = this.capacity[k];
+      if (capacity === Infinity) continue;
+      const floor = lowTier ? this.floor[k] : 0;
+      if (this.level[k] - cost[k] < floor - RELATIVE_EPSILON * capacity) return k === 0 ? MODEL_REQUESTS_PER_MIN : MODEL_TOKENS_PER_MIN;
+    }
+    for (let k = 0; k < 2; k++) if (this.capacity[k] !== Infinity) this.level[k] = Math.max(0, this.level[k] - cost[k]);
+    return ADMITTED;
   }
 }

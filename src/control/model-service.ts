@@ -13,6 +13,7 @@ import type { ModelSpec } from "../scenario/schema.js";
 import type { SimContext } from "../requests/context.js";
 import { Outcome } from "../requests/outcomes.js";
 import { RequestQueue } from "../requests/queue.js";
+import { TierLine } from "../requests/tiers.js";
 import { RequestState } from "../requests/table.js";
 import type { ServiceMeter } from "./autoscalers/meter.js";
 import { createRouter, HOLD, NO_REPLICA, type ReplicaSnapshot, type RouteRequest, type Router } from "./routers/index.js";
@@ -159,13 +160,24 @@ export class ModelService implements ReplicaHost, RegionLoad {
   private readonly viewOf: ReplicaView[] = [];
   /** the request being routed (views read its cached prefix) */
   private readonly routeRequest = { req: -1, promptTokens: 0 };
-  private readonly centralQueue: RequestQueue;
+  private readonly centralQueue: RequestQueue | TierLine;
   private centralWaiting = 0;
   private readonly maxQueue: number;
   private readonly healthRng: Rng;
   /** per replica: offset of its health checks in the interval, and a counter invalidating stale checks */
   private readonly checkPhaseUs: number[] = [];
   private readonly epoch: number[] = [];
+  /** set by an autoscaled replica set: wakes a model scaled to zero (desired 0 -> 1); false when it was not at zero */
+  wake?: () => boolean;
+  /** a wake is under way: no replica routable yet since the model was woken from zero */
+  private cold = false;
+  /** when the last request arrived (scale to zero waits for an idle spell) */
+  lastArrivalUs = 0;
+  /** cold starts: when each wake happened and when its first replica took traffic (-1 until then) */
+  readonly coldStarts: { wokeUs: number; readyUs: number }[] = [];
+  /** attempts that met a model waking from zero: answered 429 model_not_ready, or held until a replica served */
+  notReady = 0;
+  heldCold = 0;
   /** prefill/decode disaggregation, when the model has it: the pools route apart */
   private disaggregation?: Disaggregation;
   private decodeRouter?: Router;
@@ -191,7 +203,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
     /** a disaggregated model's pools: the engine of each (the model's engine is then only its plan) */
     private readonly poolEngines?: { prefill: ServingEngine; decode: ServingEngine },
   ) {
-    this.centralQueue = new RequestQueue(ctx.requests);
+    this.centralQueue = engine.tiers ? new TierLine(ctx.requests, engine.tiers) : new RequestQueue(ctx.requests);
     this.connectTimeoutUs = secondsToUs(spec.health_check.connect_timeout);
     this.maxQueue = spec.router.max_queue ?? Infinity;
     this.router = createRouter({ spec: spec.router, rng: ctx.streams.get(`${streamName}/router`) });
@@ -338,6 +350,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
 
   receive(req: number): void {
     this.ctx.requests.attemptStartUs[req] = this.ctx.sim.nowUs;
+    this.lastArrivalUs = this.ctx.sim.nowUs;
     if (this.disaggregation) this.poolMeters[this.keptWhole(req) ? "decode" : "prefill"]?.arrived();
     else this.meter?.arrived();
     // A disaggregated request must fit both pools' replicas (the decode one holds it whole).
@@ -350,6 +363,11 @@ export class ModelService implements ReplicaHost, RegionLoad {
     this.engine.prepare(req);
     if (this.disaggregation) {
       this.receivePooled(req);
+      return;
+    }
+    // A model scaled to zero wakes on the first request for it; until a replica serves, requests wait or are told it is not ready.
+    if (this.replicas.length === 0 && (this.cold || this.wakeUp())) {
+      this.holdCold(req);
       return;
     }
     const split = this.split;
@@ -369,6 +387,41 @@ export class ModelService implements ReplicaHost, RegionLoad {
       this.centralWaiting++;
     } else {
       this.sendTo(req, split ? split.replicas[version][choice] : this.replicas[choice]);
+    }
+  }
+
+  /** Starts a cold start if the model is at zero replicas (its replica set says); true if it did. */
+  private wakeUp(): boolean {
+    if (!this.wake?.()) return false;
+    this.cold = true;
+    this.coldStarts.push({ wokeUs: this.ctx.sim.nowUs, readyUs: -1 });
+    return true;
+  }
+
+  /** A request met the model waking up: a 429 model_not_ready, or it waits (in the central queue) for the first replica. */
+  private holdCold(req: number): void {
+    const measured = this.ctx.requests.measured[req] === 1;
+    if (this.spec.cold_start?.on_no_replica !== "wait" || this.centralWaiting >= this.maxQueue) {
+      if (measured) this.notReady++;
+      this.sink.refused(req, Outcome.throttled);
+      return;
+    }
+    if (measured) this.heldCold++;
+    this.meter?.accepted(this.ctx.sim.nowUs);
+    this.ctx.requests.moveTo(req, RequestState.centralQueue);
+    this.centralQueue.push(req);
+    this.centralWaiting++;
+  }
+
+  /** The first replica after a cold start takes traffic: the requests that waited go to the replicas (a central queue drains itself). */
+  private warmedUp(): void {
+    this.cold = false;
+    this.coldStarts[this.coldStarts.length - 1].readyUs = this.ctx.sim.nowUs;
+    if (this.spec.router.kind === "central_queue") return;
+    for (let req = this.centralQueue.shift(); req >= 0; req = this.centralQueue.shift()) {
+      this.centralWaiting--;
+      const choice = this.router.pick(this.describe(req), this.views);
+      this.replicas[choice >= 0 ? choice : 0].submit(req);
     }
   }
 
@@ -580,6 +633,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
     this.split?.rebuild(this.replicas, this.views, this.versionOf);
     this.rebuildPools();
     this.onHealthMark?.("marked_healthy", replica);
+    if (this.cold) this.warmedUp();
     this.hasRoom(replica);
   }
 }

@@ -13,6 +13,7 @@ import { acquireGpus } from "../fleet/capacity.js";
 import type { EventContext, Fleet, ReplicaOwner, ReplicaSlot } from "../fleet/fleet.js";
 import { createAutoscaler, type Autoscaler, type ScalingState } from "./autoscalers/index.js";
 import { ServiceMeter } from "./autoscalers/meter.js";
+import { shown } from "./autoscalers/metric.js";
 import type { ModelService, PoolRole } from "./model-service.js";
 
 /** Samples of queue length and KV load per period, for the metrics that are not integrated exactly. */
@@ -22,6 +23,9 @@ const IDLE_SHUTDOWN_DEFAULT_S = 600;
 const isActive = (s: ReplicaSlot) => s.status === "requested" || s.status === "starting" || s.status === "loading" || s.status === "serving";
 
 const SAMPLES_PER_PERIOD = 12;
+
+/** A span for a reason string: whole minutes, else seconds. */
+const shownSeconds = (us: number) => (us >= 60e6 ? `${shown(us / 60e6)} min` : `${shown(us / 1e6)} s`);
 
 export interface ReplicaSetWiring {
   fleet: Fleet;
@@ -62,6 +66,8 @@ export class ReplicaSet implements ReplicaOwner {
   readonly leadTimesUs: number[] = [];
   private longestLeadUs = -1;
   scaleOuts = 0;
+  /** wakes from zero replicas on a request's arrival */
+  coldStarts = 0;
   scaleIns = 0;
   failedScaleOuts = 0;
   replaced = 0;
@@ -77,6 +83,7 @@ export class ReplicaSet implements ReplicaOwner {
   private readonly target: string;
   private readonly replicaTarget: string;
   private readonly meter?: ServiceMeter;
+  private readonly scaleToZeroAfterUs?: number;
   private readonly onTick = () => this.tick();
   private readonly onSample = () => this.sample();
   private readonly onDrainTimeout = (replica: number) => this.finishDrain(replica, "drain_timeout");
@@ -92,10 +99,15 @@ export class ReplicaSet implements ReplicaOwner {
     this.replicaTarget = `${this.where.model}/${this.where.region}`;
     this.target = w.pool ? `${this.replicaTarget}/${w.pool}` : this.replicaTarget;
     if (this.spec.autoscaler) {
+      const after = this.spec.autoscaler.scale_to_zero_after;
+      if (after !== undefined) this.scaleToZeroAfterUs = secondsToUs(after);
       this.autoscaler = createAutoscaler(this.spec.autoscaler);
       this.meter = new ServiceMeter();
       if (w.pool) service.poolMeters[w.pool] = this.meter;
-      else service.meter = this.meter;
+      else {
+        service.meter = this.meter;
+        service.wake = () => this.wake();
+      }
     }
     // A replica is drained in the set that holds it (a disaggregated model's two sets share one service).
     const before = service.onDrained;
@@ -208,13 +220,22 @@ export class ReplicaSet implements ReplicaOwner {
     if (!this.hold) {
       const decision = autoscaler.evaluate(reading, state);
       const { min, max } = autoscaler.bounds(state);
-      const desired = Math.min(max, Math.max(min, decision?.desired ?? this.desired));
+      let desired = Math.min(max, Math.max(min, decision?.desired ?? this.desired));
+      let why = decision?.reason;
+      // Scale to zero only after an idle spell: until then the last replica stays; after it, none does.
+      const idleUs = state.nowUs - this.w.service.lastArrivalUs;
+      if (this.scaleToZeroAfterUs !== undefined && min === 0) {
+        if (idleUs >= this.scaleToZeroAfterUs && desired > 0 && this.w.service.waiting === 0) {
+          desired = 0;
+          why = `no request for ${shownSeconds(idleUs)}: scale to zero`;
+        } else if (idleUs < this.scaleToZeroAfterUs && desired === 0 && this.desired > 0 && max > 0) desired = 1;
+      }
       if (this.w.fleet.debugChecks && !(desired >= min && desired <= max)) throw new Error(`${this.target}: desired ${desired} outside ${min}..${max}`);
       if (desired !== this.desired) {
         reason = desired > this.desired ? "scale_out" : "scale_in";
         if (reason === "scale_out") this.scaleOuts++;
         else this.scaleIns++;
-        this.w.fleet.log(reason, this.target, { ...this.where, reason: `${decision?.reason ?? `bounds ${min}..${max}`}: desired ${this.desired} -> ${desired}` });
+        this.w.fleet.log(reason, this.target, { ...this.where, reason: `${why ?? `bounds ${min}..${max}`}: desired ${this.desired} -> ${desired}` });
         this.setDesired(desired);
       }
     }
@@ -222,6 +243,21 @@ export class ReplicaSet implements ReplicaOwner {
     this.reconcile(reason);
     const next = state.nowUs + autoscaler.periodUs;
     if (next < this.w.endUs) this.sim.at(next, Priority.control, this.onTick);
+  }
+
+  /**
+   * A request found the model at zero replicas: one is launched (a cold start), if the bounds in force
+   * allow one and nothing holds decisions. True when it woke the model.
+   */
+  wake(): boolean {
+    if (this.desired > 0 || this.hold || !this.autoscaler) return false;
+    if (this.autoscaler.bounds(this.state()).max < 1) return false;
+    this.coldStarts++;
+    this.scaleOuts++;
+    this.w.fleet.log("scale_out", this.target, { ...this.where, reason: "wake on arrival: a request found no replica: desired 0 -> 1" });
+    this.setDesired(1);
+    this.reconcile("wake on arrival");
+    return true;
   }
 
   /** Sets the desired replicas of a version (the current one by default). */

@@ -4,6 +4,7 @@
  * Every figure covers the period the counted requests were served in: from the end of the warm-up to
  * the end of the run (the drain included), so cost and revenue are of the same requests.
  */
+import type { Tier } from "../requests/tiers.js";
 import { SERVER_TYPES, type ServerType } from "../catalog/servers.js";
 import { sum, type ScopeStats } from "../metrics/scope.js";
 import type { Scenario } from "../scenario/schema.js";
@@ -29,11 +30,25 @@ export function ownedUsdPerHour(type: ServerType, scenario: Scenario): number | 
 }
 
 /** Token revenue of one group of requests, USD. */
-export function tokenRevenue(stats: ScopeStats, price: Scenario["models"][number]["price"], batch: boolean): number {
+export function tokenRevenue(stats: ScopeStats, price: Scenario["models"][number]["price"], tier: Tier): number {
   const cachedPrice = price.cached_input_usd_per_mtok ?? price.input_usd_per_mtok;
   const usd =
     ((stats.inputTokens - stats.cachedInputTokens) * price.input_usd_per_mtok + stats.cachedInputTokens * cachedPrice + stats.outputTokens * price.output_usd_per_mtok) / 1e6;
-  return batch ? usd * (1 - price.batch_discount) : usd;
+  return usd * tierPriceFactor(price, tier);
+}
+
+/** What a tier pays of the listed token price: priority the premium on top, flex and batch their discounts off. */
+export function tierPriceFactor(price: Scenario["models"][number]["price"], tier: Tier): number {
+  switch (tier) {
+    case "priority":
+      return 1 + price.priority_premium;
+    case "on_demand":
+      return 1;
+    case "flex":
+      return 1 - price.flex_discount;
+    case "batch":
+      return 1 - price.batch_discount;
+  }
 }
 
 export interface BreakEven {

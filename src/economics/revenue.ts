@@ -3,13 +3,13 @@ import { sum, type Scopes, type ScopeStats } from "../metrics/scope.js";
 import type { Scenario } from "../scenario/schema.js";
 import { tokenRevenue, type BreakEven } from "./money.js";
 
-/** Token revenue of every scope, USD, at its tenant's model price (batch tenants at the batch discount). */
+/** Token revenue of every scope, USD, at its tenant's model price and tier (priority at a premium, flex and batch at a discount). */
 export function revenueByScope(scopes: readonly ScopeStats[], grid: Scopes, scenario: Pick<Scenario, "models" | "workload">): number[] {
   const tenants = scenario.workload.tenants;
   return scopes.map((stats, i) => {
     const tenant = tenants[grid.tenantOf(i)];
     const model = scenario.models.find((m) => m.name === tenant.model)!;
-    return tokenRevenue(stats, model.price, tenant.tier === "batch");
+    return tokenRevenue(stats, model.price, tenant.tier);
   });
 }
 

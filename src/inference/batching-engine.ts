@@ -18,6 +18,8 @@ import { SequenceTable } from "./sequences.js";
 import { OffloadTier } from "./kv-cache.js";
 import { US_PER_S } from "../engine/index.js";
 
+import type { TierOrder } from "../requests/tiers.js";
+
 /** vLLM keeps 1 % of KV blocks free when admitting new requests, so running ones can grow. */
 const WATERMARK_FRACTION = 0.01;
 
@@ -34,6 +36,8 @@ export interface BatchingOptions {
   prefixUnitTokens?: number;
   /** per tenant (by index): its own speculative acceptance probability, if it sets one */
   acceptanceByTenant?: readonly (number | undefined)[];
+  /** service tiers, when the model's tenants span more than one: waiting requests are taken and running ones preempted by tier */
+  tiers?: TierOrder;
 }
 
 /**
@@ -48,6 +52,10 @@ export function prefixUnitTokens(spec: BatchingEngineSpec, servesHashIdTrace: bo
 }
 
 export class BatchingEngine implements ServingEngine {
+  get tiers(): TierOrder | undefined {
+    return this.options.tiers;
+  }
+
   /** KV blocks in one prefix-cache unit */
   readonly blocksPerUnit: number;
   /** KV blocks of one lane: the replica's, split evenly among its pipeline's micro-batch lanes */

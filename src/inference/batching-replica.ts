@@ -31,6 +31,7 @@ import { SequenceKv } from "./sequence-kv.js";
 import type { SequenceTable } from "./sequences.js";
 import { TokenGaps } from "./token-gaps.js";
 import { ArrivalOrderLine } from "./waiting-line.js";
+import { preemptLowestTier, TierLine } from "../requests/tiers.js";
 
 /** A prefilled request at a decode replica before it decodes: waiting for KV blocks, or having its KV cache moved in. */
 interface Handoff {
@@ -66,7 +67,7 @@ export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike 
   private readonly seqs: SequenceTable;
   private readonly kvSeqs: SequenceKv;
   /** the waiting requests in their order of admission */
-  private readonly line: ArrivalOrderLine;
+  private readonly line: ArrivalOrderLine | TierLine;
   /** the running sequences: a lazily credited group of decoding ones, the rest listed */
   private readonly running: RunningSet;
   private readonly formation: Formation;
@@ -96,7 +97,8 @@ export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike 
     const spec = engine.spec;
     this.seqs = engine.sequences;
     this.kvSeqs = new SequenceKv(engine.laneBlocks, engine.blocksPerUnit, spec.block_size, this.seqs, () => engine.offloadTier(host.serviceId));
-    this.line = new ArrivalOrderLine(host.ctx.requests);
+    const tiers = engine.options.tiers;
+    this.line = tiers ? new TierLine(host.ctx.requests, tiers) : new ArrivalOrderLine(host.ctx.requests);
     this.stats = new ReplicaStats(engine.options.windowFromUs, engine.options.windowToUs);
     this.gaps = new TokenGaps(engine.options.scopeCount, host.ctx.lifecycle);
     this.running = new RunningSet(this.seqs, this.kvSeqs, engine.options.scopeCount);
@@ -108,7 +110,7 @@ export class BatchingReplica extends ReplicaBase implements BatchingReplicaLike 
       kv: this.kvSeqs,
       requests: host.ctx.requests,
       limits: engine.limits,
-      policy: PREEMPT_LAST_ADMITTED,
+      policy: tiers ? preemptLowestTier(tiers, host.ctx.requests) : PREEMPT_LAST_ADMITTED,
       // Each speculative sequence emits its own number of tokens a step: the group, credited as one, cannot carry them.
       alwaysLayOut: (engine.options.eagerBatching ?? false) || draft !== undefined,
     };

@@ -19,7 +19,7 @@ export function createEngine(model: ModelSpec, ctx: SimContext, deployed: Deploy
   const engine = model.engine;
   switch (engine.kind) {
     case "queue":
-      return new QueueEngine(engine, ctx, model.name);
+      return new QueueEngine(engine, ctx, model.name, options.tiers);
     case "continuous_batching":
       if (!deployed) throw new Error(`model ${model.name} has no deployment plan`);
       return new BatchingEngine(engine, deployed, ctx, options);

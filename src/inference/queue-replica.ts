@@ -7,6 +7,7 @@ import type { EngineSpec } from "../scenario/schema.js";
 import type { SimContext } from "../requests/context.js";
 import { makeSampler } from "../workload/distributions.js";
 import { RequestQueue } from "../requests/queue.js";
+import { TierLine, type TierOrder } from "../requests/tiers.js";
 import { RequestState } from "../requests/table.js";
 import { ReplicaBase, type Replica, type ReplicaHost, type ServingEngine } from "./replica.js";
 
@@ -19,6 +20,8 @@ export class QueueEngine implements ServingEngine {
     private readonly spec: QueueEngineSpec,
     private readonly ctx: SimContext,
     modelName: string,
+    /** service tiers, when the model's tenants span several: the queue takes requests by tier */
+    readonly tiers?: TierOrder,
   ) {
     this.serviceTimeS = makeSampler(spec.service_time, ctx.streams.get(`models/${modelName}/service_time`), ctx.data);
   }
@@ -32,22 +35,23 @@ export class QueueEngine implements ServingEngine {
   }
 
   createReplica(index: number, host: ReplicaHost): Replica {
-    return new QueueReplica(index, this.spec.concurrency, host);
+    return new QueueReplica(index, this.spec.concurrency, host, this.tiers);
   }
 }
 
 export class QueueReplica extends ReplicaBase implements Replica {
   private busy = 0;
-  private readonly queue: RequestQueue;
+  private readonly queue: RequestQueue | TierLine;
   private readonly onServiceDone = (req: number) => this.finish(req);
 
   constructor(
     index: number,
     private readonly concurrency: number,
     host: ReplicaHost,
+    tiers?: TierOrder,
   ) {
     super(index, host);
-    this.queue = new RequestQueue(host.ctx.requests);
+    this.queue = tiers ? new TierLine(host.ctx.requests, tiers) : new RequestQueue(host.ctx.requests);
   }
 
   hasFreeSlot(): boolean {

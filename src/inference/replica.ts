@@ -1,4 +1,5 @@
 /** The contract between a model's load balancer and its replicas, whatever their serving engine. */
+import type { TierOrder } from "../requests/tiers.js";
 import { Priority } from "../engine/index.js";
 import { RequestState } from "../requests/table.js";
 import type { ReplicaSummary } from "../metrics/replica-summary.js";
@@ -80,6 +81,8 @@ export interface ServingEngine {
   /** False for a request no replica could ever serve (longer than the context or the KV cache). */
   accepts(req: number): boolean;
   createReplica(index: number, host: ReplicaHost): Replica;
+  /** service tiers, when the model's tenants span several (a central queue in front takes requests by them too) */
+  readonly tiers?: TierOrder;
 }
 
 /** The counts every replica keeps for routers and the fleet, and the first step of taking a request in. */

@@ -38,6 +38,8 @@ const QUEUE_PART = LATENCY_PARTS.indexOf("queue_s");
 export interface SloTargets {
   ttftS: number;
   tpotS: number;
+  /** per tenant (by index), where tiers have their own targets: the targets its requests are judged by */
+  byTenant?: readonly { ttftS: number; tpotS: number }[];
 }
 
 export class Recorder implements RequestLifecycle {
@@ -141,7 +143,8 @@ export class Recorder implements RequestLifecycle {
       // Only streamed responses have a time per output token; a one-piece answer has none.
       const tpotS = output > 1 && nowUs > firstTokenUs ? usToSeconds(nowUs - firstTokenUs) / (output - 1) : 0;
       if (tpotS > 0) scope.latency.tpot_s.add(tpotS);
-      if (ttftS <= this.slo.ttftS && tpotS <= this.slo.tpotS) scope.sloMet++;
+      const slo = this.slo.byTenant?.[r.tenant[req]] ?? this.slo;
+      if (ttftS <= slo.ttftS && tpotS <= slo.tpotS) scope.sloMet++;
     }
     this.countTokens(this.scopes[r.scope[req]], req, firstTokenUs, nowUs);
     this.series.completion(nowUs, ttftS, e2eS, r.outputTokens[req]);

@@ -14,7 +14,7 @@ export const LATENCY_METRICS = [...LATENCY_PARTS, "network_s", "ttft_s", "tbt_s"
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
 /** Gateway limits counted separately (requests per minute, tokens per minute, tokens per day). */
-const THROTTLE_LIMITS = 3;
+const THROTTLE_LIMITS = 5;
 
 export class ScopeStats {
   arrived = 0;

@@ -75,6 +75,17 @@ function groupsTable(groups: Record<string, GroupReport>): string {
   return table(["name", "arrived", "completed", "failed", "timed out", "server errors", "req/s", "TTFT p50", "TTFT p99", "E2E p99"], rows);
 }
 
+/** Service tiers side by side, each judged by its own SLO targets (only where the tenants span several tiers). */
+function tierSection(report: Report): string {
+  const tiers = Object.entries(report.by_tier ?? {});
+  if (tiers.length === 0) return "";
+  const rows = tiers.map(([tier, g]) => {
+    const r = g.requests;
+    return `<tr><td>${escapeHtml(tier)}</td><td>${g.tenants.map(escapeHtml).join(", ")}</td><td>${count(r.arrived)}</td><td>${count(r.completed)}</td><td>${count(r.throttled)}</td><td>${seconds(g.latency.ttft_s.p50)}</td><td>${seconds(g.latency.ttft_s.p99)}</td><td>TTFT ${seconds(g.slo.ttft_s)}, TPOT ${seconds(g.slo.tpot_s)}</td><td>${g.slo_attainment === null ? "–" : percent(g.slo_attainment)}</td><td>${money(g.revenue_usd)}</td></tr>`;
+  });
+  return `<h2>By tier</h2><p class="muted">Each tier's requests in the window, judged by its own SLO targets; revenue at its price (priority with its premium, flex and batch with their discounts).</p>${table(["tier", "tenants", "arrived", "completed", "throttled", "TTFT p50", "TTFT p99", "SLO", "attainment", "revenue"], rows)}`;
+}
+
 function thresholdList(report: Report): string {
   const entries = Object.entries(report.thresholds);
   if (entries.length === 0) return "";
@@ -258,6 +269,7 @@ ${latencyTable(report.latency)}
 ${groupsTable(report.by_model)}
 <h2>By tenant</h2>
 ${groupsTable(report.by_tenant)}
+${tierSection(report)}
 <h2>By region</h2>
 ${groupsTable(report.by_region)}
 ${moneySection(report)}

@@ -1,6 +1,7 @@
 /** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), named, laid out and rounded from figures computed next to their data. */
+import { TIERS, type Tier } from "../requests/tiers.js";
 import { gpusPerReplica, poolSpecs } from "../fleet/topology.js";
-import type { ModelSpec } from "../scenario/schema.js";
+import type { ModelSpec, Scenario } from "../scenario/schema.js";
 import type { BatchingReplicaLike } from "../inference/replica.js";
 import type { KvTransferStats } from "../control/model-service.js";
 import { expectedTokensPerStep } from "../inference/speculation.js";
@@ -14,14 +15,14 @@ import { lowestUptimePct, regionUptime } from "../metrics/availability.js";
 import { evaluateThresholds, type MetricReadings } from "../metrics/thresholds.js";
 import { serverErrors, sloDenominator } from "../requests/outcomes.js";
 import type { SimulationResult } from "../simulate.js";
-import { LIMITS } from "../control/gateway.js";
+import { LIMITS, TENANT_LIMITS } from "../control/gateway.js";
 import { gpuHours, rolloutReport, scalingReport } from "./scaling.js";
 import { inventoryByRegion, meanGpusByState, plannedMaxFacilityKwByAz, replicasPlaced, summedPeakItKw, totalGpus, unusableServers } from "../fleet/inventory.js";
 import { azEnergy, regionEnergy, totalEnergy } from "../economics/energy.js";
 import { breakEvenByServerType, costs } from "../economics/money.js";
 import { margin, revenueByScope, rollUpRevenue } from "../economics/revenue.js";
 import { roundNumbers } from "./round.js";
-import type { AccountRegionReport, GroupReport, ModelReport, ReplicaReport, Report, PoolReport, ReportWarning, SpeculativeReport, ThrottleCounts, TransferReport } from "./report-types.js";
+import type { AccountRegionReport, ColdStartReport, GroupReport, TierReport, ModelReport, ReplicaReport, Report, PoolReport, ReportWarning, SpeculativeReport, ThrottleCounts, TransferReport } from "./report-types.js";
 
 /**
  * Layout version of report.json. 2: throughput, money and energy over the window, SLO attainment over
@@ -33,8 +34,10 @@ export const REPORT_SCHEMA_VERSION = 2;
 
 export type { AccountRegionReport, GroupReport, ModelReport, RegionReport, ReplicaReport, Report, RequestCounts } from "./report-types.js";
 
-function throttlesByLimit(stats: ScopeStats): ThrottleCounts {
-  return Object.fromEntries(LIMITS.map((limit, i) => [limit, stats.throttles[i]])) as ThrottleCounts;
+/** Throttled attempts by the limit that fired: the tenant's own limits, and the models' shared ones where some model has one. */
+function throttlesByLimit(stats: ScopeStats, modelLimits: boolean): ThrottleCounts {
+  const limits = modelLimits ? LIMITS : LIMITS.slice(0, TENANT_LIMITS);
+  return Object.fromEntries(limits.map((limit, i) => [limit, stats.throttles[i]])) as ThrottleCounts;
 }
 
 function group(stats: ScopeStats, windowS: number): GroupReport {
@@ -50,6 +53,28 @@ function group(stats: ScopeStats, windowS: number): GroupReport {
       output_tokens_per_s: stats.outputTokens / windowS,
     },
   };
+}
+
+/** Each tier's tenants together: their group figures, revenue and attainment by the tier's own targets. */
+function byTier(scenario: Scenario, statsByTenant: readonly ScopeStats[], revenueByTenant: readonly number[], windowS: number): Partial<Record<Tier, TierReport>> {
+  const out: Partial<Record<Tier, TierReport>> = {};
+  const tenants = scenario.workload.tenants;
+  for (const tier of TIERS) {
+    const members = tenants.map((t, i) => i).filter((i) => tenants[i].tier === tier);
+    if (members.length === 0) continue;
+    const stats = ScopeStats.merged(members.map((i) => statsByTenant[i]));
+    const counted = sloDenominator(stats.outcomes);
+    const targets = scenario.slo.tiers?.[tier];
+    out[tier] = {
+      tenants: members.map((i) => tenants[i].name),
+      ...group(stats, windowS),
+      revenue_usd: sum(members.map((i) => revenueByTenant[i])),
+      slo: { ttft_s: targets?.ttft ?? scenario.slo.ttft, tpot_s: targets?.tpot ?? scenario.slo.tpot },
+      slo_attainment: counted > 0 ? stats.sloMet / counted : null,
+      goodput_per_s: stats.sloMet / windowS,
+    };
+  }
+  return out;
 }
 
 /** Names each value after its item: `{ [nameOf(items[i])]: values[i] }`, in item order. */
@@ -97,6 +122,7 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
       : {}),
     ...(deployed?.draft ? { speculative_decoding: speculativeReport(deployed.draft, detail) } : {}),
     ...(result.kvTransfers[m] ? { pools: poolsReport(detail, result.scenario.models[m]), kv_transfer: transferReport(result.kvTransfers[m]!) } : {}),
+    ...(deployed && result.replicaSets[m].some((set) => set?.autoscaler && set.min === 0) ? { cold_starts: coldStartReport(result, m, windowS) } : {}),
     ...(detail.some((r) => r.prefix_cache_host_hits !== undefined)
       ? {
           prefix_cache_hits_by_tier: {
@@ -107,6 +133,26 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
         }
       : {}),
     replicas_detail: detail,
+  };
+}
+
+/** A model that may scale to zero: its wakes in the window, the requests that met them, and the GPU-hours against one replica always on. */
+function coldStartReport(result: SimulationResult, m: number, windowS: number): ColdStartReport {
+  const fromUs = result.scenario.warmup * US_PER_S;
+  const toUs = result.scenario.duration * US_PER_S;
+  const services = result.services[m];
+  const wakes = services.flatMap((s) => s.coldStarts).filter((c) => c.wokeUs >= fromUs && c.wokeUs < toUs);
+  const latencies = wakes.filter((c) => c.readyUs >= 0).map((c) => usToSeconds(c.readyUs - c.wokeUs));
+  const held = result.fleet.replicas.gpusByModel[m].windowIntegral(result.endUs) / (3600 * US_PER_S);
+  const alwaysOn = (services.length * result.deployments[m]!.gpusPerReplica * windowS) / 3600;
+  return {
+    count: wakes.length,
+    latency_s: { mean: latencies.length > 0 ? mean(latencies) : null, max: latencies.length > 0 ? Math.max(...latencies) : null },
+    not_ready_attempts: sum(services.map((s) => s.notReady)),
+    waited: sum(services.map((s) => s.heldCold)),
+    gpu_hours: held,
+    gpu_hours_always_on: alwaysOn,
+    gpu_hours_saved: alwaysOn - held,
   };
 }
 
@@ -237,6 +283,8 @@ export function buildReport(result: SimulationResult): Report {
   const endUs = result.endUs;
   const tenants = scenario.workload.tenants;
   const regions = topology.regions;
+  const modelLimits = Object.keys(scenario.gateway.rate_limits?.models ?? {}).length > 0;
+  const tierNames = TIERS.filter((tier) => tenants.some((t) => t.tier === tier));
   const grid = recorder.grid;
   const scopes = recorder.scopes;
   const total = grid.total(scopes, ScopeStats.merged);
@@ -338,6 +386,7 @@ export function buildReport(result: SimulationResult): Report {
     by_tenant: byTenant,
     by_model: byModel,
     by_region: byRegion,
+    ...(tierNames.length > 1 ? { by_tier: byTier(scenario, statsByTenant, revenue.byTenant, windowS) } : {}),
     fleet: {
       gpus: totalGpus(topology, result.initialServers),
       servers: result.initialServers,
@@ -378,8 +427,8 @@ export function buildReport(result: SimulationResult): Report {
     margin: margins,
     gateway: {
       throttled_attempts: {
-        by_limit: throttlesByLimit(total),
-        by_tenant: named(tenants, byName, statsByTenant.map(throttlesByLimit)),
+        by_limit: throttlesByLimit(total, modelLimits),
+        by_tenant: named(tenants, byName, statsByTenant.map((s) => throttlesByLimit(s, modelLimits))),
       },
     },
     routing: {

@@ -61,6 +61,28 @@ function groupTable(title: string, groups: Record<string, GroupReport>): string[
   return [...lines, ""];
 }
 
+/** Service tiers side by side: what each got, paid, and met of its own targets. */
+function tierTable(report: Report): string[] {
+  const tiers = Object.entries(report.by_tier ?? {});
+  if (tiers.length === 0) return [];
+  const lines = [
+    "## By tier",
+    "",
+    "Each tier's requests in the window, judged by its own SLO targets; revenue at its price (priority with its premium, flex and batch with their discounts).",
+    "",
+    "| tier | tenants | arrived | completed | throttled | TTFT p50 | TTFT p99 | SLO | attainment | revenue |",
+    "|---|---|---:|---:|---:|---:|---:|---|---:|---:|",
+  ];
+  for (const [tier, g] of tiers) {
+    const r = g.requests;
+    lines.push(
+      `| ${md(tier)} | ${g.tenants.map(md).join(", ")} | ${count(r.arrived)} | ${count(r.completed)} | ${count(r.throttled)} | ${seconds(g.latency.ttft_s.p50)} | ${seconds(g.latency.ttft_s.p99)} | ` +
+        `TTFT ${seconds(g.slo.ttft_s)}, TPOT ${seconds(g.slo.tpot_s)} | ${g.slo_attainment === null ? "-" : percent(g.slo_attainment)} | ${usd(g.revenue_usd)} |`,
+    );
+  }
+  return [...lines, ""];
+}
+
 /** Replica tables longer than this fold into <details>. */
 const FOLD_REPLICAS = 16;
 
@@ -285,6 +307,7 @@ export function summaryMarkdown(report: Report): string {
     ...timeSpentLines(report),
     ...groupTable("By model", report.by_model),
     ...groupTable("By tenant", report.by_tenant),
+    ...tierTable(report),
     ...groupTable("By region", report.by_region),
     ...moneySection(report),
     ...availabilitySection(report),

@@ -1,4 +1,5 @@
 /** The shape of report.json: every key users and tests rely on, with what it means (reports/README.md says it at length). */
+import type { Tier } from "../requests/tiers.js";
 import type { LatencyMetric, RequestCounts } from "../metrics/scope.js";
 import type { DistributionSummary } from "../metrics/sketch.js";
 import type { RegionUptime } from "../metrics/availability.js";
@@ -67,6 +68,20 @@ export interface PoolReport {
   completed: number;
 }
 
+/** Wakes from zero replicas that began in the measurement window (all the model's regions). */
+export interface ColdStartReport {
+  count: number;
+  /** wake to the first replica taking traffic (a server's boot if one was off, engine start, weight load, the first passing health check), seconds; null with none finished */
+  latency_s: { mean: number | null; max: number | null };
+  /** requests of the window that met the model waking: answered 429 model_not_ready (each attempt), or held until a replica served */
+  not_ready_attempts: number;
+  waited: number;
+  /** GPU-hours the model's replicas held in the window, against one replica per region kept on all window (always on); saved is the difference (negative: it ran more than one) */
+  gpu_hours: number;
+  gpu_hours_always_on: number;
+  gpu_hours_saved: number;
+}
+
 /** KV transfers from prefill to decode replicas that started in the measurement window. */
 export interface TransferReport {
   count: number;
@@ -99,10 +114,22 @@ export interface ModelReport extends GroupReport {
   speculative_decoding?: SpeculativeReport;
   /** prefill/decode disaggregation: the pools apart, and the KV transfers between them */
   pools?: Record<"prefill" | "decode", PoolReport>;
+  /** a model that may scale to zero (an autoscaler and replicas.min 0): its wakes from zero and what running at zero saved */
+  cold_starts?: ColdStartReport;
   kv_transfer?: TransferReport;
   /** with KV offload: prefix units found in GPU memory, read back from host memory and from the region's store, over all replicas and the whole run */
   prefix_cache_hits_by_tier?: { gpu: number; host: number; store: number };
   replicas_detail: ReplicaReport[];
+}
+
+export interface TierReport extends GroupReport {
+  tenants: string[];
+  /** token revenue of the tier's requests in the window, at its price (premium or discount) */
+  revenue_usd: number;
+  /** the targets its requests were judged by, their attainment over its requests less the client-caused, and goodput */
+  slo: { ttft_s: number; tpot_s: number };
+  slo_attainment: number | null;
+  goodput_per_s: number;
 }
 
 export interface RegionReport extends GroupReport {
@@ -149,6 +176,8 @@ export interface Report extends GroupReport {
   by_tenant: Record<string, GroupReport & { model: string }>;
   by_model: Record<string, ModelReport>;
   by_region: Record<string, RegionReport>;
+  /** where the tenants span more than one service tier: each tier's requests, latency, tokens, revenue and SLO attainment (by its own targets) */
+  by_tier?: Partial<Record<Tier, TierReport>>;
   fleet: {
     gpus: number;
     servers: number;

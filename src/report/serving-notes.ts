@@ -3,7 +3,7 @@ import { count, percent } from "./format.js";
 import type { ModelReport } from "./report-types.js";
 
 /**
- * What speculative decoding, prefill/decode disaggregation and the KV offload tiers did for a model,
+ * What speculative decoding, prefill/decode disaggregation, the KV offload tiers and scaling to zero did for a model,
  * a sentence each (none for a model without them); `escape` makes its names safe for the page.
  * With `poolsScaled` (the pools have autoscalers), a pool's replicas are those that served in it over the run.
  */
@@ -31,6 +31,14 @@ export function servingNotes(model: ModelReport, escape: (text: string) => strin
       `Disaggregated: ${pools.prefill.replicas} prefill replicas${over} (${shape(pools.prefill)}; busy ${percent(pools.prefill.busy_fraction)}, batch ${pools.prefill.mean_batch_size.toFixed(1)}) hand KV caches to ` +
         `${pools.decode.replicas} decode replicas${over} (${shape(pools.decode)}; busy ${percent(pools.decode.busy_fraction)}, batch ${pools.decode.mean_batch_size.toFixed(1)}): ` +
         `${count(kv.count)} transfers of ${(kv.bytes / 1e9).toFixed(1)} GB took ${ms(kv.time_s.mean)} on average (p99 ${ms(kv.time_s.p99)}) after waiting ${ms(kv.wait_for_memory_s.mean)} for decode memory; ${count(kv.cancelled)} never arrived.`,
+    );
+  }
+  const c = model.cold_starts;
+  if (c) {
+    const took = c.latency_s.mean === null ? "" : `, each taking ${c.latency_s.mean.toFixed(0)} s on average (at most ${c.latency_s.max!.toFixed(0)} s) from the wake to the first replica taking traffic`;
+    lines.push(
+      `Scale to zero: ${count(c.count)} cold start${c.count === 1 ? "" : "s"} in the window${took}; ${count(c.waited)} requests waited for one and ${count(c.not_ready_attempts)} attempts were answered 429 model_not_ready. ` +
+        `The model's replicas held ${c.gpu_hours.toFixed(1)} GPU-hours against ${c.gpu_hours_always_on.toFixed(1)} for one replica per region always on (${c.gpu_hours_saved >= 0 ? `${c.gpu_hours_saved.toFixed(1)} saved` : `${(-c.gpu_hours_saved).toFixed(1)} more`}).`,
     );
   }
   const t = model.prefix_cache_hits_by_tier;

@@ -55,6 +55,11 @@ function checkGateway(s: Scenario, report: Report): void {
       // An empty entry would silently lift the default for that tenant; say so rather than guess.
       if (!limitsSomething(limit)) report(["gateway", "rate_limits", "tenants", name], neither);
     }
+    const modelNames = s.models.map((m) => m.name);
+    for (const [name, limit] of Object.entries(rateLimits.models)) {
+      if (!modelNames.includes(name)) report(["gateway", "rate_limits", "models", name], unknownName("model", name, modelNames));
+      else if (!limitsSomething(limit)) report(["gateway", "rate_limits", "models", name], neither);
+    }
   }
   checkTenantNames(Object.keys(s.gateway.quotas), ["gateway", "quotas"]);
   if (s.gateway.waf) checkTenantNames(Object.keys(s.gateway.waf.block), ["gateway", "waf", "block"]);

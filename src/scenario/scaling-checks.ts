@@ -16,6 +16,8 @@ export function checkScaling(s: Scenario, report: Report): void {
         const poolAt: At = (...path) => at("disaggregation", pool, ...path);
         checkBounds(d[pool].replicas, poolAt, report);
         if (d[pool].autoscaler) checkAutoscaler(s, d[pool].autoscaler!, poolAt, report);
+        const scaler = d[pool].autoscaler ?? model.autoscaler;
+        if (scaler?.scale_to_zero_after !== undefined) report((d[pool].autoscaler ? poolAt : at)("autoscaler", "scale_to_zero_after"), "a disaggregated model's pools do not scale to zero");
       }
     } else {
       checkBounds(model.replicas, at, report);
@@ -26,6 +28,12 @@ export function checkScaling(s: Scenario, report: Report): void {
       report(at(scaler ? "autoscaler" : "rollout"), `${scaler ? "autoscaling" : "a rollout"} needs replicas on GPUs: give the model an architecture (model:) and a continuous_batching engine`);
     }
     if (scaler) checkAutoscaler(s, scaler, at, report);
+    // Scaling to zero needs an autoscaler allowed to reach zero; a cold start needs a model that can be at zero.
+    const floor = model.replicas.min ?? model.replicas.initial;
+    if (!d && scaler?.scale_to_zero_after !== undefined && floor > 0) report(at("autoscaler", "scale_to_zero_after"), `the model cannot scale to zero: replicas.min is ${floor} (set it to 0)`);
+    if (model.cold_start && (d || !scaler || floor > 0)) {
+      report(at("cold_start"), d ? "a disaggregated model's pools do not scale to zero" : !scaler ? "the model never scales to zero: it has no autoscaler" : `the model never scales to zero: replicas.min is ${floor} (set it to 0)`);
+    }
     if (rollout) {
       const last = rollout.stages[rollout.stages.length - 1];
       if (last.share !== 1) report(at("rollout", "stages", rollout.stages.length - 1, "share"), `the last stage must send all traffic (share 1.0) to the new version, got ${last.share}`);

@@ -32,7 +32,7 @@ describe("section defaults", () => {
     expect(asJson(scenario.slo)).toBe(asJson({ ttft: 2, tpot: 0.2 }));
     expect(asJson(scenario.costs)).toBe(asJson({ gpu_pricing: "on_demand", amortization_years: 4, facility_usd_per_kw_month: 150, other: [] }));
     expect(asJson(model.startup)).toBe(asJson({ engine: 60, weight_load_gb_per_s: 2 }));
-    expect(model.price).toStrictEqual({ input_usd_per_mtok: 0, output_usd_per_mtok: 0, batch_discount: 0.5 });
+    expect(model.price).toStrictEqual({ input_usd_per_mtok: 0, output_usd_per_mtok: 0, batch_discount: 0.5, priority_premium: 0, flex_discount: 0 });
     expect(model.replicas).toStrictEqual({ initial: 1 });
   });
 
@@ -49,6 +49,6 @@ describe("section defaults", () => {
     expect(schema.properties.network.default).toStrictEqual({ rtt_ms: {}, default_rtt_ms: 60 });
     expect(schema.properties.costs.default).toStrictEqual({ gpu_pricing: "on_demand", amortization_years: 4, facility_usd_per_kw_month: 150, other: [] });
     const model = schema.properties.models.items as { properties: Record<string, { default?: unknown }> };
-    expect(model.properties.price.default).toStrictEqual({ input_usd_per_mtok: 0, output_usd_per_mtok: 0, batch_discount: 0.5 });
+    expect(model.properties.price.default).toStrictEqual({ input_usd_per_mtok: 0, output_usd_per_mtok: 0, batch_discount: 0.5, priority_premium: 0, flex_discount: 0 });
   });
 });

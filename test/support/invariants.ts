@@ -106,7 +106,7 @@ function groupsOf(report: Report): [string, Group][] {
  * Keys whose values may be negative: a loss is a negative margin, and a rollout that released the old
  * fleet early took server-hours off the bill. Everything else is a time, a count, a rate, energy or money spent.
  */
-const MAY_BE_NEGATIVE = /^(margin\.gross_(usd|pct)|rollouts\.[^.]+\.[^.]+\.extra_(gpu_hours|cost_usd))$/;
+const MAY_BE_NEGATIVE = /^(margin\.gross_(usd|pct)|by_model\.[^.]+\.cold_starts\.gpu_hours_saved|rollouts\.[^.]+\.[^.]+\.extra_(gpu_hours|cost_usd))$/;
 
 /** No NaN or infinity anywhere in report.json or the time series, and no negative time, count, rate, energy or cost. */
 export function checkNumbers(result: Result): void {

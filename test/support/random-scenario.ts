@@ -171,6 +171,8 @@ const llmBlueprint = fc.record({
   kv_cache_free_fraction: fc.oneof(real(0.002, 0.03), real(0.03, 0.95)),
   gpu_memory_utilization: real(0.5, 0.95),
   autoscaler: sometimes(autoscalerBlueprint, 0.4),
+  // With replicas.min 0: an idle spell before zero, and whether requests wait for a cold start or get 429s.
+  scaleToZero: sometimes(fc.record({ afterS: int(5, 90), wait: fc.boolean() }), 0.5),
   rollout: sometimes(rolloutBlueprint, 0.2),
   spareReplicas: int(0, 4),
   minBelow: int(0, 2),
@@ -351,6 +353,7 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
             };
           })()
         : undefined;
+    const zeroable = e.autoscaler !== undefined && !pools && min === 0;
     return clean({
       ...base,
       model: e.model,
@@ -358,7 +361,8 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
       tensor_parallel: tp,
       engine,
       replicas: (e.autoscaler || e.rollout) && !pools ? { initial: m.initial, min, max } : { initial: m.initial },
-      autoscaler: e.autoscaler && autoscalerOf(e.autoscaler, min, max, D),
+      autoscaler: e.autoscaler && { ...autoscalerOf(e.autoscaler, min, max, D), ...(zeroable && e.scaleToZero ? { scale_to_zero_after: e.scaleToZero.afterS } : {}) },
+      cold_start: zeroable && e.scaleToZero ? { on_no_replica: e.scaleToZero.wait ? "wait" : "model_not_ready" } : undefined,
       rollout: e.rollout && rolloutOf(e.rollout, D),
       disaggregation: pools,
       ...(llm && !explicit ? { gpu: bp.gpu } : {}),

@@ -12,6 +12,16 @@ export const RateLimitSchema = z
   })
   .describe("a tenant's rate limits, as token buckets refilled continuously (429 `throttled` when one is empty)");
 
+const ModelLimitSchema = z
+  .strictObject({
+    requests_per_min: positiveNumber("requests the model takes per minute in each region, all tenants together", LIMITS.requestsPerMin).optional(),
+    tokens_per_min: positiveNumber("input + output tokens the model takes per minute in each region, all tenants together", LIMITS.tokenBudget).optional(),
+    flex_share: share(
+      "share of each bucket that flex and batch requests may use: they are throttled once less than (1 - flex_share) of it is left, so flex is throttled before on_demand and priority",
+    ).default(0.5),
+  })
+  .describe("a model's shared limit in each region, as token buckets (429 `throttled`)");
+
 export const GatewaySchema = z
   .strictObject({
     overhead: z
@@ -22,6 +32,10 @@ export const GatewaySchema = z
       .strictObject({
         default: RateLimitSchema.optional().describe("limits of every tenant not listed under `tenants`. Default: none"),
         tenants: z.record(z.string(), RateLimitSchema).default({}).describe("tenant name -> its limits, replacing the default for that tenant"),
+        models: z
+          .record(z.string(), ModelLimitSchema)
+          .default({})
+          .describe("model name -> a limit all its tenants share, per region (Bedrock's per-model, per-Region quota), checked after the tenant's own"),
       })
       .optional()
       .describe("per-tenant request and token rate limits"),

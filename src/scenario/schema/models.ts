@@ -122,11 +122,28 @@ export const ModelSchema = z
         output_usd_per_mtok: nonNegativeNumber("price of a million output tokens, USD").default(0),
         cached_input_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens served from the prefix cache. Default: the input price").optional(),
         batch_discount: z.number().min(0).max(1).default(0.5).describe("discount for tenants of the batch tier (Bedrock batch inference: 50 %)"),
+        priority_premium: nonNegativeNumber("extra share of the token price paid by tenants of the priority tier (0.75: 1.75x); Bedrock lists priority as standard plus a premium whose size varies by model", LIMITS.factor).default(0),
+        flex_discount: z.number().min(0).max(1).default(0).describe("discount for tenants of the flex tier (0.5: half price); Bedrock's flex discount varies by model"),
       }),
     ).describe("what customers pay per token"),
     revenue_share: z.number().min(0).max(1).default(0).describe("share of this model's revenue paid to its provider (a cost)"),
     replicas: defaultsFromFields(ReplicasSchema),
     autoscaler: AutoscalerSchema.optional(),
+    priority_aging: duration(
+      "where the model's tenants span several service tiers: a request that has waited this long (at a replica or the central queue) is served as one tier higher, never more (batch never above flex), so a lower tier is not starved",
+      { positive: true },
+    ).default(60),
+    cold_start: z
+      .strictObject({
+        on_no_replica: z
+          .enum(["model_not_ready", "wait"])
+          .default("model_not_ready")
+          .describe(
+            "a request for a model scaled to zero wakes it (a replica starts: boot, engine start, weight load); until one serves, requests are answered 429 model_not_ready (Bedrock's ModelNotReadyException, which SDKs retry with backoff) or wait for it, bounded by the client's timeout",
+          ),
+      })
+      .optional()
+      .describe("what a request meets at a model with no replica because it scaled to zero (an outage's missing replicas still answer 503). Default: model_not_ready"),
     drain_timeout: duration("longest a replica being removed may keep finishing its requests; what is left then fails").default(300),
     rollout: RolloutSchema.optional(),
     router: RouterSchema.default({ kind: "least_outstanding" }),

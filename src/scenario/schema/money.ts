@@ -1,4 +1,5 @@
 /** Scenario format: how costs are counted, and the latency objectives (SLO) goodput is measured against. */
+import { TIERS } from "./workload.js";
 import { z } from "zod";
 import { duration, identifier, nonNegativeNumber, positiveNumber } from "../fields.js";
 import { atMost, LIMITS } from "../limits.js";
@@ -30,9 +31,20 @@ export const CostsSchema = z
   })
   .describe("how costs are counted");
 
+const TierSlo = z
+  .strictObject({
+    ttft: duration("time-to-first-token target of the tier's requests").optional(),
+    tpot: duration("time-per-output-token target of the tier's requests").optional(),
+  })
+  .describe("a tier's own objectives; a target it leaves out is the scenario's");
+
 export const SloSchema = z
   .strictObject({
     ttft: duration("time-to-first-token target").default(2),
     tpot: duration("time-per-output-token target (mean gap between tokens of a request)").default(0.2),
+    tiers: z
+      .partialRecord(z.enum(TIERS), TierSlo)
+      .optional()
+      .describe("per service tier, its own targets (flex may wait longer than priority): a request's attainment and goodput are judged by its tenant's tier"),
   })
   .describe("latency objectives: a request meeting both counts toward SLO attainment and goodput (DistServe's definition)");

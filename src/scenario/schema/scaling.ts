@@ -29,6 +29,10 @@ const target = (description: string) =>
 
 const period = duration("time between datapoints; each datapoint is the metric averaged over the period just ended", { positive: true }).default(60);
 const idleShutdown = duration("a server with no replica on it powers off (and stops being paid for) after this long", { positive: true }).default(600);
+const scaleToZeroAfter = duration(
+  "with replicas.min 0: the last replica stays until no request has arrived for this long, then the model scales to zero (Bedrock evicts an idle imported model after about an hour); a request for a model with no replica wakes it. Default: the autoscaler's own decisions may reach zero",
+  { positive: true },
+).optional();
 
 /** After AWS Application Auto Scaling target tracking (evaluation periods, the 90 % scale-in band, scale-in cooldown), as SageMaker endpoints use it. */
 const trackingFields = {
@@ -40,6 +44,7 @@ const trackingFields = {
   scale_in_cooldown: duration("least time between two scale-ins").default(300),
   max_step: count(LIMITS.replicas, 1).optional().describe(`most replicas one decision adds or removes${atMost(LIMITS.replicas)}. Default: no limit`),
   idle_shutdown: idleShutdown,
+  scale_to_zero_after: scaleToZeroAfter,
 };
 
 const TargetTracking = z.strictObject({ kind: z.literal("target_tracking"), ...trackingFields }).describe("keep a metric near a target (AWS target tracking)");
@@ -60,6 +65,7 @@ const Step = z
     steps: z.array(StepSchema).min(1).max(LIMITS.entries.max).describe("the `above` step with the highest bound the metric exceeds applies, else the `below` step with the lowest bound it is under"),
     cooldown: duration("least time between two scale-ins").default(300),
     idle_shutdown: idleShutdown,
+    scale_to_zero_after: scaleToZeroAfter,
   })
   .describe("add or remove replicas by how far the metric is past a bound (AWS step scaling)");
 
@@ -82,6 +88,7 @@ const Scheduled = z
       .max(LIMITS.entries.max)
       .describe("scheduled actions, in time-of-day order; the last one of the day is in force until the first of the next"),
     idle_shutdown: idleShutdown,
+    scale_to_zero_after: scaleToZeroAfter,
   })
   .describe("change min, max and desired replicas at times of day (AWS scheduled scaling)");
 

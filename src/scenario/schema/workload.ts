@@ -3,6 +3,9 @@ import { z } from "zod";
 import { count, defaultsFromFields, duration, identifier, nonNegativeNumber, positiveNumber, timeDistribution, tokenDistribution } from "../fields.js";
 import { atMost, formatLimit, LIMITS } from "../limits.js";
 
+/** Service tiers, best served first (Bedrock: priority, standard, flex; batch inference). */
+export const TIERS = ["priority", "on_demand", "flex", "batch"] as const;
+
 const rate = positiveNumber("mean arrival rate, requests per second", LIMITS.ratePerS);
 
 export const ArrivalSchema = z
@@ -153,7 +156,12 @@ export const TenantSchema = z
       .max(1)
       .optional()
       .describe("this tenant's per-token acceptance probability under speculative decoding (acceptance depends on the workload), instead of the model's `acceptance_rate`"),
-    tier: z.enum(["on_demand", "batch"]).default("on_demand").describe("pricing tier: batch requests get the model's batch discount"),
+    tier: z
+      .enum(TIERS)
+      .default("on_demand")
+      .describe(
+        "service tier (Bedrock's priority, standard, flex; batch inference): its price (priority pays the model's priority_premium, flex gets flex_discount, batch batch_discount) and, where a model's tenants span several tiers, the order in which waiting requests are served (priority first, batch last, each rising at most one tier after the model's priority_aging) and preempted (lowest tier first)",
+      ),
     retries: count(LIMITS.attempts)
       .optional()
       .describe(`times a client resends a request after a 429, a 5xx or an attempt timeout, with the standard backoff and no retry quota${atMost(LIMITS.attempts)}. Default: 0 (no retries)`),
