@@ -285,6 +285,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     data,
     scenario.models.map((m) => m.name),
     regionCount,
+    scenario.models.map((m) => m.output_burndown),
   );
   frontend = new Frontend(ctx, clients, recorder.grid, gateway, (req) => sources[requests.tenant[req]].ended());
   const submit = (req: number) => frontend!.submit(req);

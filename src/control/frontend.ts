@@ -88,7 +88,8 @@ export class Frontend implements RequestSink {
         return;
       }
     }
-    const limit = this.gateway.admit(tenant, requests.inputTokens[req] + requests.outputTokens[req], sim.nowUs);
+    const tokens = this.gateway.reservation(tenant, requests.inputTokens[req], requests.outputTokens[req]);
+    const limit = this.gateway.admit(tenant, tokens, sim.nowUs);
     if (limit >= 0) {
       lifecycle.throttled(req, limit, sim.nowUs);
       this.retryOrEnd(req, Outcome.throttled, false, true);
@@ -104,7 +105,6 @@ export class Frontend implements RequestSink {
     }
     const choice = client.byRegion[option.region]!;
     // The model's shared limit in that region, after the tenant's own (which gives back what it took if this one fires).
-    const tokens = requests.inputTokens[req] + requests.outputTokens[req];
     const modelLimit = this.gateway.admitModel(tenant, choice.service.modelIndex, choice.region, tokens, sim.nowUs);
     if (modelLimit >= 0) {
       this.gateway.refund(tenant, tokens);
@@ -124,6 +124,8 @@ export class Frontend implements RequestSink {
 
   completed(req: number, firstTokenUs: number): void {
     const { requests } = this.ctx;
+    const tenant = requests.tenant[req];
+    this.settle(req, this.gateway.charge(tenant, requests.inputTokens[req], requests.cachedTokens[req], requests.outputTokens[req]));
     this.attemptEnded(req, AttemptResult.success);
     this.clients[requests.tenant[req]].retry.succeeded(requests.attempts[req], requests.lastRetryCost[req]);
     this.end(req, Outcome.ok, firstTokenUs);
@@ -135,6 +137,7 @@ export class Frontend implements RequestSink {
    * count, as the outcome table says. A 429 is retried after the throttle backoff.
    */
   refused(req: number, outcome: Outcome): void {
+    this.settle(req, 0);
     if (isServerError(outcome)) this.attemptEnded(req, AttemptResult.serverError);
     else this.cancelAttemptTimeout(req);
     this.retryOrEnd(req, outcome, false, OUTCOMES[outcome].httpStatus === 429);
@@ -142,6 +145,7 @@ export class Frontend implements RequestSink {
 
   /** A server error: its replica died under it, or could not be reached. */
   failed(req: number): void {
+    this.settle(req, this.ctx.requests.inputTokens[req]);
     this.attemptEnded(req, AttemptResult.serverError);
     this.retryOrEnd(req, Outcome.failed, false, false);
   }
@@ -149,6 +153,7 @@ export class Frontend implements RequestSink {
   private attemptTimedOut(req: number): void {
     const { requests, sim } = this.ctx;
     requests.attemptTimeoutEvent[req] = -1;
+    this.settle(req, requests.inputTokens[req]);
     this.attemptEnded(req, AttemptResult.timeout);
     const client = this.clients[requests.tenant[req]];
     const cost = client.retry.acquire(requests.attempts[req], true);
@@ -177,6 +182,7 @@ export class Frontend implements RequestSink {
       this.end(req, Outcome.timedOut, -1);
       return;
     }
+    this.settle(req, requests.inputTokens[req]);
     this.attemptEnded(req, AttemptResult.timeout);
     this.record(req, Outcome.timedOut, -1);
     this.abandonAttempt(req);
@@ -235,6 +241,13 @@ export class Frontend implements RequestSink {
     const { requests } = this.ctx;
     const service = requests.service[req];
     return service < 0 ? undefined : this.clients[requests.tenant[req]].byRegion[this.regionOfService[service]];
+  }
+
+  /** An admitted attempt ended having used `charged` tokens: the gateway settles its limits (under quota accounting). */
+  private settle(req: number, charged: number): void {
+    const { requests } = this.ctx;
+    const tenant = requests.tenant[req];
+    this.gateway.settle(tenant, this.scopes.regionOf(requests.scope[req]), this.gateway.reservation(tenant, requests.inputTokens[req], requests.outputTokens[req]), charged);
   }
 
   /** Counts the attempt in progress for availability, in the region whose service has it. */

@@ -55,6 +55,15 @@ export class Gateway {
   private readonly authRng: (Rng | undefined)[];
   /** prompt + output tokens a request may hold (Infinity = no limit) */
   private readonly contextTokens: Float64Array;
+  /**
+   * Bedrock's quota accounting, per tenant with a max_tokens or whose model burns output down faster
+   * than 1: an attempt reserves prompt + max_tokens and settles at its end to prompt (less cache
+   * reads) + burndown x output. Others reserve prompt + actual output and never settle (as before).
+   */
+  private readonly settles: Uint8Array;
+  private readonly maxTokens: Float64Array;
+  private readonly burndown: Float64Array;
+  private readonly modelOfTenant: Int32Array;
 
   /** per model and region (model x regions + region): its shared buckets, as the tenants' */
   private readonly modelBuckets: ModelBucket[] = [];
@@ -75,9 +84,15 @@ export class Gateway {
     /** the model names (by index) and how many regions: a model's shared limit is kept per region */
     models: readonly string[] = [],
     regionCount = 1,
+    /** per model: how many times an output token counts against token limits */
+    burndowns: readonly number[] = [],
   ) {
     const n = tenants.length;
     this.regionCount = regionCount;
+    this.modelOfTenant = Int32Array.from(tenants, (t) => models.indexOf(t.model));
+    this.maxTokens = Float64Array.from(tenants, (t) => t.max_tokens ?? Infinity);
+    this.burndown = Float64Array.from(tenants, (t) => burndowns[models.indexOf(t.model)] ?? 1);
+    this.settles = Uint8Array.from(tenants, (_, i) => (this.maxTokens[i] !== Infinity || this.burndown[i] !== 1 ? 1 : 0));
     this.lowTier = Uint8Array.from(tenants, (t) => (t.tier === "flex" || t.tier === "batch" ? 1 : 0));
     models.forEach((name, m) => {
       const limit = spec.rate_limits?.models[name];
@@ -96,7 +111,9 @@ export class Gateway {
       const limits = spec.rate_limits?.tenants[tenant.name] ?? spec.rate_limits?.default;
       this.requestCapacity[i] = limits?.requests_per_min ?? Infinity;
       this.tokenCapacity[i] = limits?.tokens_per_min ?? Infinity;
-      this.quotaTokensPerDay[i] = spec.quotas[tenant.name]?.tokens_per_day ?? Infinity;
+      // A daily quota of its own, else (Bedrock) 1,440 minutes of its tokens-per-minute limit where it has quota accounting.
+      const settles = tenant.max_tokens !== undefined || (burndowns[models.indexOf(tenant.model)] ?? 1) !== 1;
+      this.quotaTokensPerDay[i] = spec.quotas[tenant.name]?.tokens_per_day ?? (settles && limits?.tokens_per_min !== undefined ? 1440 * limits.tokens_per_min : Infinity);
       this.wafBlockShare[i] = spec.waf?.block[tenant.name] ?? 0;
       this.authFailureShare[i] = tenant.auth_failure_share;
       this.wafRng[i] = this.wafBlockShare[i] > 0 ? streams.get(`gateway/${tenant.name}/waf`) : undefined;
@@ -134,6 +151,8 @@ export class Gateway {
    * outcome that ends the request, or Outcome.ok to go on.
    */
   screen(tenant: number, inputTokens: number, outputTokens: number): Outcome {
+    // With a max_tokens, validation checks what the request asks for, not what it will get.
+    if (this.maxTokens[tenant] !== Infinity) outputTokens = this.maxTokens[tenant];
     // A request the WAF blocks never reaches the credential check, so it draws no auth number.
     const waf = this.wafRng[tenant];
     if (waf !== undefined && waf() < this.wafBlockShare[tenant]) return Outcome.blocked;
@@ -184,6 +203,30 @@ export class Gateway {
     return bucket.admit(tokens, this.lowTier[tenant] === 1, nowUs);
   }
 
+  /** Tokens an attempt takes from the limits at admission: prompt + max_tokens under quota accounting, else prompt + its actual output. */
+  reservation(tenant: number, inputTokens: number, outputTokens: number): number {
+    return inputTokens + (this.settles[tenant] ? this.maxTokens[tenant] === Infinity ? outputTokens * this.burndown[tenant] : this.maxTokens[tenant] : outputTokens);
+  }
+
+  /**
+   * An admitted attempt ended: under quota accounting, the tenant's limits and its model's in the
+   * attempt's region are settled from the reservation to what it used (`charged`: prompt less cache
+   * reads plus burndown x output for an answer, the prompt for a failure, nothing for a refusal). A
+   * level may end below zero: the tenant owes it and waits longer for the next request.
+   */
+  settle(tenant: number, region: number, reserved: number, charged: number): void {
+    if (!this.settles[tenant]) return;
+    const back = reserved - charged;
+    if (this.tokenCapacity[tenant] !== Infinity) this.tokenLevel[tenant] = Math.min(this.tokenCapacity[tenant], this.tokenLevel[tenant] + back);
+    if (this.quotaTokensPerDay[tenant] !== Infinity) this.quotaTokensUsed[tenant] -= back;
+    this.modelBuckets[this.modelOfTenant[tenant] * this.regionCount + region]?.giveBack(back);
+  }
+
+  /** Tokens an answered attempt counts against the limits: prompt less cache reads, plus output times the model's burndown. */
+  charge(tenant: number, inputTokens: number, cachedTokens: number, outputTokens: number): number {
+    return inputTokens - cachedTokens + this.burndown[tenant] * outputTokens;
+  }
+
   /** Gives back what `admit` took for an attempt refused after it (the model's limit fired): the tenant did not use its allowance. */
   refund(tenant: number, tokens: number): void {
     if (this.requestCapacity[tenant] !== Infinity) this.requestLevel[tenant] = Math.min(this.requestCapacity[tenant], this.requestLevel[tenant] + 1);
@@ -219,6 +262,11 @@ class ModelBucket {
     this.capacity = [limit.requests_per_min ?? Infinity, limit.tokens_per_min ?? Infinity];
     this.level = [...this.capacity];
     this.floor = this.capacity.map((c) => (c === Infinity ? 0 : (1 - limit.flex_share) * c));
+  }
+
+  /** Settles a reservation: `back` tokens return to the token bucket (negative: more are taken). */
+  giveBack(back: number): void {
+    if (this.capacity[1] !== Infinity) this.level[1] = Math.min(this.capacity[1], this.level[1] + back);
   }
 
   admit(tokens: number, lowTier: boolean, nowUs: number): number {

@@ -163,6 +163,8 @@ export class ModelService implements ReplicaHost, RegionLoad {
   private readonly centralQueue: RequestQueue | TierLine;
   private centralWaiting = 0;
   private readonly maxQueue: number;
+  /** the answer to a request its queue has no room for: 503, or for provisioned throughput (the tenant bought this much) 429 */
+  private readonly queueFull: Outcome;
   private readonly healthRng: Rng;
   /** per replica: offset of its health checks in the interval, and a counter invalidating stale checks */
   private readonly checkPhaseUs: number[] = [];
@@ -206,6 +208,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
     this.centralQueue = engine.tiers ? new TierLine(ctx.requests, engine.tiers) : new RequestQueue(ctx.requests);
     this.connectTimeoutUs = secondsToUs(spec.health_check.connect_timeout);
     this.maxQueue = spec.router.max_queue ?? Infinity;
+    this.queueFull = spec.provisioned ? Outcome.throttled : Outcome.rejected;
     this.router = createRouter({ spec: spec.router, rng: ctx.streams.get(`${streamName}/router`) });
     this.healthRng = ctx.streams.get(`${streamName}/health_checks`);
     for (let i = 0; i < initialReplicas; i++) {
@@ -377,7 +380,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
       this.sink.refused(req, Outcome.rejected);
     } else if (choice === HOLD) {
       if (this.centralWaiting >= this.maxQueue) {
-        this.sink.refused(req, Outcome.rejected);
+        this.sink.refused(req, this.queueFull);
         return;
       }
       this.meter?.accepted(this.ctx.sim.nowUs);
@@ -428,7 +431,7 @@ export class ModelService implements ReplicaHost, RegionLoad {
   /** Sends `req` to the replica its router picked, unless that replica's queue is full. */
   private sendTo(req: number, replica: Replica): void {
     if (!replica.hasFreeSlot() && replica.waiting >= this.maxQueue) {
-      this.sink.refused(req, Outcome.rejected);
+      this.sink.refused(req, this.queueFull);
       return;
     }
     const split = this.split;

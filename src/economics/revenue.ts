@@ -3,12 +3,23 @@ import { sum, type Scopes, type ScopeStats } from "../metrics/scope.js";
 import type { Scenario } from "../scenario/schema.js";
 import { tokenRevenue, type BreakEven } from "./money.js";
 
-/** Token revenue of every scope, USD, at its tenant's model price and tier (priority at a premium, flex and batch at a discount). */
-export function revenueByScope(scopes: readonly ScopeStats[], grid: Scopes, scenario: Pick<Scenario, "models" | "workload">): number[] {
+/**
+ * Revenue of every scope, USD: token revenue at its tenant's model price and tier (priority at a
+ * premium, flex and batch at a discount), or for a tenant's provisioned model the hours it bought in
+ * that region (`provisionedUsd`), whatever it used.
+ */
+export function revenueByScope(
+  scopes: readonly ScopeStats[],
+  grid: Scopes,
+  scenario: Pick<Scenario, "models" | "workload">,
+  provisionedUsd: (model: number, region: number) => number = () => 0,
+): number[] {
   const tenants = scenario.workload.tenants;
   return scopes.map((stats, i) => {
     const tenant = tenants[grid.tenantOf(i)];
-    const model = scenario.models.find((m) => m.name === tenant.model)!;
+    const m = scenario.models.findIndex((model) => model.name === tenant.model);
+    const model = scenario.models[m];
+    if (model.provisioned) return provisionedUsd(m, grid.regionOf(i));
     return tokenRevenue(stats, model.price, tenant.tier);
   });
 }

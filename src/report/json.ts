@@ -296,6 +296,18 @@ export function buildReport(result: SimulationResult): Report {
   tenants.forEach((tenant, t) => (byTenant[tenant.name] = { model: tenant.model, ...group(statsByTenant[t], windowS) }));
   const byModel: Report["by_model"] = {};
   scenario.models.forEach((model, m) => (byModel[model.name] = modelReport(result, m, statsByModel[m], windowS)));
+  // Provisioned throughput is billed by the replica-hour bought: the replicas placed in the region, for the whole window.
+  const provisionedUsd = (m: number, region: number) => {
+    const rate = scenario.models[m].provisioned?.usd_per_replica_hour ?? 0;
+    const service = result.services[m].find((s) => s.regionIndex === region);
+    return service ? service.initialReplicas * paidHours * rate : 0;
+  };
+  scenario.models.forEach((model, m) => {
+    const p = model.provisioned;
+    if (!p) return;
+    const replicas = sum(result.services[m].map((s) => s.initialReplicas));
+    byModel[model.name].provisioned = { tenant: p.tenant, replicas, usd_per_replica_hour: p.usd_per_replica_hour, revenue_usd: sum(regions.map((_, r) => provisionedUsd(m, r))) };
+  });
   const creditBasis = scenario.sla.credit_basis;
   const availability = regions.map((_, r) => regionUptime(recorder.availability[r], fromUs, toUs, creditBasis));
   const tenantAvailability = tenants.map((_, t) => regionUptime(recorder.tenantAvailability[t], fromUs, toUs, creditBasis));
@@ -309,7 +321,7 @@ export function buildReport(result: SimulationResult): Report {
   const plannedKw = plannedMaxFacilityKwByAz(topology);
 
   // Revenue, then costs (SLA credits and provider shares depend on revenue).
-  const scopeRevenue = revenueByScope(scopes, grid, scenario);
+  const scopeRevenue = revenueByScope(scopes, grid, scenario, provisionedUsd);
   const revenue = rollUpRevenue(scopeRevenue, grid, scenario);
   const accounts = accountAvailability(result, scopeRevenue, fromUs, toUs);
   // A server on for the whole window is charged exactly its hours.

@@ -114,6 +114,8 @@ export interface ModelReport extends GroupReport {
   speculative_decoding?: SpeculativeReport;
   /** prefill/decode disaggregation: the pools apart, and the KV transfers between them */
   pools?: Record<"prefill" | "decode", PoolReport>;
+  /** provisioned throughput: the tenant that bought the model's replicas, how many per region summed, at what hourly price, and what it paid in the window */
+  provisioned?: { tenant: string; replicas: number; usd_per_replica_hour: number; revenue_usd: number };
   /** a model that may scale to zero (an autoscaler and replicas.min 0): its wakes from zero and what running at zero saved */
   cold_starts?: ColdStartReport;
   kv_transfer?: TransferReport;

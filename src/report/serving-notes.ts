@@ -33,6 +33,12 @@ export function servingNotes(model: ModelReport, escape: (text: string) => strin
         `${count(kv.count)} transfers of ${(kv.bytes / 1e9).toFixed(1)} GB took ${ms(kv.time_s.mean)} on average (p99 ${ms(kv.time_s.p99)}) after waiting ${ms(kv.wait_for_memory_s.mean)} for decode memory; ${count(kv.cancelled)} never arrived.`,
     );
   }
+  const p = model.provisioned;
+  if (p) {
+    lines.push(
+      `Provisioned throughput for ${escape(p.tenant)}: ${p.replicas} replica${p.replicas === 1 ? "" : "s"} at $${p.usd_per_replica_hour.toFixed(2)} per replica-hour, $${p.revenue_usd.toFixed(2)} in the window whatever it used; ${count(model.requests.throttled)} requests found its queue full and were answered 429.`,
+    );
+  }
   const c = model.cold_starts;
   if (c) {
     const took = c.latency_s.mean === null ? "" : `, each taking ${c.latency_s.mean.toFixed(0)} s on average (at most ${c.latency_s.max!.toFixed(0)} s) from the wake to the first replica taking traffic`;

@@ -95,6 +95,19 @@ export function checkScenario(s: Scenario, report: Report): void {
       );
     }
   });
+  // Provisioned throughput is one tenant's: it names a tenant that calls the model, and no other tenant does.
+  s.models.forEach((model, i) => {
+    const owner = model.provisioned?.tenant;
+    if (owner === undefined) return;
+    const tenantNames = s.workload.tenants.map((t) => t.name);
+    const tenant = s.workload.tenants.find((t) => t.name === owner);
+    if (!tenant) report(["models", i, "provisioned", "tenant"], unknownName("tenant", owner, tenantNames));
+    else if (tenant.model !== model.name) report(["models", i, "provisioned", "tenant"], `tenant ${owner} calls ${tenant.model}, not ${model.name}: provisioned capacity serves the tenant that bought it`);
+    if (model.autoscaler) report(["models", i, "autoscaler"], "provisioned throughput is a fixed number of replicas bought by the hour: set replicas.initial and leave out the autoscaler");
+    s.workload.tenants.forEach((t, k) => {
+      if (t.model === model.name && t.name !== owner) report(["workload", "tenants", k, "model"], `${model.name} is provisioned throughput of tenant ${owner}: its replicas serve no other tenant`);
+    });
+  });
   s.workload.tenants.forEach((tenant, i) => {
     if (!modelNames.includes(tenant.model)) report(["workload", "tenants", i, "model"], unknownName("model", tenant.model, modelNames));
     const served = s.models.find((m) => m.name === tenant.model);

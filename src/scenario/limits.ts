@@ -120,6 +120,8 @@ export const LIMITS = {
   weibullShapeMin: limit(0.01, "the smallest Weibull shape"),
   /** Multipliers (trace speed-up, peak-to-trough ratio). */
   factor: limit(1_000_000, "factors (speed-ups, ratios)"),
+  /** An hourly price of capacity (a replica, a reservation): the largest real ones are hundreds of dollars; a million is a typo. */
+  usdPerHour: limit(1_000_000, "hourly prices, USD"),
 
   // --- files ----------------------------------------------------------------------------------
   /** A scenario file: hand-written YAML is kilobytes; generated ones (long rate schedules) stay far below. */

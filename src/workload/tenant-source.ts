@@ -53,6 +53,8 @@ export class TenantSource {
   private readonly arrivals?: ArrivalProcess;
   private readonly inputTokens?: Sampler;
   private readonly outputTokens?: Sampler;
+  /** the tenant's max_tokens: no response is longer */
+  private readonly maxTokens?: number;
   private readonly thinkTimeS?: Sampler;
   private readonly variantRng?: () => number;
   private readonly prefixKeysByVariant?: Int32Array[];
@@ -81,6 +83,7 @@ export class TenantSource {
     const output = spec.output_tokens ?? (fromTrace ? undefined : DEFAULT_OUTPUT_TOKENS);
     if (input) this.inputTokens = makeTokenSampler(input, stream("input_tokens"), ctx.data);
     if (output) this.outputTokens = makeTokenSampler(output, stream("output_tokens"), ctx.data);
+    this.maxTokens = spec.max_tokens;
 
     const hashIds = wiring.trace?.hashIds;
     if (hashIds) {
@@ -150,7 +153,9 @@ export class TenantSource {
     requests.measured[req] = nowUs >= w.warmupUs ? 1 : 0;
     // Every request has at least one prompt token and produces at least one token (possibly end-of-sequence).
     requests.inputTokens[req] = this.inputTokens ? this.inputTokens() : Math.max(1, Math.round(w.trace!.inputTokens[row]));
-    requests.outputTokens[req] = this.outputTokens ? this.outputTokens() : Math.max(1, Math.round(w.trace!.outputTokens[row]));
+    const output = this.outputTokens ? this.outputTokens() : Math.max(1, Math.round(w.trace!.outputTokens[row]));
+    // A response stops at the request's max_tokens.
+    requests.outputTokens[req] = this.maxTokens === undefined ? output : Math.min(output, this.maxTokens);
     requests.prefixKeys[req] = this.prefixKeysFor(row);
     this.generated++;
     // Schedule the next arrival before handing this one on, so the tenant's stream order never

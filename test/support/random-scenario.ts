@@ -207,6 +207,8 @@ const modelBlueprint = fc.record({
   health_check: fc.record({ interval: int(1, 20), unhealthy_threshold: int(1, 3), connect_timeout: real(0.5, 10) }),
   price: fc.record({ input_usd_per_mtok: real(0, 3), output_usd_per_mtok: real(0, 10), cached_input_usd_per_mtok: sometimes(real(0, 1)), batch_discount: real(0, 1) }).map(clean),
   revenue_share: fc.oneof(fc.constant(0), real(0, 0.5)),
+  priority_aging: sometimes(real(0.5, 120), 0.5),
+  output_burndown: sometimes(real(1, 5), 0.3),
   drain_timeout: int(5, 300),
 });
 
@@ -228,7 +230,8 @@ const tenantBlueprint = fc.record({
   output_tokens: sometimes(tokenDist(0, 400), 0.8),
   prefix: sometimes(fc.record({ tokens: int(1, 2000), variants: int(1, 4) })),
   geoPick: sometimes(int(0, 2)),
-  tier: pick("on_demand", "batch"),
+  tier: pick("priority", "on_demand", "on_demand", "flex", "batch"),
+  max_tokens: sometimes(int(1, 600), 0.3),
   retries: fc.oneof(fc.constant(undefined), int(0, 3), fc.record({ max_attempts: int(1, 4), base: real(0.01, 1), throttle_base: real(0.01, 2), cap: real(0.1, 20), quota: fc.oneof(fc.constant(false as const), int(5, 500)) })),
   timeout: sometimes(real(0.5, 120)),
   attempt_timeout: sometimes(real(0.2, 30), 0.2),
@@ -251,6 +254,7 @@ const gatewayBlueprint = fc.record({
   tenantLimits: fc.array(fc.record({ pick: int(0, 9), requests_per_min: sometimes(real(1, 600)), tokens_per_min: sometimes(real(100, 1e6)) }), { maxLength: 2 }),
   quotas: fc.array(fc.record({ pick: int(0, 9), tokens_per_day: real(1e3, 1e7) }), { maxLength: 2 }),
   waf: fc.array(fc.record({ pick: int(0, 9), share: real(0, 1) }), { maxLength: 2 }),
+  modelLimits: fc.array(fc.record({ pick: int(0, 9), requests_per_min: sometimes(real(1, 600)), tokens_per_min: sometimes(real(100, 1e6)), flex_share: real(0, 1) }), { maxLength: 2 }),
 });
 
 export const scenarioBlueprint = fc.record({
@@ -308,6 +312,8 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
       health_check: m.health_check,
       price: m.price,
       revenue_share: m.revenue_share,
+      priority_aging: m.priority_aging,
+      output_burndown: m.output_burndown,
       drain_timeout: m.drain_timeout,
       router: routerOf(m),
     };
@@ -415,6 +421,7 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
       prefix: t.prefix,
       geo: t.geoPick === undefined ? undefined : t.geoPick === 2 ? "far-away" : `geo${t.geoPick}`,
       tier: t.tier,
+      max_tokens: t.max_tokens,
       ...retry,
       timeout: t.timeout,
       attempt_timeout: t.attempt_timeout,
@@ -435,10 +442,11 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
     ? clean({
         overhead: g.overhead,
         rate_limits:
-          g.defaultLimit || g.tenantLimits.length > 0
+          g.defaultLimit || g.tenantLimits.length > 0 || g.modelLimits.length > 0
             ? clean({
                 default: g.defaultLimit && limitOf(g.defaultLimit),
                 tenants: Object.fromEntries(g.tenantLimits.map((l) => [tenantName(l.pick), limitOf(l)])),
+                models: Object.fromEntries(g.modelLimits.map((l) => [models[l.pick % models.length].name as string, { ...limitOf(l), flex_share: l.flex_share }])),
               })
             : undefined,
         quotas: Object.fromEntries(g.quotas.map((q) => [tenantName(q.pick), { tokens_per_day: q.tokens_per_day }])),

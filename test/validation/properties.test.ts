@@ -79,6 +79,8 @@ function noteScenario(coverage: Coverage, s: ScenarioInput, result: Result): voi
   coverage.note("kv_transfers", Object.values(r.by_model).some((m) => (m.kv_transfer?.count ?? 0) > 0));
   coverage.note("offload_host_hits", Object.values(r.by_model).some((m) => (m.prefix_cache_hits_by_tier?.host ?? 0) > 0));
   coverage.note("scale_outs", Object.values(r.scaling).some((regions) => Object.values(regions).some((x) => x.scale_outs > 0)));
+  coverage.note("by_tier", r.by_tier !== undefined);
+  coverage.note("model_limit_throttles", (r.gateway.throttled_attempts.by_limit.model_tokens_per_min ?? 0) + (r.gateway.throttled_attempts.by_limit.model_requests_per_min ?? 0) > 0);
   coverage.note("cold_starts", Object.values(r.by_model).some((m) => (m.cold_starts?.count ?? 0) > 0));
   coverage.note("pool_scale_outs", Object.values(r.scaling).some((regions) => Object.values(regions).some((x) => (x.pools?.prefill.scale_outs ?? 0) + (x.pools?.decode.scale_outs ?? 0) > 0)));
   coverage.note("scale_ins", Object.values(r.scaling).some((regions) => Object.values(regions).some((x) => x.scale_ins > 0)));
@@ -119,6 +121,8 @@ const EXPECTED_COVERAGE = [
   "scale_ins",
   "pool_scale_outs",
   "cold_starts",
+  "by_tier",
+  "model_limit_throttles",
   "rolled_back",
   "rollout_completed",
 ];

@@ -126,6 +126,14 @@ export const ModelSchema = z
         flex_discount: z.number().min(0).max(1).default(0).describe("discount for tenants of the flex tier (0.5: half price); Bedrock's flex discount varies by model"),
       }),
     ).describe("what customers pay per token"),
+    provisioned: z
+      .strictObject({
+        tenant: identifier("the tenant that bought the capacity: the model's replicas serve it alone"),
+        usd_per_replica_hour: nonNegativeNumber("what the tenant pays per replica-hour held, whatever it uses (Bedrock Provisioned Throughput bills model units by the hour)", LIMITS.usdPerHour),
+      })
+      .optional()
+      .describe("provisioned throughput: the model's replicas are one tenant's, billed by the hour instead of by token; a request its queue (router.max_queue) has no room for is a 429 throttled, not a 503"),
+    output_burndown: positiveNumber("output tokens count this many times against token limits (Bedrock: 5 for Claude 4-class models, else 1); billing is unaffected", LIMITS.factor).default(1),
     revenue_share: z.number().min(0).max(1).default(0).describe("share of this model's revenue paid to its provider (a cost)"),
     replicas: defaultsFromFields(ReplicasSchema),
     autoscaler: AutoscalerSchema.optional(),

@@ -142,6 +142,11 @@ export const TenantSchema = z
     output_tokens: tokenDistribution(
       "response length. Default: the trace's lengths for trace arrivals, else lognormal mean 211, cv 0.77 (Azure 2023 conversation trace)",
     ).optional(),
+    max_tokens: count(LIMITS.tokens, 1)
+      .optional()
+      .describe(
+        `the max_tokens every request sets: a response stops there; validation checks prompt + max_tokens against the context; token limits reserve prompt + max_tokens at admission and settle to prompt + output_burndown x output at the end (Bedrock's quota accounting)${atMost(LIMITS.tokens)}. Default: none (limits take prompt + actual output at admission, as before)`,
+      ),
     prefix: z
       .strictObject({
         tokens: count(LIMITS.tokens, 1).describe(`tokens every prompt of this tenant starts with (a system prompt)${atMost(LIMITS.tokens)}`),
