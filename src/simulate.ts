@@ -33,6 +33,7 @@ import type { Outcome } from "./requests/outcomes.js";
 import { RequestTable } from "./requests/table.js";
 import { TIERS, type TierOrder } from "./requests/tiers.js";
 import { PrefixKeySpace, TenantSource } from "./workload/tenant-source.js";
+import { JobBoard } from "./workload/batch-jobs.js";
 
 export interface SimulationResult {
   scenario: Scenario;
@@ -53,6 +54,8 @@ export interface SimulationResult {
   desiredTotal: BucketedLevel;
   /** deployment plan per model (undefined for non-LLM services) */
   deployments: (Deployed | undefined)[];
+  /** batch inference jobs, where some tenant submits them */
+  jobs?: JobBoard;
   /** per model with prefill/decode disaggregation: its KV transfers */
   kvTransfers: (KvTransferStats | undefined)[];
   /** servers at the start; those after them were added by scale-outs */
@@ -101,8 +104,10 @@ function sloTargets(scenario: Scenario): SloTargets {
 /** How a model orders waiting requests by tier: only where its tenants span more than one tier (else first come, first served, as before). */
 function tierOrder(scenario: Scenario, model: ModelSpec): TierOrder | undefined {
   const tenants = scenario.workload.tenants;
-  const ranks = new Set(tenants.filter((t) => t.model === model.name).map((t) => TIERS.indexOf(t.tier)));
-  if (ranks.size < 2) return undefined;
+  const own = tenants.filter((t) => t.model === model.name);
+  const ranks = new Set(own.map((t) => TIERS.indexOf(t.tier)));
+  // A reservation's requests are served first: a tenant with one makes a second class.
+  if (ranks.size < 2 && !own.some((t) => t.reserved)) return undefined;
   return { rankOfTenant: Uint8Array.from(tenants, (t) => TIERS.indexOf(t.tier)), agingUs: secondsToUs(model.priority_aging) };
 }
 
@@ -287,7 +292,14 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     regionCount,
     scenario.models.map((m) => m.output_burndown),
   );
-  frontend = new Frontend(ctx, clients, recorder.grid, gateway, (req) => sources[requests.tenant[req]].ended());
+  // Batch jobs: one board for every model's jobs, where some tenant submits them.
+  const jobs = tenants.some((t) => t.arrival.kind === "batch_job")
+    ? new JobBoard(sim, requests, scenario.models.length, (req) => frontend!.expire(req), (job) => sources[job.tenant].emitRecords(job))
+    : undefined;
+  frontend = new Frontend(ctx, clients, recorder.grid, gateway, (req, outcome, firstTokenUs) => {
+    sources[requests.tenant[req]].ended();
+    jobs?.ended(req, outcome, firstTokenUs + requests.rttUs[req] - requests.arrivalUs[req]);
+  });
   const submit = (req: number) => frontend!.submit(req);
   const prefixKeys = new PrefixKeySpace();
   tenants.forEach((spec, i) => {
@@ -302,6 +314,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
         prefixUnitTokens: prefixUnits[m],
         prefixKeys,
         submit,
+        jobs,
       }),
     );
   });
@@ -329,6 +342,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
     desiredTotal,
     deployments,
     kvTransfers,
+    jobs,
     endUs,
     events: sim.eventsHandled,
     generated: sources.reduce((sum, s) => sum + s.generated, 0),

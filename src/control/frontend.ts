@@ -48,7 +48,8 @@ export class Frontend implements RequestSink {
     private readonly scopes: Scopes,
     private readonly gateway: Gateway,
     /** told when a request has ended, whatever its outcome (closed-loop clients send their next) */
-    private readonly onEnded: (req: number) => void = () => {},
+    /** told of every request's end (its outcome, and the first token's time for an answer) before its id is freed */
+    private readonly onEnded: (req: number, outcome: Outcome, firstTokenUs: number) => void = () => {},
   ) {
     for (const client of clients) for (const choice of client.byRegion) if (choice) this.regionOfService[choice.service.serviceId] = choice.region;
   }
@@ -88,8 +89,11 @@ export class Frontend implements RequestSink {
         return;
       }
     }
+    // A batch job's records are paced by the job, and a request within its tenant's reservation by that, not by the on-demand limits.
+    requests.reserved[req] = requests.job[req] < 0 && this.gateway.reserve(tenant, requests.inputTokens[req], requests.outputTokens[req], sim.nowUs) ? 1 : 0;
+    const paced = requests.job[req] >= 0 || requests.reserved[req] === 1;
     const tokens = this.gateway.reservation(tenant, requests.inputTokens[req], requests.outputTokens[req]);
-    const limit = this.gateway.admit(tenant, tokens, sim.nowUs);
+    const limit = paced ? -1 : this.gateway.admit(tenant, tokens, sim.nowUs);
     if (limit >= 0) {
       lifecycle.throttled(req, limit, sim.nowUs);
       this.retryOrEnd(req, Outcome.throttled, false, true);
@@ -105,7 +109,7 @@ export class Frontend implements RequestSink {
     }
     const choice = client.byRegion[option.region]!;
     // The model's shared limit in that region, after the tenant's own (which gives back what it took if this one fires).
-    const modelLimit = this.gateway.admitModel(tenant, choice.service.modelIndex, choice.region, tokens, sim.nowUs);
+    const modelLimit = paced ? -1 : this.gateway.admitModel(tenant, choice.service.modelIndex, choice.region, tokens, sim.nowUs);
     if (modelLimit >= 0) {
       this.gateway.refund(tenant, tokens);
       lifecycle.throttled(req, modelLimit, sim.nowUs);
@@ -125,7 +129,7 @@ export class Frontend implements RequestSink {
   completed(req: number, firstTokenUs: number): void {
     const { requests } = this.ctx;
     const tenant = requests.tenant[req];
-    this.settle(req, this.gateway.charge(tenant, requests.inputTokens[req], requests.cachedTokens[req], requests.outputTokens[req]));
+    this.settle(req, this.gateway.charge(tenant, requests.inputTokens[req], requests.cachedTokens[req], requests.outputTokens[req]), true);
     this.attemptEnded(req, AttemptResult.success);
     this.clients[requests.tenant[req]].retry.succeeded(requests.attempts[req], requests.lastRetryCost[req]);
     this.end(req, Outcome.ok, firstTokenUs);
@@ -188,6 +192,21 @@ export class Frontend implements RequestSink {
     this.abandonAttempt(req);
   }
 
+  /** A batch job's window closed on this record: it ends `expired` wherever it is (not a server error, nothing retries it). */
+  expire(req: number): void {
+    const { requests, sim } = this.ctx;
+    if (requests.frontEvent[req] >= 0) {
+      // In the gateway or backing off: no attempt is out.
+      sim.cancel(requests.frontEvent[req]);
+      requests.frontEvent[req] = -1;
+      this.end(req, Outcome.expired, -1);
+      return;
+    }
+    this.settle(req, requests.inputTokens[req]);
+    this.record(req, Outcome.expired, -1);
+    this.abandonAttempt(req);
+  }
+
   /** Ends every request still queued, in service or waiting to retry as `in_flight_at_end`. */
   endRun(): void {
     const { requests, lifecycle, sim } = this.ctx;
@@ -244,8 +263,13 @@ export class Frontend implements RequestSink {
   }
 
   /** An admitted attempt ended having used `charged` tokens: the gateway settles its limits (under quota accounting). */
-  private settle(req: number, charged: number): void {
-    const { requests } = this.ctx;
+  private settle(req: number, charged: number, answered = false): void {
+    const { requests, sim } = this.ctx;
+    if (requests.job[req] >= 0) return; // records took nothing from the limits
+    if (requests.reserved[req]) {
+      this.gateway.settleReserved(requests.tenant[req], requests.attemptStartUs[req], answered ? requests.outputTokens[req] : 0, sim.nowUs);
+      return;
+    }
     const tenant = requests.tenant[req];
     this.gateway.settle(tenant, this.scopes.regionOf(requests.scope[req]), this.gateway.reservation(tenant, requests.inputTokens[req], requests.outputTokens[req]), charged);
   }
@@ -271,7 +295,7 @@ export class Frontend implements RequestSink {
     this.cancelAttemptTimeout(req);
     if (outcome === Outcome.ok) lifecycle.completed(req, firstTokenUs, sim.nowUs);
     else lifecycle.ended(req, outcome, sim.nowUs);
-    this.onEnded(req);
+    this.onEnded(req, outcome, firstTokenUs);
   }
 
   private cancelTimeout(req: number): void {

@@ -71,6 +71,13 @@ export class Gateway {
   /** per tenant: whether its tier is one a model's limit throttles first (flex, batch) */
   private readonly lowTier: Uint8Array;
 
+  /** reserved capacity per tenant: input and output tokens a minute (Infinity-free: 0 where none), and this minute's use */
+  private readonly reservedIn: Float64Array;
+  private readonly reservedOut: Float64Array;
+  private readonly reservedMinute: Float64Array;
+  private readonly reservedInUsed: Float64Array;
+  private readonly reservedOutUsed: Float64Array;
+
   /** a fixed overhead in µs, or per-tenant samplers (seconds) when the overhead is a distribution */
   private readonly fixedOverheadUs: number;
   private readonly overheadS: Sampler[] | undefined;
@@ -90,6 +97,11 @@ export class Gateway {
     const n = tenants.length;
     this.regionCount = regionCount;
     this.modelOfTenant = Int32Array.from(tenants, (t) => models.indexOf(t.model));
+    this.reservedIn = Float64Array.from(tenants, (t) => t.reserved?.input_tokens_per_min ?? 0);
+    this.reservedOut = Float64Array.from(tenants, (t) => t.reserved?.output_tokens_per_min ?? 0);
+    this.reservedMinute = new Float64Array(n).fill(-1);
+    this.reservedInUsed = new Float64Array(n);
+    this.reservedOutUsed = new Float64Array(n);
     this.maxTokens = Float64Array.from(tenants, (t) => t.max_tokens ?? Infinity);
     this.burndown = Float64Array.from(tenants, (t) => burndowns[models.indexOf(t.model)] ?? 1);
     this.settles = Uint8Array.from(tenants, (_, i) => (this.maxTokens[i] !== Infinity || this.burndown[i] !== 1 ? 1 : 0));
@@ -201,6 +213,31 @@ export class Gateway {
     const bucket = this.modelBuckets[model * this.regionCount + region];
     if (!bucket) return ADMITTED;
     return bucket.admit(tokens, this.lowTier[tenant] === 1, nowUs);
+  }
+
+  /**
+   * Whether the attempt fits what is left of its tenant's reservation this minute (prompt, and
+   * max_tokens or else its output); if so it is taken. Each minute of the clock starts afresh.
+   */
+  reserve(tenant: number, inputTokens: number, outputTokens: number, nowUs: number): boolean {
+    if (this.reservedIn[tenant] === 0) return false;
+    const minute = Math.floor(nowUs / US_PER_MIN);
+    if (minute !== this.reservedMinute[tenant]) {
+      this.reservedMinute[tenant] = minute;
+      this.reservedInUsed[tenant] = 0;
+      this.reservedOutUsed[tenant] = 0;
+    }
+    const out = this.maxTokens[tenant] === Infinity ? outputTokens : this.maxTokens[tenant];
+    if (this.reservedInUsed[tenant] + inputTokens > this.reservedIn[tenant] || this.reservedOutUsed[tenant] + out > this.reservedOut[tenant]) return false;
+    this.reservedInUsed[tenant] += inputTokens;
+    this.reservedOutUsed[tenant] += out;
+    return true;
+  }
+
+  /** A reserved attempt ended having produced `outputTokens`: what it held of max_tokens beyond that comes back, if its minute is still running. */
+  settleReserved(tenant: number, admittedUs: number, outputTokens: number, nowUs: number): void {
+    if (this.maxTokens[tenant] === Infinity || Math.floor(admittedUs / US_PER_MIN) !== Math.floor(nowUs / US_PER_MIN)) return;
+    this.reservedOutUsed[tenant] = Math.max(0, this.reservedOutUsed[tenant] - (this.maxTokens[tenant] - outputTokens));
   }
 
   /** Tokens an attempt takes from the limits at admission: prompt + max_tokens under quota accounting, else prompt + its actual output. */

@@ -32,8 +32,11 @@ export function ownedUsdPerHour(type: ServerType, scenario: Scenario): number | 
 /** Token revenue of one group of requests, USD. */
 export function tokenRevenue(stats: ScopeStats, price: Scenario["models"][number]["price"], tier: Tier): number {
   const cachedPrice = price.cached_input_usd_per_mtok ?? price.input_usd_per_mtok;
-  const usd =
-    ((stats.inputTokens - stats.cachedInputTokens) * price.input_usd_per_mtok + stats.cachedInputTokens * cachedPrice + stats.outputTokens * price.output_usd_per_mtok) / 1e6;
+  // Tokens served under a reservation are paid for by its hour, not here.
+  const cached = stats.cachedInputTokens - stats.reservedCachedTokens;
+  const input = stats.inputTokens - stats.reservedInputTokens - cached;
+  const output = stats.outputTokens - stats.reservedOutputTokens;
+  const usd = (input * price.input_usd_per_mtok + cached * cachedPrice + output * price.output_usd_per_mtok) / 1e6;
   return usd * tierPriceFactor(price, tier);
 }
 

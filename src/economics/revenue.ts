@@ -5,22 +5,27 @@ import { tokenRevenue, type BreakEven } from "./money.js";
 
 /**
  * Revenue of every scope, USD: token revenue at its tenant's model price and tier (priority at a
- * premium, flex and batch at a discount), or for a tenant's provisioned model the hours it bought in
- * that region (`provisionedUsd`), whatever it used.
+ * premium, flex and batch at a discount; tokens served under a reservation left out), or for a tenant's
+ * provisioned model the hours it bought in that region (`provisionedUsd`), whatever it used; plus a
+ * reserving tenant's hourly fee (`reservedUsd`).
  */
 export function revenueByScope(
   scopes: readonly ScopeStats[],
   grid: Scopes,
   scenario: Pick<Scenario, "models" | "workload">,
   provisionedUsd: (model: number, region: number) => number = () => 0,
+  /** a tenant's reservation fee for the window, counted in one region of its model (0 elsewhere) */
+  reservedUsd: (tenant: number, region: number) => number = () => 0,
 ): number[] {
   const tenants = scenario.workload.tenants;
   return scopes.map((stats, i) => {
-    const tenant = tenants[grid.tenantOf(i)];
+    const t = grid.tenantOf(i);
+    const tenant = tenants[t];
     const m = scenario.models.findIndex((model) => model.name === tenant.model);
     const model = scenario.models[m];
     if (model.provisioned) return provisionedUsd(m, grid.regionOf(i));
-    return tokenRevenue(stats, model.price, tenant.tier);
+    const tokens = tokenRevenue(stats, model.price, tenant.tier);
+    return tenant.reserved ? tokens + reservedUsd(t, grid.regionOf(i)) : tokens;
   });
 }
 

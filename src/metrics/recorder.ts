@@ -161,9 +161,15 @@ export class Recorder implements RequestLifecycle {
     const endInWindow = nowUs >= from && nowUs <= to;
     if (endInWindow) scope.answeredInWindow++;
     const firstInWindow = firstTokenUs >= from && firstTokenUs <= to;
+    const reserved = r.reserved[req] === 1;
+    if (reserved && endInWindow) scope.reservedAnswered++;
     if (firstInWindow) {
       scope.inputTokens += r.inputTokens[req];
       scope.cachedInputTokens += r.cachedTokens[req];
+      if (reserved) {
+        scope.reservedInputTokens += r.inputTokens[req];
+        scope.reservedCachedTokens += r.cachedTokens[req];
+      }
     }
     const output = r.outputTokens[req];
     let produced = firstInWindow ? 1 : 0;
@@ -174,6 +180,7 @@ export class Recorder implements RequestLifecycle {
       produced += spanUs > 0 ? ((output - 1) * insideUs) / spanUs : endInWindow ? output - 1 : 0;
     }
     scope.outputTokens += produced;
+    if (reserved) scope.reservedOutputTokens += produced;
   }
 
   /** A request ended without being served: throttled, rejected, failed, timed out or left in flight. */

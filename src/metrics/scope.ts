@@ -33,6 +33,11 @@ export class ScopeStats {
   outputTokens = 0;
   /** of the input tokens, those served from a prefix cache */
   cachedInputTokens = 0;
+  /** of the tokens above, those of requests served under a reservation (paid by the hour, not by token), and the requests */
+  reservedInputTokens = 0;
+  reservedCachedTokens = 0;
+  reservedOutputTokens = 0;
+  reservedAnswered = 0;
   /** requests answered inside the window, whenever they arrived */
   answeredInWindow = 0;
   /** completed requests that met the TTFT and TPOT objectives */
@@ -45,6 +50,10 @@ export class ScopeStats {
   residencyRefusals = 0;
 
   merge(other: ScopeStats): void {
+    this.reservedInputTokens += other.reservedInputTokens;
+    this.reservedCachedTokens += other.reservedCachedTokens;
+    this.reservedOutputTokens += other.reservedOutputTokens;
+    this.reservedAnswered += other.reservedAnswered;
     this.arrived += other.arrived;
     for (let i = 0; i < this.outcomes.length; i++) this.outcomes[i] += other.outcomes[i];
     for (const metric of LATENCY_METRICS) this.latency[metric].merge(other.latency[metric]);
@@ -65,12 +74,14 @@ export class ScopeStats {
   }
 }
 
-export type RequestCounts = { arrived: number } & Record<OutcomeKey, number>;
+export type RequestCounts = { arrived: number } & Record<Exclude<OutcomeKey, "expired">, number> & { expired?: number };
 
-/** Arrivals and outcome counts under their report keys, arrivals first. */
-export function requestCounts(stats: ScopeStats): RequestCounts {
+/** Arrivals and outcome counts under their report keys, arrivals first; `expired` only where tenants run batch jobs (`withExpired`), so other reports keep their keys. */
+export function requestCounts(stats: ScopeStats, withExpired = false): RequestCounts {
   const counts = { arrived: stats.arrived } as RequestCounts;
-  OUTCOMES.forEach((outcome, i) => (counts[outcome.key] = stats.outcomes[i]));
+  OUTCOMES.forEach((outcome, i) => {
+    if (outcome.key !== "expired" || withExpired) counts[outcome.key] = stats.outcomes[i];
+  });
   return counts;
 }
 
@@ -87,5 +98,5 @@ export function sum(values: readonly number[]): number {
 
 /** Server errors among named counts: the one definition (requests/outcomes.ts) applied to a report's `requests`. */
 export function serverErrorsOf(counts: RequestCounts): number {
-  return serverErrors(OUTCOMES.map((outcome) => counts[outcome.key]));
+  return serverErrors(OUTCOMES.map((outcome) => counts[outcome.key] ?? 0));
 }

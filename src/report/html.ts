@@ -75,6 +75,18 @@ function groupsTable(groups: Record<string, GroupReport>): string {
   return table(["name", "arrived", "completed", "failed", "timed out", "server errors", "req/s", "TTFT p50", "TTFT p99", "E2E p99"], rows);
 }
 
+/** Batch inference jobs, one row each (only where some tenant submits them). */
+function batchJobSection(report: Report): string {
+  const jobs = report.batch_jobs ?? [];
+  if (jobs.length === 0) return "";
+  const at = (s: number | null) => (s === null ? "–" : clockTime(s));
+  const rows = jobs.map(
+    (j) =>
+      `<tr><td>${escapeHtml(j.tenant)}</td><td>${escapeHtml(j.model)}</td><td>${j.state}</td><td>${at(j.submitted_s)}</td><td>${at(j.started_s)}</td><td>${j.turnaround_s === null ? "–" : seconds(j.turnaround_s)}</td><td>${count(j.records)}</td><td>${count(j.completed)}</td><td>${count(j.failed)}</td><td>${count(j.expired)}</td><td>${money(j.revenue_usd)}</td><td>${j.others_ttft_p99_s === null ? "–" : seconds(j.others_ttft_p99_s)}</td></tr>`,
+  );
+  return `<h2>Batch jobs</h2><p class="muted">Each job whole (its records whenever they ran); others' TTFT p99 is that of the model's other requests answered while it was in progress.</p>${table(["tenant", "model", "state", "submitted", "started", "turnaround", "records", "completed", "failed", "expired", "revenue", "others' TTFT p99"], rows)}`;
+}
+
 /** Service tiers side by side, each judged by its own SLO targets (only where the tenants span several tiers). */
 function tierSection(report: Report): string {
   const tiers = Object.entries(report.by_tier ?? {});
@@ -270,6 +282,7 @@ ${groupsTable(report.by_model)}
 <h2>By tenant</h2>
 ${groupsTable(report.by_tenant)}
 ${tierSection(report)}
+${batchJobSection(report)}
 <h2>By region</h2>
 ${groupsTable(report.by_region)}
 ${moneySection(report)}

@@ -1,4 +1,5 @@
 /** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), named, laid out and rounded from figures computed next to their data. */
+import { tierPriceFactor } from "../economics/money.js";
 import { TIERS, type Tier } from "../requests/tiers.js";
 import { gpusPerReplica, poolSpecs } from "../fleet/topology.js";
 import type { ModelSpec, Scenario } from "../scenario/schema.js";
@@ -8,7 +9,7 @@ import { expectedTokensPerStep } from "../inference/speculation.js";
 import type { Draft } from "../inference/deployment.js";
 import { readFileSync } from "node:fs";
 import { US_PER_S, usToSeconds } from "../engine/index.js";
-import { mean, quantile } from "simple-statistics";
+import { mean, quantile, quantileSorted } from "simple-statistics";
 import { LATENCY_METRICS, requestCounts, sum, waitedFraction, ScopeStats, type LatencyMetric } from "../metrics/scope.js";
 import type { DistributionSummary } from "../metrics/sketch.js";
 import { lowestUptimePct, regionUptime } from "../metrics/availability.js";
@@ -22,7 +23,7 @@ import { azEnergy, regionEnergy, totalEnergy } from "../economics/energy.js";
 import { breakEvenByServerType, costs } from "../economics/money.js";
 import { margin, revenueByScope, rollUpRevenue } from "../economics/revenue.js";
 import { roundNumbers } from "./round.js";
-import type { AccountRegionReport, ColdStartReport, GroupReport, TierReport, ModelReport, ReplicaReport, Report, PoolReport, ReportWarning, SpeculativeReport, ThrottleCounts, TransferReport } from "./report-types.js";
+import type { AccountRegionReport, BatchJobReport, ReservedReport, ColdStartReport, GroupReport, TierReport, ModelReport, ReplicaReport, Report, PoolReport, ReportWarning, SpeculativeReport, ThrottleCounts, TransferReport } from "./report-types.js";
 
 /**
  * Layout version of report.json. 2: throughput, money and energy over the window, SLO attainment over
@@ -40,8 +41,9 @@ function throttlesByLimit(stats: ScopeStats, modelLimits: boolean): ThrottleCoun
   return Object.fromEntries(limits.map((limit, i) => [limit, stats.throttles[i]])) as ThrottleCounts;
 }
 
-function group(stats: ScopeStats, windowS: number): GroupReport {
-  const requests = { ...requestCounts(stats), attempts: stats.attempts, retry_amplification: stats.arrived > 0 ? stats.attempts / stats.arrived : null };
+/** A group's counts, latency and throughput; `withExpired` where tenants run batch jobs (their records may expire). */
+function group(stats: ScopeStats, windowS: number, withExpired = false): GroupReport {
+  const requests = { ...requestCounts(stats, withExpired), attempts: stats.attempts, retry_amplification: stats.arrived > 0 ? stats.attempts / stats.arrived : null };
   const latency = {} as Record<LatencyMetric, DistributionSummary>;
   for (const metric of LATENCY_METRICS) latency[metric] = stats.latency[metric].summary();
   return {
@@ -55,8 +57,57 @@ function group(stats: ScopeStats, windowS: number): GroupReport {
   };
 }
 
+/** Each reserving tenant: its reservation against what it used in the window. */
+function reservedReport(scenario: Scenario, statsByTenant: readonly ScopeStats[], windowS: number): Record<string, ReservedReport> {
+  const out: Record<string, ReservedReport> = {};
+  const minutes = windowS / 60;
+  scenario.workload.tenants.forEach((tenant, t) => {
+    const r = tenant.reserved;
+    if (!r) return;
+    const s = statsByTenant[t];
+    out[tenant.name] = {
+      input_tokens_per_min: r.input_tokens_per_min,
+      output_tokens_per_min: r.output_tokens_per_min,
+      fee_usd: (r.usd_per_hour * windowS) / 3600,
+      answered_reserved: s.reservedAnswered,
+      answered_spilled: s.answeredInWindow - s.reservedAnswered,
+      input_tokens: s.reservedInputTokens,
+      output_tokens: s.reservedOutputTokens,
+      input_used: s.reservedInputTokens / (r.input_tokens_per_min * minutes),
+      output_used: s.reservedOutputTokens / (r.output_tokens_per_min * minutes),
+    };
+  });
+  return out;
+}
+
+/** Every batch job: its life, its records' outcomes, its revenue and the TTFT of the rest of its model's traffic while it ran. */
+function batchJobsReport(result: SimulationResult): BatchJobReport[] {
+  const { scenario } = result;
+  const seconds = (us: number) => (us < 0 ? null : usToSeconds(us));
+  return result.jobs!.jobs.map((job) => {
+    const tenant = scenario.workload.tenants[job.tenant];
+    const price = scenario.models[job.model].price;
+    const others = [...job.othersTtftUs].sort((a, b) => a - b);
+    return {
+      tenant: tenant.name,
+      model: scenario.models[job.model].name,
+      state: job.state,
+      submitted_s: usToSeconds(job.submittedUs),
+      started_s: seconds(job.startedUs),
+      ended_s: seconds(job.endedUs),
+      turnaround_s: job.endedUs < 0 ? null : usToSeconds(job.endedUs - job.submittedUs),
+      records: job.records,
+      completed: job.completed,
+      failed: job.failed,
+      expired: job.expired,
+      revenue_usd: ((job.inputTokens * price.input_usd_per_mtok + job.outputTokens * price.output_usd_per_mtok) / 1e6) * tierPriceFactor(price, tenant.tier),
+      others_ttft_p99_s: others.length > 0 ? usToSeconds(quantileSorted(others, 0.99)) : null,
+    };
+  });
+}
+
 /** Each tier's tenants together: their group figures, revenue and attainment by the tier's own targets. */
-function byTier(scenario: Scenario, statsByTenant: readonly ScopeStats[], revenueByTenant: readonly number[], windowS: number): Partial<Record<Tier, TierReport>> {
+function byTier(scenario: Scenario, statsByTenant: readonly ScopeStats[], revenueByTenant: readonly number[], windowS: number, withExpired: boolean): Partial<Record<Tier, TierReport>> {
   const out: Partial<Record<Tier, TierReport>> = {};
   const tenants = scenario.workload.tenants;
   for (const tier of TIERS) {
@@ -67,7 +118,7 @@ function byTier(scenario: Scenario, statsByTenant: readonly ScopeStats[], revenu
     const targets = scenario.slo.tiers?.[tier];
     out[tier] = {
       tenants: members.map((i) => tenants[i].name),
-      ...group(stats, windowS),
+      ...group(stats, windowS, withExpired),
       revenue_usd: sum(members.map((i) => revenueByTenant[i])),
       slo: { ttft_s: targets?.ttft ?? scenario.slo.ttft, tpot_s: targets?.tpot ?? scenario.slo.tpot },
       slo_attainment: counted > 0 ? stats.sloMet / counted : null,
@@ -103,7 +154,7 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
   }
   return {
     replicas: sum(services.map((s) => s.initialReplicas)),
-    ...group(stats, windowS),
+    ...group(stats, windowS, result.jobs !== undefined),
     ...(deployed
       ? {
           deployment: {
@@ -285,6 +336,7 @@ export function buildReport(result: SimulationResult): Report {
   const regions = topology.regions;
   const modelLimits = Object.keys(scenario.gateway.rate_limits?.models ?? {}).length > 0;
   const tierNames = TIERS.filter((tier) => tenants.some((t) => t.tier === tier));
+  const withExpired = result.jobs !== undefined;
   const grid = recorder.grid;
   const scopes = recorder.scopes;
   const total = grid.total(scopes, ScopeStats.merged);
@@ -293,7 +345,7 @@ export function buildReport(result: SimulationResult): Report {
   const statsByRegion = grid.byRegion(scopes, ScopeStats.merged);
 
   const byTenant: Report["by_tenant"] = {};
-  tenants.forEach((tenant, t) => (byTenant[tenant.name] = { model: tenant.model, ...group(statsByTenant[t], windowS) }));
+  tenants.forEach((tenant, t) => (byTenant[tenant.name] = { model: tenant.model, ...group(statsByTenant[t], windowS, withExpired) }));
   const byModel: Report["by_model"] = {};
   scenario.models.forEach((model, m) => (byModel[model.name] = modelReport(result, m, statsByModel[m], windowS)));
   // Provisioned throughput is billed by the replica-hour bought: the replicas placed in the region, for the whole window.
@@ -313,7 +365,7 @@ export function buildReport(result: SimulationResult): Report {
   const tenantAvailability = tenants.map((_, t) => regionUptime(recorder.tenantAvailability[t], fromUs, toUs, creditBasis));
   const byRegion: Report["by_region"] = {};
   regions.forEach((region, r) => {
-    byRegion[region.name] = { ...group(statsByRegion[r], windowS), uptime_pct: availability[r].uptime_pct, sla_credit_pct: availability[r].sla_credit_pct };
+    byRegion[region.name] = { ...group(statsByRegion[r], windowS, withExpired), uptime_pct: availability[r].uptime_pct, sla_credit_pct: availability[r].sla_credit_pct };
   });
 
   const energy = azEnergy(fleet, endUs);
@@ -321,7 +373,13 @@ export function buildReport(result: SimulationResult): Report {
   const plannedKw = plannedMaxFacilityKwByAz(topology);
 
   // Revenue, then costs (SLA credits and provider shares depend on revenue).
-  const scopeRevenue = revenueByScope(scopes, grid, scenario, provisionedUsd);
+  // A reservation's fee is the tenant's for the window, counted in its model's first region.
+  const reservedUsd = (t: number, region: number) => {
+    const tenant = tenants[t];
+    const m = scenario.models.findIndex((model) => model.name === tenant.model);
+    return tenant.reserved && topology.modelRegions[m][0] === region ? tenant.reserved.usd_per_hour * paidHours : 0;
+  };
+  const scopeRevenue = revenueByScope(scopes, grid, scenario, provisionedUsd, reservedUsd);
   const revenue = rollUpRevenue(scopeRevenue, grid, scenario);
   const accounts = accountAvailability(result, scopeRevenue, fromUs, toUs);
   // A server on for the whole window is charged exactly its hours.
@@ -344,7 +402,7 @@ export function buildReport(result: SimulationResult): Report {
     busyShare: busyShareOfPaidGpuTime(byModel, paidGpuHours.paid, windowS),
   });
 
-  const totals = group(total, windowS);
+  const totals = group(total, windowS, withExpired);
   // A share of every request but the client-caused ones: a throttled, refused, failed or timed-out request is a miss.
   const sloRequests = sloDenominator(total.outcomes);
   const sloAttainment = sloRequests > 0 ? total.sloMet / sloRequests : null;
@@ -398,7 +456,9 @@ export function buildReport(result: SimulationResult): Report {
     by_tenant: byTenant,
     by_model: byModel,
     by_region: byRegion,
-    ...(tierNames.length > 1 ? { by_tier: byTier(scenario, statsByTenant, revenue.byTenant, windowS) } : {}),
+    ...(tenants.some((t) => t.reserved) ? { reserved: reservedReport(scenario, statsByTenant, windowS) } : {}),
+    ...(result.jobs ? { batch_jobs: batchJobsReport(result) } : {}),
+    ...(tierNames.length > 1 ? { by_tier: byTier(scenario, statsByTenant, revenue.byTenant, windowS, withExpired) } : {}),
     fleet: {
       gpus: totalGpus(topology, result.initialServers),
       servers: result.initialServers,

@@ -61,6 +61,27 @@ function groupTable(title: string, groups: Record<string, GroupReport>): string[
   return [...lines, ""];
 }
 
+/** Batch inference jobs, one row each. */
+function batchJobTable(report: Report): string[] {
+  const jobs = report.batch_jobs ?? [];
+  if (jobs.length === 0) return [];
+  const at = (s: number | null) => (s === null ? "-" : clockTime(s));
+  const lines = [
+    "## Batch jobs",
+    "",
+    "Each job whole (its records whenever they ran); others' TTFT p99 is that of the model's other requests answered while it was in progress.",
+    "",
+    "| tenant | model | state | submitted | started | turnaround | records | completed | failed | expired | revenue | others' TTFT p99 |",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const j of jobs) {
+    lines.push(
+      `| ${md(j.tenant)} | ${md(j.model)} | ${j.state} | ${at(j.submitted_s)} | ${at(j.started_s)} | ${j.turnaround_s === null ? "-" : seconds(j.turnaround_s)} | ${count(j.records)} | ${count(j.completed)} | ${count(j.failed)} | ${count(j.expired)} | ${usd(j.revenue_usd)} | ${j.others_ttft_p99_s === null ? "-" : seconds(j.others_ttft_p99_s)} |`,
+    );
+  }
+  return [...lines, ""];
+}
+
 /** Service tiers side by side: what each got, paid, and met of its own targets. */
 function tierTable(report: Report): string[] {
   const tiers = Object.entries(report.by_tier ?? {});
@@ -286,7 +307,7 @@ export function summaryMarkdown(report: Report): string {
     `${count(r.arrived)} requests arrived after the warm-up: ${count(r.completed)} completed (${percentOf(r.completed, r.arrived)}), ` +
       `${count(r.invalid)} invalid, ${count(r.unauthorized)} unauthorized, ${count(r.blocked)} blocked, ` +
       `${count(r.throttled)} throttled, ${count(r.rejected)} rejected, ${count(r.failed)} failed, ${count(r.timed_out)} timed out, ` +
-      `${count(r.in_flight_at_end)} still in flight at the end. ` +
+      `${r.expired === undefined ? "" : `${count(r.expired)} batch records expired, `}${count(r.in_flight_at_end)} still in flight at the end. ` +
       `They took ${count(r.attempts)} API calls${r.retry_amplification === null ? "" : ` (${r.retry_amplification.toFixed(3)} per request)`}` +
       `${report.routing.residency_refusals > 0 ? `; ${count(report.routing.residency_refusals)} calls found no region their residency allows` : ""}.`,
     ...throttleLines(report),
@@ -308,6 +329,7 @@ export function summaryMarkdown(report: Report): string {
     ...groupTable("By model", report.by_model),
     ...groupTable("By tenant", report.by_tenant),
     ...tierTable(report),
+    ...batchJobTable(report),
     ...groupTable("By region", report.by_region),
     ...moneySection(report),
     ...availabilitySection(report),

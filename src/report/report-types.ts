@@ -124,6 +124,42 @@ export interface ModelReport extends GroupReport {
   replicas_detail: ReplicaReport[];
 }
 
+/** A tenant's reservation over the window. */
+export interface ReservedReport {
+  input_tokens_per_min: number;
+  output_tokens_per_min: number;
+  fee_usd: number;
+  /** requests answered in the window under the reservation, and beyond it (at the tenant's tier and token prices) */
+  answered_reserved: number;
+  answered_spilled: number;
+  /** tokens served under it in the window, and as a share of what it covered */
+  input_tokens: number;
+  output_tokens: number;
+  input_used: number;
+  output_used: number;
+}
+
+/** One batch inference job, whole (its records whenever they ran; the window rule applies to the run's totals, not here). */
+export interface BatchJobReport {
+  tenant: string;
+  model: string;
+  state: "Submitted" | "InProgress" | "Completed" | "PartiallyCompleted" | "Expired";
+  submitted_s: number;
+  /** when it started (it waits while its model has 10 jobs in progress); null if it never did */
+  started_s: number | null;
+  ended_s: number | null;
+  /** submission to end, seconds; null while it runs */
+  turnaround_s: number | null;
+  records: number;
+  completed: number;
+  failed: number;
+  expired: number;
+  /** what its answered records bring at the tenant's tier price */
+  revenue_usd: number;
+  /** p99 TTFT of the model's other requests answered while the job was in progress (what it did to on-demand traffic); null with none */
+  others_ttft_p99_s: number | null;
+}
+
 export interface TierReport extends GroupReport {
   tenants: string[];
   /** token revenue of the tier's requests in the window, at its price (premium or discount) */
@@ -178,6 +214,10 @@ export interface Report extends GroupReport {
   by_tenant: Record<string, GroupReport & { model: string }>;
   by_model: Record<string, ModelReport>;
   by_region: Record<string, RegionReport>;
+  /** per tenant holding reserved capacity: what it used of it in the window, what spilled to token prices, and its fee */
+  reserved?: Record<string, ReservedReport>;
+  /** batch inference jobs, in submission order (where some tenant submits them) */
+  batch_jobs?: BatchJobReport[];
   /** where the tenants span more than one service tier: each tier's requests, latency, tokens, revenue and SLO attainment (by its own targets) */
   by_tier?: Partial<Record<Tier, TierReport>>;
   fleet: {

@@ -51,6 +51,8 @@ export const OUTCOMES = [
   { name: "timedOut", key: "timed_out", csvName: "timed_out", httpStatus: null, serverError: true, clientCaused: false },
   /** still queued or in service when the run ended */
   { name: "inFlight", key: "in_flight_at_end", csvName: "in_flight_at_end", httpStatus: null, serverError: false, clientCaused: false },
+  /** a batch job's record not done by the end of its completion window (not a server error: the job ends PartiallyCompleted); reported only where tenants run batch jobs */
+  { name: "expired", key: "expired", csvName: "expired", httpStatus: null, serverError: false, clientCaused: false },
 ] as const satisfies readonly OutcomeInfo[];
 
 type Rows = typeof OUTCOMES;

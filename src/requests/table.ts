@@ -88,6 +88,10 @@ export class RequestTable {
   rttUs = new Float64Array(0);
   /** prompt tokens served from a prefix cache (billed at the cached price) */
   cachedTokens = new Int32Array(0);
+  /** the batch job the request is a record of (an index into its model's job board), -1 for none */
+  job = new Int32Array(0);
+  /** 1 while the current attempt runs under its tenant's reserved capacity (served first, billed by the hour) */
+  reserved = new Uint8Array(0);
   /** attempts so far (1 + retries) */
   attempts = new Int32Array(0);
   /** retry-quota tokens its last retry took (given back if it then succeeds) */
@@ -144,6 +148,8 @@ export class RequestTable {
     this.attempts[id] = 1;
     this.lastRetryCost[id] = 0;
     this.service[id] = -1;
+    this.job[id] = -1;
+    this.reserved[id] = 0;
     for (const part of this.partUs) part[id] = 0;
     this.forgetAttempt(id);
     this.moveTo(id, RequestState.unassigned);
@@ -194,6 +200,8 @@ export class RequestTable {
    */
   detach(req: number): number {
     const next = this.allocate();
+    this.job[next] = this.job[req];
+    this.reserved[next] = this.reserved[req];
     this.created--; // the same request, not a new one
     this.serial[next] = this.serial[req];
     this.tenant[next] = this.tenant[req];
@@ -245,6 +253,8 @@ export class RequestTable {
     this.service = widen(this.service, capacity);
     this.rttUs = widen(this.rttUs, capacity);
     this.cachedTokens = widen(this.cachedTokens, capacity);
+    this.job = widen(this.job, capacity);
+    this.reserved = widen(this.reserved, capacity);
     this.attempts = widen(this.attempts, capacity);
     this.lastRetryCost = widen(this.lastRetryCost, capacity);
     this.states = widen(this.states, capacity);

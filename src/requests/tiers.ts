@@ -22,9 +22,14 @@ export interface TierOrder {
   agingUs: number;
 }
 
+/** The rank of `req` by its tier alone: a request served under reserved capacity ranks with priority. */
+function rankOf(order: TierOrder, requests: RequestTable, req: number): number {
+  return requests.reserved[req] ? 0 : order.rankOfTenant[requests.tenant[req]];
+}
+
 /** The rank of `req` now: its tier's, one better once it has waited the aging time. */
 function rankNow(order: TierOrder, requests: RequestTable, req: number, nowUs: number): number {
-  const rank = order.rankOfTenant[requests.tenant[req]];
+  const rank = rankOf(order, requests, req);
   return rank > 0 && nowUs - requests.attemptStartUs[req] >= order.agingUs ? rank - 1 : rank;
 }
 
@@ -54,11 +59,11 @@ export class TierLine {
   }
 
   push(req: number): void {
-    this.queues[this.order.rankOfTenant[this.requests.tenant[req]]].push(req);
+    this.queues[rankOf(this.order, this.requests, req)].push(req);
   }
 
   pushPreempted(req: number): void {
-    this.resume[this.order.rankOfTenant[this.requests.tenant[req]]].push(req);
+    this.resume[rankOf(this.order, this.requests, req)].push(req);
   }
 
   /** The top of a tier's resume stack still waiting (abandoned ones released on the way), or -1. */
@@ -123,9 +128,9 @@ export function preemptLowestTier(order: TierOrder, requests: RequestTable): For
   return {
     victim(running, from) {
       let at = running.length - 1;
-      let worst = order.rankOfTenant[requests.tenant[running[at]]];
+      let worst = rankOf(order, requests, running[at]);
       for (let i = running.length - 2; i >= from; i--) {
-        const rank = order.rankOfTenant[requests.tenant[running[i]]];
+        const rank = rankOf(order, requests, running[i]);
         if (rank > worst) {
           worst = rank;
           at = i;

@@ -94,6 +94,8 @@ export function expectedRequests(tenant: TenantSpec, durationS: number): number 
     }
     case "burst":
       return a.count;
+    case "batch_job":
+      return a.jobs.reduce((n, job) => n + job.records, 0);
     case "closed_loop":
     case "trace":
       return 0;

@@ -157,7 +157,7 @@ class Burst implements ArrivalProcess {
 }
 
 /** Open-loop arrival processes; closed-loop tenants are driven by their own responses instead (TenantSource). */
-export function makeArrivalProcess(spec: Exclude<ArrivalSpec, { kind: "closed_loop" }>, rng: Rng, trace?: Trace): ArrivalProcess {
+export function makeArrivalProcess(spec: Exclude<ArrivalSpec, { kind: "closed_loop" | "batch_job" }>, rng: Rng, trace?: Trace): ArrivalProcess {
   switch (spec.kind) {
     case "burst":
       return new Burst(spec.count, spec.at);

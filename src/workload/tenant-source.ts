@@ -3,6 +3,7 @@
  * streams and creates requests. Open-loop tenants keep exactly one arrival event pending; closed-loop
  * tenants keep one per user, and a user's next request follows the end of the previous one.
  */
+import type { BatchJob, JobBoard } from "./batch-jobs.js";
 import { Priority, secondsToUs, US_PER_S } from "../engine/index.js";
 import type { TenantSpec } from "../scenario/schema.js";
 import { makeArrivalProcess, type ArrivalProcess } from "./arrivals.js";
@@ -47,6 +48,8 @@ export interface TenantWiring {
   /** where the tenant's prefix-cache keys come from (shared by all tenants of a run) */
   prefixKeys: PrefixKeySpace;
   submit(req: number): void;
+  /** where a batch-job tenant submits its jobs */
+  jobs?: JobBoard;
 }
 
 export class TenantSource {
@@ -62,6 +65,10 @@ export class TenantSource {
   /** the key of a trace's hash id 0 */
   private traceKeyBase = 0;
   private readonly onArrival = () => this.arrive();
+  private readonly onSubmit = (k: number) => {
+    const a = this.spec.arrival as Extract<TenantSpec["arrival"], { kind: "batch_job" }>;
+    this.wiring.jobs!.submit(this.wiring.tenantIndex, this.wiring.modelIndex, a.jobs[k].records, secondsToUs(a.completion_window));
+  };
   /** the tenant sends requests in [startUs, stopUs): its own window within the run's */
   private readonly startUs: number;
   private readonly stopUs: number;
@@ -77,7 +84,7 @@ export class TenantSource {
     const stream = (what: string) => ctx.streams.get(`workload/${spec.name}/${what}`);
     const arrival = spec.arrival;
     if (arrival.kind === "closed_loop") this.thinkTimeS = makeSampler(arrival.think_time, stream("think_time"), ctx.data);
-    else this.arrivals = makeArrivalProcess(arrival, stream("arrivals"), wiring.trace);
+    else if (arrival.kind !== "batch_job") this.arrivals = makeArrivalProcess(arrival, stream("arrivals"), wiring.trace);
     const fromTrace = wiring.trace !== undefined;
     const input = spec.input_tokens ?? (fromTrace ? undefined : DEFAULT_INPUT_TOKENS);
     const output = spec.output_tokens ?? (fromTrace ? undefined : DEFAULT_OUTPUT_TOKENS);
@@ -101,6 +108,14 @@ export class TenantSource {
   start(): void {
     if (this.startUs >= this.stopUs) return; // starts after the run ends: nothing to send, nothing to skip through
     const arrival = this.spec.arrival;
+    if (arrival.kind === "batch_job") {
+      // Each job is submitted at its time (within the tenant's own window and the run's).
+      arrival.jobs.forEach((job, k) => {
+        const atUs = secondsToUs(job.at);
+        if (atUs >= this.startUs && atUs < this.stopUs) this.ctx.sim.at(atUs, Priority.arrival, this.onSubmit, k);
+      });
+      return;
+    }
     if (arrival.kind !== "closed_loop") {
       this.scheduleNext();
       return;
@@ -141,7 +156,25 @@ export class TenantSource {
     return undefined;
   }
 
+  /** A starting batch job's records, all entering now, each a request of this tenant. */
+  emitRecords(job: BatchJob): void {
+    for (let i = 0; i < job.records; i++) {
+      const req = this.newRequest();
+      this.ctx.requests.job[req] = job.index;
+      this.wiring.submit(req);
+    }
+  }
+
   private arrive(): void {
+    const req = this.newRequest();
+    // Schedule the next arrival before handing this one on, so the tenant's stream order never
+    // depends on what the rest of the system does with the request.
+    if (this.arrivals) this.scheduleNext();
+    this.wiring.submit(req);
+  }
+
+  /** A request of this tenant arriving now: its lengths drawn (or its trace row read) and its prefix chosen. */
+  private newRequest(): number {
     const { requests, sim } = this.ctx;
     const w = this.wiring;
     const req = requests.allocate();
@@ -158,9 +191,6 @@ export class TenantSource {
     requests.outputTokens[req] = this.maxTokens === undefined ? output : Math.min(output, this.maxTokens);
     requests.prefixKeys[req] = this.prefixKeysFor(row);
     this.generated++;
-    // Schedule the next arrival before handing this one on, so the tenant's stream order never
-    // depends on what the rest of the system does with the request.
-    if (this.arrivals) this.scheduleNext();
-    w.submit(req);
+    return req;
   }
 }

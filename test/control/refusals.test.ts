@@ -49,7 +49,7 @@ function refusedWith(outcome: Outcome, retries: number) {
     attemptTimeoutUs: Infinity,
     retry: new RetryPolicy({ retries }, () => 0.5),
   };
-  const gateway = { overheadUs: () => 0, screen: () => Outcome.ok, admit: () => -1, admitModel: () => -1, reservation: () => 0, settle: () => {}, charge: () => 0 } as unknown as Gateway;
+  const gateway = { overheadUs: () => 0, screen: () => Outcome.ok, admit: () => -1, admitModel: () => -1, reservation: () => 0, settle: () => {}, charge: () => 0, reserve: () => false } as unknown as Gateway;
   frontend = new Frontend(ctx, [client], new Scopes(1, 1), gateway);
   const req = requests.allocate();
   requests.tenant[req] = 0;

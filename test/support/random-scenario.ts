@@ -219,6 +219,8 @@ const arrivalBlueprint = fc.oneof(
   fc.record({ kind: fc.constant("piecewise"), pieces: fc.array(fc.record({ gap: real(0.01, 0.5), rate: fc.oneof(fc.constant(0), real(0, 2.5)) }), { minLength: 1, maxLength: 4 }) }),
   fc.record({ kind: fc.constant("closed_loop"), concurrency: int(1, 6), thinkDist: pick("fixed", "exponential"), ramp_up: int(0, 60) }),
   fc.record({ kind: fc.constant("burst"), at: real(0, 0.9) }),
+  // Jobs at fractions of the run, with windows short enough to expire some records.
+  fc.record({ kind: fc.constant("batch_job"), jobs: fc.array(fc.record({ at: real(0, 0.9), share: real(0.05, 1) }), { minLength: 1, maxLength: 12 }), windowFrac: fc.oneof(real(0.001, 0.05), real(0.05, 1.5)) }),
   fc.record({ kind: fc.constant("trace"), format: pick("azure", "mooncake"), speedup: real(0.5, 4), loop: fc.boolean(), spread_ties: fc.boolean() }),
 );
 
@@ -232,6 +234,7 @@ const tenantBlueprint = fc.record({
   geoPick: sometimes(int(0, 2)),
   tier: pick("priority", "on_demand", "on_demand", "flex", "batch"),
   max_tokens: sometimes(int(1, 600), 0.3),
+  reserved: sometimes(fc.record({ input_tokens_per_min: real(100, 1e6), output_tokens_per_min: real(10, 1e5), usd_per_hour: real(0, 50) }), 0.15),
   retries: fc.oneof(fc.constant(undefined), int(0, 3), fc.record({ max_attempts: int(1, 4), base: real(0.01, 1), throttle_base: real(0.01, 2), cap: real(0.1, 20), quota: fc.oneof(fc.constant(false as const), int(5, 500)) })),
   timeout: sometimes(real(0.5, 120)),
   attempt_timeout: sometimes(real(0.2, 30), 0.2),
@@ -422,6 +425,7 @@ export function buildScenario(bp: ScenarioBlueprint): ScenarioInput {
       geo: t.geoPick === undefined ? undefined : t.geoPick === 2 ? "far-away" : `geo${t.geoPick}`,
       tier: t.tier,
       max_tokens: t.max_tokens,
+      reserved: t.reserved,
       ...retry,
       timeout: t.timeout,
       attempt_timeout: t.attempt_timeout,
@@ -616,6 +620,12 @@ function arrivalOf(a: ArrivalBlueprint, requests: number, durationS: number) {
     }
     case "burst":
       return { kind: "burst", count: Math.max(1, Math.min(300, Math.round(requests))), at: a.at * durationS };
+    case "batch_job":
+      return {
+        kind: "batch_job",
+        jobs: a.jobs.map((j) => ({ at: j.at * durationS, records: Math.max(1, Math.min(300, Math.round(requests * j.share))) })),
+        completion_window: Math.max(1, a.windowFrac * durationS),
+      };
     case "trace":
       // 40 rows over about a minute (azure) or 60 s (mooncake).
       return { kind: "trace", file: a.format === "azure" ? "trace.csv" : "trace.jsonl", format: a.format, speedup: a.speedup, loop: a.loop, spread_ties: a.spread_ties };

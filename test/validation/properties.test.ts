@@ -72,7 +72,7 @@ function noteScenario(coverage: Coverage, s: ScenarioInput, result: Result): voi
   coverage.note("gateway:quotas", Object.keys(scenario.gateway.quotas).length > 0);
   coverage.note("gateway:waf", scenario.gateway.waf !== undefined);
   const r = result.report;
-  for (const o of OUTCOMES) coverage.note(`outcome:${o.key}`, r.requests[o.key] > 0);
+  for (const o of OUTCOMES) coverage.note(`outcome:${o.key}`, (r.requests[o.key] ?? 0) > 0);
   coverage.note("preemptions", Object.values(r.by_model).some((m) => m.replicas_detail.some((d) => d.preemptions > 0)));
   coverage.note("prefix_cache_hits", Object.values(r.by_model).some((m) => m.replicas_detail.some((d) => d.prefix_cache_hits > 0)));
   coverage.note("speculative_steps", Object.values(r.by_model).some((m) => (m.speculative_decoding?.steps ?? 0) > 0));
@@ -80,6 +80,7 @@ function noteScenario(coverage: Coverage, s: ScenarioInput, result: Result): voi
   coverage.note("offload_host_hits", Object.values(r.by_model).some((m) => (m.prefix_cache_hits_by_tier?.host ?? 0) > 0));
   coverage.note("scale_outs", Object.values(r.scaling).some((regions) => Object.values(regions).some((x) => x.scale_outs > 0)));
   coverage.note("by_tier", r.by_tier !== undefined);
+  coverage.note("reserved_answers", Object.values(r.reserved ?? {}).some((x) => x.answered_reserved > 0));
   coverage.note("model_limit_throttles", (r.gateway.throttled_attempts.by_limit.model_tokens_per_min ?? 0) + (r.gateway.throttled_attempts.by_limit.model_requests_per_min ?? 0) > 0);
   coverage.note("cold_starts", Object.values(r.by_model).some((m) => (m.cold_starts?.count ?? 0) > 0));
   coverage.note("pool_scale_outs", Object.values(r.scaling).some((regions) => Object.values(regions).some((x) => (x.pools?.prefill.scale_outs ?? 0) + (x.pools?.decode.scale_outs ?? 0) > 0)));
@@ -122,6 +123,7 @@ const EXPECTED_COVERAGE = [
   "pool_scale_outs",
   "cold_starts",
   "by_tier",
+  "reserved_answers",
   "model_limit_throttles",
   "rolled_back",
   "rollout_completed",

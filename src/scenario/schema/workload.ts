@@ -60,6 +60,24 @@ export const ArrivalSchema = z
       .describe("a batch of requests arriving at the same instant (offline jobs, throughput benchmarks)"),
     z
       .strictObject({
+        kind: z.literal("batch_job"),
+        jobs: z
+          .array(
+            z.strictObject({
+              at: duration("when the job is submitted"),
+              records: count(LIMITS.usersPerTenant, 1).describe(`requests in the job's input file${atMost(LIMITS.usersPerTenant)}`),
+            }),
+          )
+          .min(1)
+          .max(LIMITS.entries.max)
+          .describe(`the jobs the tenant submits${atMost(LIMITS.entries)}`),
+        completion_window: duration("a job's records not done this long after it was submitted expire (Bedrock: 24 h)", { positive: true }).default(86_400),
+      })
+      .describe(
+        "batch inference jobs (Bedrock CreateModelInvocationJob): at most 10 in progress per model (more wait as Submitted); a job's records all enter when it starts, at the tenant's tier (batch: the lowest), and the job ends Completed, PartiallyCompleted (some records failed or expired) or Expired (none done)",
+      ),
+    z
+      .strictObject({
         kind: z.literal("trace"),
         file: z
           .string()
@@ -142,6 +160,16 @@ export const TenantSchema = z
     output_tokens: tokenDistribution(
       "response length. Default: the trace's lengths for trace arrivals, else lognormal mean 211, cv 0.77 (Azure 2023 conversation trace)",
     ).optional(),
+    reserved: z
+      .strictObject({
+        input_tokens_per_min: positiveNumber("prompt tokens a minute the reservation covers", LIMITS.tokenBudget),
+        output_tokens_per_min: positiveNumber("output tokens a minute the reservation covers (a request takes its max_tokens, else its output, at admission; the unused part comes back within the minute)", LIMITS.tokenBudget),
+        usd_per_hour: nonNegativeNumber("what the reservation costs the tenant per hour, whatever it uses", LIMITS.usdPerHour),
+      })
+      .optional()
+      .describe(
+        "reserved capacity (Bedrock's reserved tier): a request that fits what is left of this minute's reservation bypasses the on-demand limits, is served first (with the priority tier) and is paid for by the hour; the rest spill to the tenant's tier at token prices",
+      ),
     max_tokens: count(LIMITS.tokens, 1)
       .optional()
       .describe(
