@@ -34,6 +34,7 @@ import { RequestTable } from "./requests/table.js";
 import { TIERS, type TierOrder } from "./requests/tiers.js";
 import { PrefixKeySpace, TenantSource } from "./workload/tenant-source.js";
 import { JobBoard } from "./workload/batch-jobs.js";
+import { CacheLedger } from "./economics/prompt-cache.js";
 
 export interface SimulationResult {
   scenario: Scenario;
@@ -140,6 +141,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   const regionCount = topology.regions.length;
   const recorder = new Recorder(requests, tenants.length, regionCount, sloTargets(scenario), warmupUs, durationUs, intervalUs, accountsOf(tenants));
   recorder.onRequestEnd = options.onRequestEnd;
+  if (CacheLedger.wanted(scenario)) recorder.ledger = new CacheLedger(scenario);
   const ctx: SimContext = { sim, streams, requests, lifecycle: recorder, data };
   // The fleet's levels and paid time are counted over the window [warmup, duration], the period whose
   // tokens, revenue and cost the report sets side by side; the drain after it is reported as its length.
@@ -294,7 +296,7 @@ export function runSimulation(loaded: LoadedScenario, options: SimulationOptions
   );
   // Batch jobs: one board for every model's jobs, where some tenant submits them.
   const jobs = tenants.some((t) => t.arrival.kind === "batch_job")
-    ? new JobBoard(sim, requests, scenario.models.length, (req) => frontend!.expire(req), (job) => sources[job.tenant].emitRecords(job))
+    ? new JobBoard(sim, requests, scenario.models.length, (req) => frontend!.expire(req), (job) => sources[job.tenant].emitRecords(job), durationUs)
     : undefined;
   frontend = new Frontend(ctx, clients, recorder.grid, gateway, (req, outcome, firstTokenUs) => {
     sources[requests.tenant[req]].ended();

@@ -32,12 +32,28 @@ export function ownedUsdPerHour(type: ServerType, scenario: Scenario): number | 
 /** Token revenue of one group of requests, USD. */
 export function tokenRevenue(stats: ScopeStats, price: Scenario["models"][number]["price"], tier: Tier): number {
   const cachedPrice = price.cached_input_usd_per_mtok ?? price.input_usd_per_mtok;
-  // Tokens served under a reservation are paid for by its hour, not here.
-  const cached = stats.cachedInputTokens - stats.reservedCachedTokens;
-  const input = stats.inputTokens - stats.reservedInputTokens - cached;
+  // Tokens served under a reservation are paid for by its hour, not here; tokens under a billed cache
+  // checkpoint at its read or write price, whatever the physical cache did (its hits there not at the cached price).
+  const cached = stats.cachedInputTokens - stats.reservedCachedTokens - stats.checkpointCachedTokens;
+  const checkpoint = stats.cacheReadTokens + stats.cacheWrite5mTokens + stats.cacheWrite1hTokens;
+  const input = stats.inputTokens - stats.reservedInputTokens - checkpoint - cached;
   const output = stats.outputTokens - stats.reservedOutputTokens;
-  const usd = (input * price.input_usd_per_mtok + cached * cachedPrice + output * price.output_usd_per_mtok) / 1e6;
+  let usd = (input * price.input_usd_per_mtok + cached * cachedPrice + output * price.output_usd_per_mtok) / 1e6;
+  if (checkpoint > 0) {
+    const p = cachePrices(price);
+    usd += (stats.cacheReadTokens * p.read + stats.cacheWrite5mTokens * p.write5m + stats.cacheWrite1hTokens * p.write1h) / 1e6;
+  }
   return usd * tierPriceFactor(price, tier);
+}
+
+/** Billed prompt caching's prices per million tokens: the model's, else Claude's multiples of its input price on Bedrock (read 0.1x, 5-minute write 1.25x, 1-hour write 2x). */
+export function cachePrices(price: Scenario["models"][number]["price"]): { read: number; write5m: number; write1h: number } {
+  const input = price.input_usd_per_mtok;
+  return {
+    read: price.cache_read_usd_per_mtok ?? 0.1 * input,
+    write5m: price.cache_write_5m_usd_per_mtok ?? 1.25 * input,
+    write1h: price.cache_write_1h_usd_per_mtok ?? 2 * input,
+  };
 }
 
 /** What a tier pays of the listed token price: priority the premium on top, flex and batch their discounts off. */

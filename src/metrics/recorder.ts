@@ -3,6 +3,7 @@
  * time-weighted levels for Little's law, and the time series. Requests that arrived during the
  * warm-up are served and tracked in levels but left out of counts and distributions.
  */
+import { CacheUse, type CacheLedger } from "../economics/prompt-cache.js";
 import { usToSeconds } from "../engine/index.js";
 import { LATENCY_PARTS, type RequestTable } from "../requests/table.js";
 import { AttemptResult, type RequestLifecycle } from "../requests/context.js";
@@ -43,6 +44,8 @@ export interface SloTargets {
 }
 
 export class Recorder implements RequestLifecycle {
+  /** billed prompt caching's ledger, where some tenant bills a checkpoint */
+  ledger?: CacheLedger;
   /** receives every request as it ends, when per-request output is asked for */
   onRequestEnd?: (record: RequestRecord) => void;
   /** the (tenant, region) grid that `scopes` is laid out on */
@@ -163,6 +166,15 @@ export class Recorder implements RequestLifecycle {
     const firstInWindow = firstTokenUs >= from && firstTokenUs <= to;
     const reserved = r.reserved[req] === 1;
     if (reserved && endInWindow) scope.reservedAnswered++;
+    // A billed checkpoint is used when the prompt is done (the ledger moves whether or not in the window).
+    const use = this.ledger && !reserved ? this.ledger.use(r, req, firstTokenUs) : CacheUse.none;
+    if (use !== CacheUse.none && firstTokenUs >= from && firstTokenUs <= to) {
+      const tokens = this.ledger!.checkpointTokens(r, req);
+      if (use === CacheUse.read) scope.cacheReadTokens += tokens;
+      else if (use === CacheUse.write5m) scope.cacheWrite5mTokens += tokens;
+      else scope.cacheWrite1hTokens += tokens;
+      scope.checkpointCachedTokens += Math.min(tokens, r.cachedTokens[req]);
+    }
     if (firstInWindow) {
       scope.inputTokens += r.inputTokens[req];
       scope.cachedInputTokens += r.cachedTokens[req];

@@ -38,6 +38,11 @@ export class ScopeStats {
   reservedCachedTokens = 0;
   reservedOutputTokens = 0;
   reservedAnswered = 0;
+  /** prompt tokens under billed cache checkpoints, by use (read, written for 5 minutes, for an hour), and of them those the replica found in its physical cache */
+  cacheReadTokens = 0;
+  cacheWrite5mTokens = 0;
+  cacheWrite1hTokens = 0;
+  checkpointCachedTokens = 0;
   /** requests answered inside the window, whenever they arrived */
   answeredInWindow = 0;
   /** completed requests that met the TTFT and TPOT objectives */
@@ -54,6 +59,10 @@ export class ScopeStats {
     this.reservedCachedTokens += other.reservedCachedTokens;
     this.reservedOutputTokens += other.reservedOutputTokens;
     this.reservedAnswered += other.reservedAnswered;
+    this.cacheReadTokens += other.cacheReadTokens;
+    this.cacheWrite5mTokens += other.cacheWrite5mTokens;
+    this.cacheWrite1hTokens += other.cacheWrite1hTokens;
+    this.checkpointCachedTokens += other.checkpointCachedTokens;
     this.arrived += other.arrived;
     for (let i = 0; i < this.outcomes.length; i++) this.outcomes[i] += other.outcomes[i];
     for (const metric of LATENCY_METRICS) this.latency[metric].merge(other.latency[metric]);

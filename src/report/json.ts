@@ -1,5 +1,5 @@
 /** report.json: the keys users and tests rely on (see SCENARIO-FORMAT.md), named, laid out and rounded from figures computed next to their data. */
-import { tierPriceFactor } from "../economics/money.js";
+import { cachePrices, tierPriceFactor } from "../economics/money.js";
 import { TIERS, type Tier } from "../requests/tiers.js";
 import { gpusPerReplica, poolSpecs } from "../fleet/topology.js";
 import type { ModelSpec, Scenario } from "../scenario/schema.js";
@@ -173,6 +173,7 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
       : {}),
     ...(deployed?.draft ? { speculative_decoding: speculativeReport(deployed.draft, detail) } : {}),
     ...(result.kvTransfers[m] ? { pools: poolsReport(detail, result.scenario.models[m]), kv_transfer: transferReport(result.kvTransfers[m]!) } : {}),
+    ...(result.scenario.models[m].prompt_cache ? { prompt_cache: promptCacheReport(stats, result.scenario.models[m].price) } : {}),
     ...(deployed && result.replicaSets[m].some((set) => set?.autoscaler && set.min === 0) ? { cold_starts: coldStartReport(result, m, windowS) } : {}),
     ...(detail.some((r) => r.prefix_cache_host_hits !== undefined)
       ? {
@@ -184,6 +185,21 @@ function modelReport(result: SimulationResult, m: number, stats: ScopeStats, win
         }
       : {}),
     replicas_detail: detail,
+  };
+}
+
+/** A model's billed cache checkpoints in the window: tokens by use, hit rate, and the customers' saving against the input price. */
+function promptCacheReport(s: ScopeStats, price: ModelSpec["price"]): NonNullable<ModelReport["prompt_cache"]> {
+  const p = cachePrices(price);
+  const input = price.input_usd_per_mtok;
+  const uses = s.cacheReadTokens + s.cacheWrite5mTokens + s.cacheWrite1hTokens;
+  return {
+    read_tokens: s.cacheReadTokens,
+    write_5m_tokens: s.cacheWrite5mTokens,
+    write_1h_tokens: s.cacheWrite1hTokens,
+    hit_rate: uses > 0 ? s.cacheReadTokens / uses : null,
+    customer_savings_usd: (s.cacheReadTokens * (input - p.read) - s.cacheWrite5mTokens * (p.write5m - input) - s.cacheWrite1hTokens * (p.write1h - input)) / 1e6,
+    physical_hit_tokens: s.checkpointCachedTokens,
   };
 }
 

@@ -114,6 +114,18 @@ export interface ModelReport extends GroupReport {
   speculative_decoding?: SpeculativeReport;
   /** prefill/decode disaggregation: the pools apart, and the KV transfers between them */
   pools?: Record<"prefill" | "decode", PoolReport>;
+  /** billed prompt caching (where the model has prompt_cache): checkpoint tokens by use in the window, and what the ledger did to the bill */
+  prompt_cache?: {
+    read_tokens: number;
+    write_5m_tokens: number;
+    write_1h_tokens: number;
+    /** reads over uses, by tokens; null with none */
+    hit_rate: number | null;
+    /** what customers paid less than the input price for those tokens (reads' discount less writes' premium), before tier prices: the revenue the ledger gave up (negative: it earned more) */
+    customer_savings_usd: number;
+    /** of the checkpoint tokens, those the replicas found in their physical prefix cache (prefill saved) */
+    physical_hit_tokens: number;
+  };
   /** provisioned throughput: the tenant that bought the model's replicas, how many per region summed, at what hourly price, and what it paid in the window */
   provisioned?: { tenant: string; replicas: number; usd_per_replica_hour: number; revenue_usd: number };
   /** a model that may scale to zero (an autoscaler and replicas.min 0): its wakes from zero and what running at zero saved */
@@ -145,7 +157,7 @@ export interface BatchJobReport {
   model: string;
   state: "Submitted" | "InProgress" | "Completed" | "PartiallyCompleted" | "Expired";
   submitted_s: number;
-  /** when it started (it waits while its model has 10 jobs in progress); null if it never did */
+  /** when it started (it waits while its model has 10 jobs in progress); null if it never did (a job still waiting when arrivals end stays Submitted) */
   started_s: number | null;
   ended_s: number | null;
   /** submission to end, seconds; null while it runs */

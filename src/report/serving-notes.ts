@@ -33,6 +33,13 @@ export function servingNotes(model: ModelReport, escape: (text: string) => strin
         `${count(kv.count)} transfers of ${(kv.bytes / 1e9).toFixed(1)} GB took ${ms(kv.time_s.mean)} on average (p99 ${ms(kv.time_s.p99)}) after waiting ${ms(kv.wait_for_memory_s.mean)} for decode memory; ${count(kv.cancelled)} never arrived.`,
     );
   }
+  const pc = model.prompt_cache;
+  if (pc) {
+    lines.push(
+      `Billed prompt caching: ${count(pc.read_tokens)} checkpoint tokens read and ${count(pc.write_5m_tokens + pc.write_1h_tokens)} written in the window (hit rate ${pc.hit_rate === null ? "-" : percent(pc.hit_rate)}), ` +
+        `saving customers $${pc.customer_savings_usd.toFixed(2)} against the input price; the replicas found ${count(pc.physical_hit_tokens)} of those tokens in their prefix caches.`,
+    );
+  }
   const p = model.provisioned;
   if (p) {
     lines.push(

@@ -92,6 +92,8 @@ export class RequestTable {
   job = new Int32Array(0);
   /** 1 while the current attempt runs under its tenant's reserved capacity (served first, billed by the hour) */
   reserved = new Uint8Array(0);
+  /** which of its tenant's prefix variants the request starts with (-1: none drawn); billed prompt caching keys its ledger on it */
+  prefixVariant = new Int32Array(0);
   /** attempts so far (1 + retries) */
   attempts = new Int32Array(0);
   /** retry-quota tokens its last retry took (given back if it then succeeds) */
@@ -202,6 +204,7 @@ export class RequestTable {
     const next = this.allocate();
     this.job[next] = this.job[req];
     this.reserved[next] = this.reserved[req];
+    this.prefixVariant[next] = this.prefixVariant[req];
     this.created--; // the same request, not a new one
     this.serial[next] = this.serial[req];
     this.tenant[next] = this.tenant[req];
@@ -255,6 +258,7 @@ export class RequestTable {
     this.cachedTokens = widen(this.cachedTokens, capacity);
     this.job = widen(this.job, capacity);
     this.reserved = widen(this.reserved, capacity);
+    this.prefixVariant = widen(this.prefixVariant, capacity);
     this.attempts = widen(this.attempts, capacity);
     this.lastRetryCost = widen(this.lastRetryCost, capacity);
     this.states = widen(this.states, capacity);

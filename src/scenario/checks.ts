@@ -114,6 +114,9 @@ export function checkScenario(s: Scenario, report: Report): void {
     if (tenant.speculative_acceptance_rate !== undefined && served && (served.engine.kind !== "continuous_batching" || !served.engine.speculative)) {
       report(["workload", "tenants", i, "speculative_acceptance_rate"], `model ${tenant.model} does not decode speculatively (its engine has no \`speculative\`)`);
     }
+    if (tenant.prefix?.cache_ttl && served && !served.prompt_cache) {
+      report(["workload", "tenants", i, "prefix", "cache_ttl"], `model ${tenant.model} has no prompt_cache: give it one ({ min_tokens: 1024 }) to bill cache checkpoints, or leave cache_ttl out`);
+    }
     if (tenant.retries !== undefined && tenant.retry !== undefined) {
       report(["workload", "tenants", i, "retries"], "give either retries (a count) or retry (the policy), not both");
     }

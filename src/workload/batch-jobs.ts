@@ -32,6 +32,8 @@ export interface BatchJob {
   outputTokens: number;
   /** TTFTs (µs) of other tenants' answered requests to the same model while the job was in progress */
   readonly othersTtftUs: number[];
+  /** its window's end (cancelled when the job ends before it, so a finished job keeps no run alive) */
+  expiryEvent: number;
 }
 
 export class JobBoard {
@@ -50,6 +52,8 @@ export class JobBoard {
     private readonly expireRecord: (req: number) => void,
     /** makes a starting job's records and sends them (its tenant's source) */
     private readonly emit: (job: BatchJob) => void,
+    /** arrivals end here: a job still waiting then never starts (it stays Submitted, and keeps no run alive) */
+    private readonly endUs = Infinity,
   ) {
     this.inProgress = new Array<number>(modelCount).fill(0);
     this.waiting = Array.from({ length: modelCount }, () => []);
@@ -73,9 +77,10 @@ export class JobBoard {
       inputTokens: 0,
       outputTokens: 0,
       othersTtftUs: [],
+      expiryEvent: -1,
     };
     this.jobs.push(job);
-    this.sim.at(job.submittedUs + windowUs, Priority.dispatch, this.onExpire, job.index);
+    job.expiryEvent = this.sim.at(job.submittedUs + windowUs, Priority.dispatch, this.onExpire, job.index);
     if (this.inProgress[model] < JOBS_IN_PROGRESS_PER_MODEL) this.start(job);
     else this.waiting[model].push(job);
   }
@@ -127,10 +132,18 @@ export class JobBoard {
   private finish(job: BatchJob, state: JobState): void {
     job.state = job.completed === 0 ? "Expired" : state;
     job.endedUs = this.sim.nowUs;
+    if (this.sim.nowUs < job.submittedUs + job.windowUs) this.sim.cancel(job.expiryEvent);
     this.inProgress[job.model]--;
     const running = this.running[job.model];
     running.splice(running.indexOf(job), 1);
-    const next = this.waiting[job.model].shift();
-    if (next) this.start(next);
+    const waiting = this.waiting[job.model];
+    if (this.sim.nowUs < this.endUs) {
+      const next = waiting.shift();
+      if (next) this.start(next);
+      return;
+    }
+    // After the end of arrivals no record enters: the jobs still waiting are left Submitted.
+    for (const left of waiting) this.sim.cancel(left.expiryEvent);
+    waiting.length = 0;
   }
 }

@@ -102,6 +102,9 @@ export class TenantSource {
       const first = wiring.prefixKeys.reserve(spec.prefix.variants * units);
       this.prefixKeysByVariant = Array.from({ length: spec.prefix.variants }, (_, v) => Int32Array.from({ length: units }, (_, u) => first + v * units + u));
       this.variantRng = stream("prefix_variant");
+    } else if (spec.prefix?.cache_ttl) {
+      // A billed checkpoint without a physical prefix cache: the variant is still drawn, for the ledger.
+      this.variantRng = stream("prefix_variant");
     }
   }
 
@@ -152,9 +155,17 @@ export class TenantSource {
       }
       return keys;
     }
-    if (this.prefixKeysByVariant) return this.prefixKeysByVariant[Math.floor(this.variantRng!() * this.prefixKeysByVariant.length)];
+    if (this.prefixKeysByVariant) {
+      const variant = Math.floor(this.variantRng!() * this.prefixKeysByVariant.length);
+      this.variant = variant;
+      return this.prefixKeysByVariant[variant];
+    }
+    if (this.variantRng) this.variant = Math.floor(this.variantRng() * this.spec.prefix!.variants);
     return undefined;
   }
+
+  /** the prefix variant the last request drew (-1: none) */
+  private variant = -1;
 
   /** A starting batch job's records, all entering now, each a request of this tenant. */
   emitRecords(job: BatchJob): void {
@@ -189,7 +200,9 @@ export class TenantSource {
     const output = this.outputTokens ? this.outputTokens() : Math.max(1, Math.round(w.trace!.outputTokens[row]));
     // A response stops at the request's max_tokens.
     requests.outputTokens[req] = this.maxTokens === undefined ? output : Math.min(output, this.maxTokens);
+    this.variant = -1;
     requests.prefixKeys[req] = this.prefixKeysFor(row);
+    requests.prefixVariant[req] = this.variant;
     this.generated++;
     return req;
   }

@@ -80,6 +80,7 @@ function noteScenario(coverage: Coverage, s: ScenarioInput, result: Result): voi
   coverage.note("offload_host_hits", Object.values(r.by_model).some((m) => (m.prefix_cache_hits_by_tier?.host ?? 0) > 0));
   coverage.note("scale_outs", Object.values(r.scaling).some((regions) => Object.values(regions).some((x) => x.scale_outs > 0)));
   coverage.note("by_tier", r.by_tier !== undefined);
+  coverage.note("billed_cache_reads", Object.values(r.by_model).some((m) => (m.prompt_cache?.read_tokens ?? 0) > 0));
   coverage.note("reserved_answers", Object.values(r.reserved ?? {}).some((x) => x.answered_reserved > 0));
   coverage.note("model_limit_throttles", (r.gateway.throttled_attempts.by_limit.model_tokens_per_min ?? 0) + (r.gateway.throttled_attempts.by_limit.model_requests_per_min ?? 0) > 0);
   coverage.note("cold_starts", Object.values(r.by_model).some((m) => (m.cold_starts?.count ?? 0) > 0));
@@ -123,6 +124,7 @@ const EXPECTED_COVERAGE = [
   "pool_scale_outs",
   "cold_starts",
   "by_tier",
+  "billed_cache_reads",
   "reserved_answers",
   "model_limit_throttles",
   "rolled_back",

@@ -122,10 +122,20 @@ export const ModelSchema = z
         output_usd_per_mtok: nonNegativeNumber("price of a million output tokens, USD").default(0),
         cached_input_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens served from the prefix cache. Default: the input price").optional(),
         batch_discount: z.number().min(0).max(1).default(0.5).describe("discount for tenants of the batch tier (Bedrock batch inference: 50 %)"),
+        cache_read_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens read from a billed cache checkpoint. Default: 0.1 x the input price (Claude on Bedrock)").optional(),
+        cache_write_5m_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens written to a 5-minute checkpoint. Default: 1.25 x the input price").optional(),
+        cache_write_1h_usd_per_mtok: nonNegativeNumber("price of a million prompt tokens written to a 1-hour checkpoint. Default: 2 x the input price").optional(),
         priority_premium: nonNegativeNumber("extra share of the token price paid by tenants of the priority tier (0.75: 1.75x); Bedrock lists priority as standard plus a premium whose size varies by model", LIMITS.factor).default(0),
         flex_discount: z.number().min(0).max(1).default(0).describe("discount for tenants of the flex tier (0.5: half price); Bedrock's flex discount varies by model"),
       }),
     ).describe("what customers pay per token"),
+    prompt_cache: z
+      .strictObject({
+        min_tokens: count(LIMITS.tokens, 1).default(1024).describe(`shortest prefix a checkpoint caches; a shorter one is silently not cached (Bedrock: 1,024 to 4,096 by model)${atMost(LIMITS.tokens)}`),
+        max_checkpoints: count(LIMITS.smallCount, 1).default(4).describe(`most checkpoints a request may set (Bedrock: 4); fleetsim sets one, at the end of a tenant's prefix${atMost(LIMITS.smallCount)}`),
+      })
+      .optional()
+      .describe("billed prompt caching (Bedrock): tenants whose prefix has a cache_ttl pay cache writes and reads instead of input tokens for it"),
     provisioned: z
       .strictObject({
         tenant: identifier("the tenant that bought the capacity: the model's replicas serve it alone"),

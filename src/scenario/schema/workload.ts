@@ -179,6 +179,12 @@ export const TenantSchema = z
       .strictObject({
         tokens: count(LIMITS.tokens, 1).describe(`tokens every prompt of this tenant starts with (a system prompt)${atMost(LIMITS.tokens)}`),
         variants: count(LIMITS.prefixBlocks, 1).default(1).describe(`distinct such prefixes, chosen uniformly per request (variants x blocks per prefix: at most ${formatLimit(LIMITS.prefixBlocks.max)})`),
+        cache_ttl: z
+          .enum(["5m", "1h"])
+          .optional()
+          .describe(
+            "a billed cache checkpoint at the end of the prefix (Bedrock prompt caching, where the model has prompt_cache): a request within the TTL of the last use of its prefix variant reads it at the cache-read price, else writes it at the 5m or 1h write price; each use refreshes the TTL. Billing follows this ledger whatever the replica's physical cache did",
+          ),
       })
       .optional()
       .describe("a shared prompt prefix, so prefix caching and prefix-affinity routing have something to reuse"),
