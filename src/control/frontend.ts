@@ -131,7 +131,7 @@ export class Frontend implements RequestSink {
     const tenant = requests.tenant[req];
     this.settle(req, this.gateway.charge(tenant, requests.inputTokens[req], requests.cachedTokens[req], requests.outputTokens[req]), true);
     this.attemptEnded(req, AttemptResult.success);
-    this.clients[requests.tenant[req]].retry.succeeded(requests.attempts[req], requests.lastRetryCost[req]);
+    this.clients[tenant].retry.succeeded(requests.attempts[req], requests.lastRetryCost[req]);
     this.end(req, Outcome.ok, firstTokenUs);
   }
 

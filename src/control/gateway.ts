@@ -124,8 +124,7 @@ export class Gateway {
       this.requestCapacity[i] = limits?.requests_per_min ?? Infinity;
       this.tokenCapacity[i] = limits?.tokens_per_min ?? Infinity;
       // A daily quota of its own, else (Bedrock) 1,440 minutes of its tokens-per-minute limit where it has quota accounting.
-      const settles = tenant.max_tokens !== undefined || (burndowns[models.indexOf(tenant.model)] ?? 1) !== 1;
-      this.quotaTokensPerDay[i] = spec.quotas[tenant.name]?.tokens_per_day ?? (settles && limits?.tokens_per_min !== undefined ? 1440 * limits.tokens_per_min : Infinity);
+      this.quotaTokensPerDay[i] = spec.quotas[tenant.name]?.tokens_per_day ?? (this.settles[i] && limits?.tokens_per_min !== undefined ? 1440 * limits.tokens_per_min : Infinity);
       this.wafBlockShare[i] = spec.waf?.block[tenant.name] ?? 0;
       this.authFailureShare[i] = tenant.auth_failure_share;
       this.wafRng[i] = this.wafBlockShare[i] > 0 ? streams.get(`gateway/${tenant.name}/waf`) : undefined;
@@ -312,14 +311,14 @@ class ModelBucket {
       this.lastRefillUs = nowUs;
       for (let k = 0; k < 2; k++) if (this.capacity[k] !== Infinity) this.level[k] = Math.min(this.capacity[k], this.level[k] + (elapsedUs * this.capacity[k]) / US_PER_MIN);
     }
-    const cost = [1, tokens];
+    // Bucket 0 takes one request, bucket 1 the tokens.
     for (let k = 0; k < 2; k++) {
       const capacity = this.capacity[k];
       if (capacity === Infinity) continue;
       const floor = lowTier ? this.floor[k] : 0;
-      if (this.level[k] - cost[k] < floor - RELATIVE_EPSILON * capacity) return k === 0 ? MODEL_REQUESTS_PER_MIN : MODEL_TOKENS_PER_MIN;
+      if (this.level[k] - (k === 0 ? 1 : tokens) < floor - RELATIVE_EPSILON * capacity) return k === 0 ? MODEL_REQUESTS_PER_MIN : MODEL_TOKENS_PER_MIN;
     }
-    for (let k = 0; k < 2; k++) if (this.capacity[k] !== Infinity) this.level[k] = Math.max(0, this.level[k] - cost[k]);
+    for (let k = 0; k < 2; k++) if (this.capacity[k] !== Infinity) this.level[k] = Math.max(0, this.level[k] - (k === 0 ? 1 : tokens));
     return ADMITTED;
   }
 }

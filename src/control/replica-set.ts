@@ -66,8 +66,6 @@ export class ReplicaSet implements ReplicaOwner {
   readonly leadTimesUs: number[] = [];
   private longestLeadUs = -1;
   scaleOuts = 0;
-  /** wakes from zero replicas on a request's arrival */
-  coldStarts = 0;
   scaleIns = 0;
   failedScaleOuts = 0;
   replaced = 0;
@@ -252,7 +250,6 @@ export class ReplicaSet implements ReplicaOwner {
   wake(): boolean {
     if (this.desired > 0 || this.hold || !this.autoscaler) return false;
     if (this.autoscaler.bounds(this.state()).max < 1) return false;
-    this.coldStarts++;
     this.scaleOuts++;
     this.w.fleet.log("scale_out", this.target, { ...this.where, reason: "wake on arrival: a request found no replica: desired 0 -> 1" });
     this.setDesired(1);
